@@ -1,0 +1,1 @@
+"""lrtui: pick, preview, train and compare PyTorch learning-rate schedules in the terminal."""

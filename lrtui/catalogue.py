@@ -1,0 +1,185 @@
+"""The catalogue as one lookup, and what turns a user's choice into a checked, runnable schedule.
+
+`validate` checks a scheduler name and its parameters (recursively for composites) into a
+`Schedule`; `resolve` fills in what depends on the run length ("auto"); `build` makes the real torch
+objects on an optimizer and returns a `Stepper` that steps them the way the schedule says.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lrtui.expr import parse
+from lrtui.params import AUTO, ConfigError, check_all
+from lrtui.recipes import RECIPE_SPECS
+from lrtui.schedules import TORCH_SPECS, Spec
+
+CATALOGUE: dict[str, Spec] = {s.name: s for s in TORCH_SPECS + RECIPE_SPECS}
+INTERVALS = ("epoch", "step")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A checked scheduler choice. `params` are plain data (TOML/JSON-able): "auto" stays "auto"."""
+
+    name: str
+    params: dict = field(default_factory=dict)
+    interval: str = "epoch"   # what one scheduler step is: an epoch or a batch
+    warmup: int = 0           # generic linear warmup, in scheduler steps
+
+    @property
+    def spec(self) -> Spec:
+        return CATALOGUE[self.name]
+
+    def to_table(self) -> dict:
+        """The preset form: {name, interval, warmup, params}, defaults left out."""
+        table: dict[str, Any] = {"name": self.name}
+        if self.interval != self.spec.unit:
+            table["interval"] = self.interval
+        if self.warmup:
+            table["warmup"] = self.warmup
+        table["params"] = {p.name: self.params[p.name] for p in self.spec.params
+                           if p.required or self.params[p.name] != p.default}
+        return table
+
+
+def lookup(name: str) -> Spec:
+    if name not in CATALOGUE:
+        close = [n for n in CATALOGUE if n.lower() == str(name).lower()]
+        hint = f"did you mean {close[0]}?" if close else "`lrtui list schedulers` shows them"
+        raise ConfigError("name", f"unknown scheduler {name!r} ({hint})")
+    return CATALOGUE[name]
+
+
+def validate(name: str, params: dict | None = None, *, interval: str | None = None, warmup: int = 0,
+             child: bool = False) -> Schedule:
+    """A checked Schedule, or ConfigError with the key of the first bad value."""
+    spec = lookup(name)
+    params = dict(params or {})
+    if warmup and spec.has("warmup"):
+        params["warmup"], warmup = warmup, 0  # a recipe's own warmup
+    clean = check_all(spec.params, params, spec.name)
+    for check in spec.checks:
+        check(clean)
+    interval = interval or spec.unit
+    if interval not in INTERVALS:
+        raise ConfigError("interval", f"needs 'epoch' or 'step', got {interval!r}")
+    if spec.needs_metric and interval != "epoch":
+        raise ConfigError("interval", f"{spec.name} is stepped with the validation loss once per epoch")
+    if not isinstance(warmup, int) or isinstance(warmup, bool) or warmup < 0:
+        raise ConfigError("warmup", f"needs an integer >= 0, got {warmup!r}")
+    if warmup and spec.no_warmup:
+        raise ConfigError("warmup", f"{spec.name} takes no warmup: {spec.no_warmup}")
+    if spec.has("lr_lambda"):
+        parse(clean["lr_lambda"], ("epoch",), "lr_lambda")
+    if spec.kind == "composite":
+        clean["schedulers"] = _children(spec, clean)
+    return Schedule(spec.name, clean, interval, warmup)
+
+
+def _children(spec: Spec, clean: dict) -> list[dict]:
+    children = []
+    for i, table in enumerate(clean["schedulers"]):
+        try:
+            unknown = set(table) - {"name", "params"}
+            if unknown:
+                raise ConfigError(sorted(unknown)[0], "a child scheduler has only name and params")
+            child = validate(table.get("name", ""), table.get("params"), child=True)
+        except ConfigError as e:
+            raise e.under(f"schedulers[{i}]") from None
+        refusal = _refused_child(spec, child.spec, len(clean["schedulers"]))
+        if refusal:
+            raise ConfigError(f"schedulers[{i}]", refusal)
+        children.append({"name": child.name, "params": child.params})
+    if spec.name == "SequentialLR" and len(clean["milestones"]) != len(children) - 1:
+        raise ConfigError("milestones", f"needs one milestone fewer than schedulers, got "
+                          f"{len(clean['milestones'])} for {len(children)}")
+    return children
+
+
+def _refused_child(parent: Spec, child: Spec, siblings: int) -> str | None:
+    if child.needs_metric:
+        return f"{parent.name} cannot hold {child.name} (it needs a metric)"
+    if child.kind == "composite":
+        return f"{parent.name} cannot hold {child.name}: nest them the other way or flatten them"
+    if parent.name == "ChainedScheduler" and not child.chainable and siblings > 1:
+        return (f"{child.name} sets the lr outright and would erase the other schedulers' factors; "
+                "use SequentialLR to run them one after another")
+    return None
+
+
+def resolve(schedule: Schedule, length: int) -> dict:
+    """Parameters ready to build for a run of `length` scheduler steps: "auto" becomes the length of
+    the phase after warmup; children of SequentialLR get the length of their own segment."""
+    return _resolve(schedule.spec, schedule.params, length - schedule.warmup)
+
+
+def _resolve(spec: Spec, params: dict, length: int) -> dict:
+    out = {k: (length if v == AUTO else v) for k, v in params.items()}
+    if spec.has("lr_lambda"):
+        out["lr_lambda"] = parse(out["lr_lambda"], ("epoch",), "lr_lambda")
+    if spec.kind == "composite":
+        n = len(out["schedulers"])
+        starts = [0, *out["milestones"]] if spec.name == "SequentialLR" else [0] * n
+        ends = starts[1:] + [length] if spec.name == "SequentialLR" else [length] * n
+        out["schedulers"] = [(CATALOGUE[c["name"]], _resolve(CATALOGUE[c["name"]], c["params"], max(1, e - s)))
+                             for c, s, e in zip(out["schedulers"], starts, ends)]
+    for check in spec.checks:
+        check(out)
+    return out
+
+
+def moves_momentum(spec: Spec, params: dict) -> bool:
+    """Whether the schedule also drives momentum (or Adam's beta1)."""
+    if spec.kind == "composite":
+        return any(moves_momentum(CATALOGUE[c["name"]], c["params"]) for c in params["schedulers"])
+    return spec.momentum and params["cycle_momentum"]
+
+
+class Stepper:
+    """The torch scheduler(s) of one schedule, stepped as it says: `step(metric)` after each of its
+    intervals. ReduceLROnPlateau after a warmup is the one case torch has no object for (SequentialLR
+    cannot hold it): LinearLR steps through the warmup, then the plateau scheduler takes over."""
+
+    def __init__(self, scheduler: Any, needs_metric: bool, warmup: Any = None, warmup_steps: int = 0):
+        self.scheduler, self.needs_metric = scheduler, needs_metric
+        self.warmup, self.warmup_steps, self.count = warmup, warmup_steps, 0
+
+    def step(self, metric: float | None = None) -> None:
+        self.count += 1
+        if self.warmup is not None and self.count <= self.warmup_steps:
+            self.warmup.step()
+        elif self.needs_metric:
+            self.scheduler.step(metric)
+        else:
+            self.scheduler.step()
+
+
+def build(schedule: Schedule, optimizer: Any, length: int) -> Stepper:
+    """The real torch scheduler(s) for `schedule` on `optimizer`, for a run of `length` steps."""
+    from torch.optim.lr_scheduler import LinearLR, SequentialLR
+
+    spec, params, n = schedule.spec, resolve(schedule, length), schedule.warmup
+    warmup = LinearLR(optimizer, start_factor=1 / (n + 1), end_factor=1.0, total_iters=n) if n else None
+    if spec.needs_metric:
+        return Stepper(_build(spec, optimizer, params), True, warmup, n)
+    if not n:
+        return Stepper(_build(spec, optimizer, params), False)
+    if spec.name == "SequentialLR":  # flattened: torch's nested SequentialLR is off by one
+        children = [_build(s, optimizer, p) for s, p in params["schedulers"]]
+        return Stepper(SequentialLR(optimizer, [warmup, *children], [n] + [m + n for m in params["milestones"]]), False)
+    return Stepper(SequentialLR(optimizer, [warmup, _build(spec, optimizer, params)], [n]), False)
+
+
+def _build(spec: Spec, optimizer: Any, params: dict) -> Any:
+    from torch.optim import lr_scheduler
+
+    if spec.name == "SequentialLR":
+        children = [_build(s, optimizer, p) for s, p in params["schedulers"]]
+        return lr_scheduler.SequentialLR(optimizer, children, params["milestones"])
+    if spec.name == "ChainedScheduler":
+        return lr_scheduler.ChainedScheduler([_build(s, optimizer, p) for s, p in params["schedulers"]], optimizer)
+    if "lr_lambda" in params:
+        f = params["lr_lambda"]
+        params = {**params, "lr_lambda": lambda epoch: f.scalar(epoch=epoch)}
+    return spec.build(optimizer, params)

@@ -1,0 +1,182 @@
+"""A small arithmetic language for lr factors: `0.95 ** epoch`, `min(1, (t + 1) / 100)`.
+
+Parsed with `ast` and checked against a whitelist: numbers, variables, + - * / ** %, comparisons,
+`a if cond else b`, and the functions below. It is evaluated by walking the tree, never by eval, in
+two ways with one meaning: on Python floats (what LambdaLR calls each step) and on numpy arrays (the
+fast preview). `python()` writes it back as plain Python for the `lrtui code` snippet.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lrtui.params import ConfigError
+
+FUNCTIONS = {  # name: (python, numpy, number of arguments; None for two or more)
+    "min": (min, np.minimum, None), "max": (max, np.maximum, None),
+    "exp": (math.exp, np.exp, 1), "log": (math.log, np.log, 1), "sqrt": (math.sqrt, np.sqrt, 1),
+    "cos": (math.cos, np.cos, 1), "sin": (math.sin, np.sin, 1), "floor": (math.floor, np.floor, 1),
+    "abs": (abs, np.abs, 1),
+}
+CONSTANTS = {"pi": math.pi}
+BINARY = {ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
+          ast.Div: ("/", operator.truediv), ast.Pow: ("**", operator.pow), ast.Mod: ("%", operator.mod)}
+COMPARE = {ast.Lt: ("<", operator.lt), ast.LtE: ("<=", operator.le), ast.Gt: (">", operator.gt),
+           ast.GtE: (">=", operator.ge), ast.Eq: ("==", operator.eq), ast.NotEq: ("!=", operator.ne)}
+GRAMMAR = "numbers, + - * / ** %, < <= > >= == !=, `a if c else b`, pi, " + ", ".join(FUNCTIONS)
+
+
+@dataclass(frozen=True)
+class Expr:
+    text: str
+    tree: ast.expr
+
+    def scalar(self, **env: float) -> float:
+        """The value on Python floats; a math error gives nan or inf, as numpy would."""
+        try:
+            value = _eval(self.tree, {k: float(v) for k, v in env.items()}, _scalar_call, False)
+        except (ZeroDivisionError, OverflowError):
+            return math.inf
+        except ValueError:
+            return math.nan
+        return math.nan if isinstance(value, complex) else float(value)
+
+    def array(self, **env: Any) -> np.ndarray:
+        """The value for every element of the numpy arrays in `env` at once."""
+        with np.errstate(all="ignore"):
+            env = {k: np.asarray(v, dtype=np.float64) for k, v in env.items()}
+            shape = np.broadcast_shapes(*(v.shape for v in env.values()))
+            return np.array(np.broadcast_to(_eval(self.tree, env, _array_call, True), shape), dtype=np.float64)
+
+    def python(self, names: dict[str, str] | None = None) -> str:
+        """Plain Python source (math.cos, ...), with variables renamed by `names`."""
+        return _source(self.tree, names or {})
+
+
+@dataclass(frozen=True)
+class Formula:
+    """Named steps then a result: `i = floor(t / T_0)` ... `decay ** i`. Each step sees those before it."""
+
+    steps: tuple[tuple[str, Expr], ...]
+    result: Expr
+
+    def scalar(self, **env: float) -> float:
+        for name, e in self.steps:
+            env[name] = e.scalar(**env)
+        return self.result.scalar(**env)
+
+    def array(self, **env: Any) -> np.ndarray:
+        for name, e in self.steps:
+            env[name] = e.array(**env)
+        return self.result.array(**env)
+
+    def lines(self) -> list[str]:
+        return [f"{name} = {e.text}" for name, e in self.steps] + [self.result.text]
+
+
+def parse_formula(lines: tuple[str, ...], variables: tuple[str, ...]) -> Formula:
+    known, steps = tuple(variables), []
+    for line in lines[:-1]:
+        name, _, text = line.partition("=")
+        steps.append((name.strip(), parse(text, known)))
+        known += (name.strip(),)
+    return Formula(tuple(steps), parse(lines[-1], known))
+
+
+def parse(text: str, variables: tuple[str, ...], key: str = "expression") -> Expr:
+    """`text` checked against the whitelist; ConfigError(key, ...) names what is not allowed."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError as e:
+        raise ConfigError(key, f"cannot read {text!r}: {e.msg}") from None
+    allowed = set(variables) | set(CONSTANTS)
+    callees = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}  # checked with their Call
+    for node in ast.walk(tree):
+        bad = None if id(node) in callees else _refusal(node, allowed)
+        if bad:
+            raise ConfigError(key, f"{text!r}: {bad} (allowed: {', '.join(variables)}, {GRAMMAR})")
+    return Expr(text.strip(), tree)
+
+
+def _refusal(node: ast.AST, allowed: set[str]) -> str | None:
+    if isinstance(node, ast.Constant):
+        ok = isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+        return None if ok else f"{node.value!r} is not a number"
+    if isinstance(node, ast.Name):
+        return None if node.id in allowed else f"unknown name {node.id!r}"
+    if isinstance(node, ast.Call):
+        name = getattr(node.func, "id", None)
+        if name not in FUNCTIONS or node.keywords or not isinstance(node.func, ast.Name):
+            return f"unknown function {ast.unparse(node.func)!r}"
+        arity = FUNCTIONS[name][2]
+        if (arity or 2) > len(node.args) or (arity and len(node.args) != arity):
+            return f"{name}() takes {arity or 'two or more'} argument{'s' if arity != 1 else ''}"
+        return None
+    if isinstance(node, ast.Compare):
+        return None if len(node.ops) == 1 and type(node.ops[0]) in COMPARE else "use one comparison (< <= > >= == !=)"
+    if isinstance(node, ast.BinOp):
+        return None if type(node.op) in BINARY else f"operator {type(node.op).__name__} is not allowed"
+    if isinstance(node, ast.UnaryOp):
+        return None if isinstance(node.op, (ast.USub, ast.UAdd)) else "only unary + and - are allowed"
+    if isinstance(node, (ast.IfExp, ast.Load) + tuple(BINARY) + tuple(COMPARE) + (ast.USub, ast.UAdd)):
+        return None
+    return f"{type(node).__name__} is not allowed"
+
+
+def _scalar_call(name: str, args: list) -> Any:
+    return FUNCTIONS[name][0](*args)
+
+
+def _array_call(name: str, args: list) -> Any:
+    fn = FUNCTIONS[name][1]
+    if FUNCTIONS[name][2] is None:  # min/max of two or more: fold the binary ufunc
+        out = args[0]
+        for a in args[1:]:
+            out = fn(out, a)
+        return out
+    return fn(*args)
+
+
+def _eval(node: ast.expr, env: dict, call, vector: bool) -> Any:
+    go = lambda n: _eval(n, env, call, vector)  # noqa: E731
+    if isinstance(node, ast.Constant):
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        return env[node.id] if node.id in env else CONSTANTS[node.id]
+    if isinstance(node, ast.BinOp):
+        return BINARY[type(node.op)][1](go(node.left), go(node.right))
+    if isinstance(node, ast.UnaryOp):
+        return -go(node.operand) if isinstance(node.op, ast.USub) else go(node.operand)
+    if isinstance(node, ast.Compare):
+        result = COMPARE[type(node.ops[0])][1](go(node.left), go(node.comparators[0]))
+        return result.astype(np.float64) if vector else float(result)
+    if isinstance(node, ast.IfExp):
+        if vector:
+            return np.where(go(node.test) != 0, go(node.body), go(node.orelse))
+        return go(node.body) if go(node.test) else go(node.orelse)
+    if isinstance(node, ast.Call):
+        return call(node.func.id, [go(a) for a in node.args])
+    raise AssertionError(ast.dump(node))
+
+
+def _source(node: ast.expr, names: dict[str, str]) -> str:
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, n: ast.Name) -> ast.AST:
+            if n.id in names:
+                return ast.Name(names[n.id], ast.Load())
+            if n.id in CONSTANTS:
+                return ast.Attribute(ast.Name("math", ast.Load()), n.id, ast.Load())
+            return n
+
+        def visit_Call(self, n: ast.Call) -> ast.AST:
+            self.generic_visit(n)
+            if n.func.id not in ("min", "max", "abs"):
+                n.func = ast.Attribute(ast.Name("math", ast.Load()), n.func.id, ast.Load())
+            return n
+
+    return ast.unparse(Rename().visit(ast.parse(ast.unparse(node), mode="eval")).body)

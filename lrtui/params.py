@@ -1,0 +1,152 @@
+"""Typed parameter declarations: one `Param` per knob, read by validation, the CLI, presets and the form.
+
+A `Param` knows its type, default, constraint and help. `check` turns a raw value (from TOML, the
+command line or a form field) into a clean one or raises `ConfigError` naming the rule it broke.
+"""
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+REQUIRED = object()  # default of a parameter the user must give
+AUTO = "auto"        # a value derived from the run length
+
+
+class ConfigError(ValueError):
+    """Bad input: `key` says where (a dotted path), `problem` says what rule it broke."""
+
+    def __init__(self, key: str, problem: str):
+        super().__init__(f"{key}: {problem}" if key else problem)
+        self.key, self.problem = key, problem
+
+    def under(self, prefix: str) -> ConfigError:
+        """The same error seen from a containing table (`runs[1].scheduler.params` + `gamma`)."""
+        return ConfigError(f"{prefix}.{self.key}" if self.key else prefix, self.problem)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A constraint on one value: `text` completes "needs ..." in an error message."""
+
+    text: str
+    ok: Callable[[Any], bool]
+
+
+def at_least(lo: float) -> Rule:
+    return Rule(f">= {lo:g}", lambda v: v >= lo)
+
+
+def above(lo: float) -> Rule:
+    return Rule(f"> {lo:g}", lambda v: v > lo)
+
+
+def below(hi: float) -> Rule:
+    return Rule(f"< {hi:g}", lambda v: v < hi)
+
+
+def between(lo: float, hi: float, *, open_lo: bool = False, open_hi: bool = False) -> Rule:
+    text = f"in {'(' if open_lo else '['}{lo:g}, {hi:g}{')' if open_hi else ']'}"
+    return Rule(text, lambda v: (v > lo if open_lo else v >= lo) and (v < hi if open_hi else v <= hi))
+
+
+SORTED_DISTINCT = Rule("sorted with no repeats", lambda v: all(a < b for a, b in zip(v, v[1:])))
+NOT_EMPTY = Rule("at least one entry", lambda v: len(v) > 0)
+
+KINDS = {"int": "an integer", "float": "a number", "bool": "true or false", "choice": "one of",
+         "ints": "a list of integers", "floats": "a list of numbers", "expr": "an expression",
+         "table": "a list of tables"}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str                      # a key of KINDS
+    default: Any = REQUIRED
+    help: str = ""
+    rules: tuple[Rule, ...] = ()
+    choices: tuple[str, ...] = ()
+    auto: bool = False             # accepts "auto": derived from the run length
+    item_rules: tuple[Rule, ...] = field(default=(), repr=False)  # rules for each list item
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def rule_text(self) -> str:
+        """What a valid value looks like, in words: `an integer >= 1, or "auto"`."""
+        if self.kind == "choice":
+            text = "one of " + ", ".join(repr(c) for c in self.choices)
+        else:
+            text = " ".join([KINDS[self.kind], *(r.text for r in self.item_rules)])
+            if self.rules:
+                text += ", " + ", ".join(r.text for r in self.rules)
+        return text + (', or "auto"' if self.auto else "")
+
+    def check(self, value: Any, owner: str) -> Any:
+        """The clean value, or ConfigError(name, "<owner> needs <rule>, got <value>")."""
+        if self.auto and value == AUTO:
+            return AUTO
+        clean = _coerce(self, value)
+        if clean is None or not all(r.ok(clean) for r in self.rules):
+            raise ConfigError(self.name, f"{owner} needs {self.rule_text()}, got {_show(value)}")
+        return clean
+
+
+def _coerce(p: Param, v: Any) -> Any:
+    """`v` as the declared kind, or None when it is not one."""
+    number = isinstance(v, (int, float)) and not isinstance(v, bool)
+    if p.kind == "int":
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+    if p.kind == "float":
+        return float(v) if number and math.isfinite(v) else None
+    if p.kind == "bool":
+        return v if isinstance(v, bool) else None
+    if p.kind == "choice":
+        return v if v in p.choices else None
+    if p.kind in ("ints", "floats"):
+        want = int if p.kind == "ints" else (int, float)
+        if not isinstance(v, list) or not all(isinstance(x, want) and not isinstance(x, bool) for x in v):
+            return None
+        items = [x if p.kind == "ints" else float(x) for x in v]
+        return items if _items_ok(p, items) else None
+    if p.kind == "expr":
+        return v if isinstance(v, str) else None
+    if p.kind == "table":
+        return v if isinstance(v, list) and all(isinstance(x, dict) for x in v) else None
+    raise AssertionError(p.kind)
+
+
+def _items_ok(p: Param, items: list) -> bool:
+    return all(r.ok(x) for r in p.item_rules for x in items)
+
+
+def _show(v: Any) -> str:
+    return '"' + v + '"' if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else repr(v)
+
+
+def check_all(params: tuple[Param, ...], raw: dict, owner: str) -> dict:
+    """Every declared parameter checked, defaults filled in; unknown or missing names refused."""
+    names = {p.name for p in params}
+    for key in raw:
+        if key not in names:
+            known = ", ".join(sorted(names)) or "none"
+            raise ConfigError(key, f"{owner} has no parameter {key!r} (it takes: {known})")
+    clean = {}
+    for p in params:
+        if p.name in raw:
+            clean[p.name] = p.check(raw[p.name], owner)
+        elif p.required:
+            raise ConfigError(p.name, f"{owner} needs {p.name}: {p.rule_text()}")
+        else:
+            clean[p.name] = p.default
+    return clean
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value read as TOML (`0.1`, `[30, 80]`, `"cos"`, `true`); bare words stay strings."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text

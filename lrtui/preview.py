@@ -1,0 +1,108 @@
+"""LR curves without training, two paths with one meaning.
+
+`exact` steps the real torch scheduler on a throwaway optimizer: the truth, and the only path for
+ReduceLROnPlateau. `fast` evaluates closed forms on numpy arrays, for instant feedback while typing;
+tests hold it to `exact`. Either way `lr[i]` is the lr in effect during step (or epoch) i, for
+i = 0 .. length-1, so OneCycleLR's extrapolated step after its last one is never shown.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from lrtui.catalogue import CATALOGUE, Schedule, build, moves_momentum, resolve
+from lrtui.optimizers import OptimizerConfig
+from lrtui.params import ConfigError
+from lrtui.schedules import Spec
+
+
+@dataclass(frozen=True)
+class Curve:
+    lr: np.ndarray
+    momentum: np.ndarray | None   # momentum or beta1, where the schedule moves it
+    momentum_name: str            # "momentum" or "beta1"
+    metric: np.ndarray | None     # the synthetic metric fed to ReduceLROnPlateau
+    exact: bool                   # stepped through torch, not evaluated in closed form
+
+
+def synthetic_metric(length: int, mode: str) -> np.ndarray:
+    """What a preview feeds ReduceLROnPlateau: a loss that falls linearly from 1 to 0.2 over the
+    first third of the run, then stays flat, so that the plateau rule has something to act on."""
+    loss = np.maximum(0.2, 1 - 0.8 * np.arange(length) / max(length / 3, 1))
+    return loss if mode == "min" else 1 - loss
+
+
+def preview(schedule: Schedule, optimizer: OptimizerConfig, length: int, exact: bool = False) -> Curve:
+    """The curve for `length` scheduler steps: the fast path where it exists, else the exact one.
+    A schedule whose lr becomes negative or not finite is refused, naming the step."""
+    if length < 1:
+        raise ConfigError("epochs", f"needs a run of at least one step, got {length}")
+    curve = (None if exact else fast(schedule, optimizer, length)) or exact_curve(schedule, optimizer, length)
+    bad = np.flatnonzero(~np.isfinite(curve.lr) | (curve.lr < 0))
+    if bad.size:
+        i = int(bad[0])
+        raise ConfigError("params", f"{schedule.name} gives an lr of {curve.lr[i]:g} at {schedule.interval} {i}")
+    return curve
+
+
+def exact_curve(schedule: Schedule, optimizer: OptimizerConfig, length: int) -> Curve:
+    import torch
+
+    opt = optimizer.build([torch.nn.Parameter(torch.zeros(1))])
+    metric = (synthetic_metric(length, schedule.params["mode"]) if schedule.spec.needs_metric else None)
+    lr, momentum = np.empty(length), np.empty(length)
+    group = opt.param_groups[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scheduler.step() before optimizer.step(): expected here
+        stepper = build(schedule, opt, length)
+        for i in range(length):
+            lr[i] = group["lr"]
+            momentum[i] = group["betas"][0] if "betas" in group else group["momentum"]
+            if i < length - 1:
+                stepper.step(None if metric is None else float(metric[i]))
+    moved = moves_momentum(schedule.spec, schedule.params)
+    return Curve(lr, momentum if moved else None, optimizer.momentum_name, metric, True)
+
+
+def fast(schedule: Schedule, optimizer: OptimizerConfig, length: int) -> Curve | None:
+    """The closed-form curve, or None where the schedule has none (ReduceLROnPlateau)."""
+    params = resolve(schedule, length)
+    if not _has_closed_form(schedule.spec, params):
+        return None
+    n, base = schedule.warmup, optimizer.lr
+    t = np.arange(length, dtype=np.float64)
+    curves = _closed(schedule.spec, t[n:] - n, base, params)
+    lr = np.concatenate([base * (t[:n] + 1) / (n + 1), curves["lr"]])
+    return Curve(lr, curves.get("momentum"), optimizer.momentum_name, None, False)
+
+
+def _has_closed_form(spec: Spec, params: dict) -> bool:
+    if spec.kind == "composite":
+        return all(_has_closed_form(s, p) for s, p in params["schedulers"])
+    return spec.closed_form is not None
+
+
+def _closed(spec: Spec, t: np.ndarray, base: float, params: dict) -> dict[str, np.ndarray]:
+    if spec.name == "SequentialLR":
+        starts = [0, *params["milestones"]]
+        pieces = [_closed(s, t[(t >= a) & (t < b)] - a, base, p)
+                  for (s, p), a, b in zip(params["schedulers"], starts, starts[1:] + [np.inf])]
+        return _join(pieces)
+    if spec.name == "ChainedScheduler":
+        factor = np.ones_like(t)
+        for s, p in params["schedulers"]:
+            factor *= _closed(s, t, base, p)["lr"] / base
+        return {"lr": base * factor}
+    return spec.closed_form(t, base, params)
+
+
+def _join(pieces: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    out = {"lr": np.concatenate([p["lr"] for p in pieces])}
+    if all("momentum" in p for p in pieces):
+        out["momentum"] = np.concatenate([p["momentum"] for p in pieces])
+    return out
+
+
+__all__ = ["CATALOGUE", "Curve", "exact_curve", "fast", "preview", "synthetic_metric"]
