@@ -86,7 +86,7 @@ def _children(spec: Spec, clean: dict) -> list[dict]:
                 raise ConfigError(sorted(unknown)[0], "a child scheduler has only name and params")
             child = validate(table.get("name", ""), table.get("params"), child=True)
         except ConfigError as e:
-            raise e.under(f"schedulers[{i}]") from None
+            raise e.under(f"schedulers[{i}]" + ("" if e.key == "name" else ".params")) from None
         refusal = _refused_child(spec, child.spec, len(clean["schedulers"]))
         if refusal:
             raise ConfigError(f"schedulers[{i}]", refusal)

@@ -56,7 +56,9 @@ NOT_EMPTY = Rule("at least one entry", lambda v: len(v) > 0)
 
 KINDS = {"int": "an integer", "float": "a number", "bool": "true or false", "choice": "one of",
          "ints": "a list of integers", "floats": "a list of numbers", "expr": "an expression",
-         "table": "a list of tables"}
+         "table": "a list of tables", "str": "a string"}
+
+LISTS = ("ints", "floats", "table")
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,12 @@ class Param:
         """What a valid value looks like, in words: `an integer >= 1, or "auto"`."""
         if self.kind == "choice":
             text = "one of " + ", ".join(repr(c) for c in self.choices)
+        elif self.kind == "str" and self.rules:
+            text = " or ".join(r.text for r in self.rules)
         else:
             text = " ".join([KINDS[self.kind], *(r.text for r in self.item_rules)])
             if self.rules:
-                text += ", " + ", ".join(r.text for r in self.rules)
+                text += (", " if self.kind in LISTS else " ") + ", ".join(r.text for r in self.rules)
         return text + (', or "auto"' if self.auto else "")
 
     def check(self, value: Any, owner: str) -> Any:
@@ -111,7 +115,7 @@ def _coerce(p: Param, v: Any) -> Any:
             return None
         items = [x if p.kind == "ints" else float(x) for x in v]
         return items if _items_ok(p, items) else None
-    if p.kind == "expr":
+    if p.kind in ("expr", "str"):
         return v if isinstance(v, str) else None
     if p.kind == "table":
         return v if isinstance(v, list) and all(isinstance(x, dict) for x in v) else None

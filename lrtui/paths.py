@@ -1,0 +1,15 @@
+"""Where lrtui finds and keeps things; each place can be moved by an environment variable (tests do)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+SHIPPED_PRESETS = Path(__file__).resolve().parent.parent / "presets"
+
+
+def user_presets_dir() -> Path:
+    """$LRTUI_CONFIG_DIR/presets, else the platform's user config dir (~/.config/lrtui/presets)."""
+    root = os.environ.get("LRTUI_CONFIG_DIR") or platformdirs.user_config_dir("lrtui")
+    return Path(root) / "presets"

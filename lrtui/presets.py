@@ -1,0 +1,158 @@
+"""Presets: TOML files of shared training and optimizer settings and one or more runs.
+
+Loading checks everything through the catalogue and refuses a bad file with `file: key: problem`.
+A preset is data: nothing in it is ever executed (a user task file is named on the command line only).
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from lrtui.catalogue import Schedule, validate
+from lrtui.optimizers import OptimizerConfig, validate_optimizer
+from lrtui.params import ConfigError, Param, Rule, at_least, check_all
+from lrtui.paths import SHIPPED_PRESETS, user_presets_dir
+
+DEVICE = Rule("auto, cpu, cuda, cuda:N or mps", lambda v: re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", v) is not None)
+TRAINING = (
+    Param("task", "str", "spirals", "what to train: a built-in task name"),
+    Param("epochs", "int", 100, "epochs per run", (at_least(1),)),
+    Param("batch_size", "int", 128, "samples per batch", (at_least(1),)),
+    Param("seed", "int", 0, "seed shared by every run: same initial weights, same batch order", (at_least(0),)),
+    Param("device", "str", "auto", "where to train", (DEVICE,)),
+    Param("steps_per_epoch", "int", 100, "batches per epoch assumed by previews (training counts the real ones)",
+          (at_least(1),)),
+)
+TOP_KEYS = ("name", "description", "training", "optimizer", "runs")
+RUN_KEYS = ("label", "scheduler", "optimizer", "warmup")
+
+
+@dataclass(frozen=True)
+class Run:
+    label: str
+    schedule: Schedule
+    optimizer: OptimizerConfig
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str = ""
+    training: dict = field(default_factory=lambda: {p.name: p.default for p in TRAINING})
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    runs: tuple[Run, ...] = ()
+    path: Path | None = None
+
+    def length(self, run: Run, epochs: int | None = None, steps_per_epoch: int | None = None) -> int:
+        """Scheduler steps in `run`: epochs, or epochs x batches when it steps per batch."""
+        epochs = epochs or self.training["epochs"]
+        return epochs * (steps_per_epoch or self.training["steps_per_epoch"]) if run.schedule.interval == "step" else epochs
+
+
+def parse(data: dict) -> Preset:
+    """A checked Preset from a TOML table; ConfigError's key is the dotted path of the bad value."""
+    _no_unknown(data, TOP_KEYS, "")
+    training = _under("training", lambda: check_all(TRAINING, data.get("training", {}), "training"))
+    base_opt = data.get("optimizer", {})
+    optimizer = _under("optimizer", lambda: validate_optimizer(base_opt))
+    runs = data.get("runs")
+    if not isinstance(runs, list) or not runs or not all(isinstance(r, dict) for r in runs):
+        raise ConfigError("runs", "needs at least one [[runs]] table")
+    return Preset(str(data.get("name", "")), str(data.get("description", "")), training, optimizer,
+                  tuple(_under(f"runs[{i}]", lambda r=r: _run(r, base_opt)) for i, r in enumerate(runs)))
+
+
+def _run(table: dict, base_opt: dict) -> Run:
+    _no_unknown(table, RUN_KEYS, "")
+    sched = table.get("scheduler")
+    if not isinstance(sched, dict):
+        raise ConfigError("scheduler", "needs a table: { name = ..., params = { ... } }")
+    _no_unknown(sched, ("name", "params", "interval"), "scheduler.")
+    schedule = _schedule(sched, table.get("warmup", 0))
+    optimizer = _under("optimizer", lambda: validate_optimizer({**base_opt, **table.get("optimizer", {})}))
+    return Run(str(table.get("label") or schedule.name), schedule, optimizer)
+
+
+def _schedule(sched: dict, warmup: Any) -> Schedule:
+    try:
+        return validate(sched.get("name", ""), sched.get("params", {}), interval=sched.get("interval"), warmup=warmup)
+    except ConfigError as e:  # where the bad key lives in the run's table
+        where = {"warmup": "", "name": "scheduler", "interval": "scheduler"}.get(e.key, "scheduler.params")
+        raise (e.under(where) if where else e) from None
+
+
+def _under(prefix: str, make: Any) -> Any:
+    try:
+        return make()
+    except ConfigError as e:
+        raise e.under(prefix) from None
+
+
+def _no_unknown(table: dict, known: tuple[str, ...], prefix: str) -> None:
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"{prefix}{key}", f"unknown key (expected one of: {', '.join(known)})")
+
+
+def load(path: Path) -> Preset:
+    """The preset in `path`, or ConfigError("<path>: <key>", problem)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return replace(parse(data), name=data.get("name") or path.stem, path=path)
+    except OSError as e:
+        raise ConfigError(str(path), f"cannot read: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(str(path), f"not valid TOML: {e}") from None
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e.key}" if e.key else str(path), e.problem) from None
+
+
+def available() -> dict[str, Path]:
+    """Every preset by name: shipped ones, then the user's (a user preset shadows a shipped one)."""
+    found: dict[str, Path] = {}
+    for folder in (SHIPPED_PRESETS, user_presets_dir()):
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
+            found[path.stem] = path
+    return found
+
+
+def find(name_or_path: str) -> Preset:
+    """A preset by name (shipped or user) or by path to a .toml file."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        return load(path)
+    presets = available()
+    if name_or_path not in presets:
+        raise ConfigError("preset", f"no preset named {name_or_path!r} (`lrtui list presets` shows them)")
+    return load(presets[name_or_path])
+
+
+def to_toml(preset: Preset) -> str:
+    """The preset as TOML that `parse` reads back to an equal preset."""
+    data: dict[str, Any] = {"name": preset.name, "description": preset.description,
+                            "training": dict(preset.training),
+                            "optimizer": {"name": preset.optimizer.name, **preset.optimizer.params}}
+    data["runs"] = []
+    for run in preset.runs:
+        table = run.schedule.to_table()
+        entry: dict[str, Any] = {"label": run.label,
+                                 "scheduler": {k: v for k, v in table.items() if k != "warmup"}}
+        if run.schedule.warmup:
+            entry["warmup"] = run.schedule.warmup
+        if run.optimizer != preset.optimizer:
+            entry["optimizer"] = {"name": run.optimizer.name, **run.optimizer.params}
+        data["runs"].append(entry)
+    return tomli_w.dumps(data)
+
+
+def save(preset: Preset, path: Path | None = None) -> Path:
+    """Write `preset` as a user preset (or to `path`) and return where it went."""
+    path = path or user_presets_dir() / f"{preset.name}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(to_toml(preset), encoding="utf-8")
+    return path
