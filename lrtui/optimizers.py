@@ -6,7 +6,12 @@ from typing import Any
 
 from lrtui.params import ConfigError, Param, Rule, above, at_least, between, check_all
 
-LR = Param("lr", "float", 0.1, "the base learning rate", (above(0),))
+
+
+def _lr(default: float) -> Param:
+    return Param("lr", "float", default, "the base learning rate", (above(0),))
+
+
 WEIGHT_DECAY = Param("weight_decay", "float", 0.0, "L2 penalty (decoupled for AdamW)", (at_least(0),))
 MOMENTUM = Param("momentum", "float", 0.0, "momentum factor", (between(0, 1),))
 BETAS = Param("betas", "floats", [0.9, 0.999], "Adam's (beta1, beta2)",
@@ -14,11 +19,11 @@ BETAS = Param("betas", "floats", [0.9, 0.999], "Adam's (beta1, beta2)",
 EPS = Param("eps", "float", 1e-8, "added to the denominator for stability", (above(0),))
 
 OPTIMIZERS: dict[str, tuple[Param, ...]] = {
-    "SGD": (LR, MOMENTUM, Param("dampening", "float", 0.0, "dampening for momentum", (between(0, 1),)),
+    "SGD": (_lr(0.1), MOMENTUM, Param("dampening", "float", 0.0, "dampening for momentum", (between(0, 1),)),
             WEIGHT_DECAY, Param("nesterov", "bool", False, "Nesterov momentum (needs momentum > 0)")),
-    "Adam": (LR, BETAS, EPS, WEIGHT_DECAY),
-    "AdamW": (LR, BETAS, EPS, Param("weight_decay", "float", 0.01, WEIGHT_DECAY.help, (at_least(0),))),
-    "RMSprop": (LR, Param("alpha", "float", 0.99, "smoothing constant", (between(0, 1),)), EPS,
+    "Adam": (_lr(1e-3), BETAS, EPS, WEIGHT_DECAY),
+    "AdamW": (_lr(1e-3), BETAS, EPS, Param("weight_decay", "float", 0.01, WEIGHT_DECAY.help, (at_least(0),))),
+    "RMSprop": (_lr(1e-2), Param("alpha", "float", 0.99, "smoothing constant", (between(0, 1),)), EPS,
                 WEIGHT_DECAY, MOMENTUM),
 }
 

@@ -57,8 +57,8 @@ class Preset:
 def parse(data: dict) -> Preset:
     """A checked Preset from a TOML table; ConfigError's key is the dotted path of the bad value."""
     _no_unknown(data, TOP_KEYS, "")
-    training = _under("training", lambda: check_all(TRAINING, data.get("training", {}), "training"))
-    base_opt = data.get("optimizer", {})
+    training = _under("training", lambda: check_all(TRAINING, _table(data.get("training", {})), "training"))
+    base_opt = _under("optimizer", lambda: _table(data.get("optimizer", {})))
     optimizer = _under("optimizer", lambda: validate_optimizer(base_opt))
     runs = data.get("runs")
     if not isinstance(runs, list) or not runs or not all(isinstance(r, dict) for r in runs):
@@ -73,8 +73,9 @@ def _run(table: dict, base_opt: dict) -> Run:
     if not isinstance(sched, dict):
         raise ConfigError("scheduler", "needs a table: { name = ..., params = { ... } }")
     _no_unknown(sched, ("name", "params", "interval"), "scheduler.")
+    _under("scheduler.params", lambda: _table(sched.get("params", {})))
     schedule = _schedule(sched, table.get("warmup", 0))
-    optimizer = _under("optimizer", lambda: validate_optimizer({**base_opt, **table.get("optimizer", {})}))
+    optimizer = _under("optimizer", lambda: validate_optimizer({**base_opt, **_table(table.get("optimizer", {}))}))
     return Run(str(table.get("label") or schedule.name), schedule, optimizer)
 
 
@@ -91,6 +92,12 @@ def _under(prefix: str, make: Any) -> Any:
         return make()
     except ConfigError as e:
         raise e.under(prefix) from None
+
+
+def _table(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError("", f"needs a table, got {value!r}")
+    return value
 
 
 def _no_unknown(table: dict, known: tuple[str, ...], prefix: str) -> None:

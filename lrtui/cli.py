@@ -1,0 +1,184 @@
+"""The command line: `lrtui preview`, `lrtui code`, `lrtui list` (and, later, the TUI and training).
+
+Exit codes: 0 success, 2 bad input (one line naming the field and the rule, no traceback), 1 a
+failure of the command itself. Torch is imported only by the commands that step a real scheduler.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import sys
+from dataclasses import replace
+from typing import Any, NoReturn
+
+from lrtui import __version__
+
+EXAMPLES = """examples:
+  lrtui preview CosineAnnealingLR --epochs 100 --warmup 5
+  lrtui preview OneCycleLR --set max_lr=0.3 --set pct_start=0.25 --epochs 3 --steps-per-epoch 2000 --format plot
+  lrtui preview --preset seed-four --format plot
+  lrtui code MultiStepLR --set 'milestones=[150, 250]' --epochs 300
+  lrtui list schedulers OneCycleLR
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2: the contract for bad input
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def _selection_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("target", nargs="?", metavar="SCHEDULER|PRESET",
+                   help="a scheduler or recipe (`lrtui list schedulers`), or a preset name or .toml path")
+    p.add_argument("--preset", metavar="NAME|PATH", help="a preset, shipped or yours")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a scheduler parameter; VALUE is TOML (0.1, [30, 80], \"cos\", true) or auto")
+    p.add_argument("--lr", type=float, help="the optimizer's base lr")
+    p.add_argument("--optimizer", choices=["SGD", "Adam", "AdamW", "RMSprop"], help="the optimizer")
+    p.add_argument("--epochs", type=int, help="epochs in the run")
+    p.add_argument("--steps-per-epoch", type=int, metavar="S", help="batches per epoch (for per-step schedules)")
+    p.add_argument("--interval", choices=["epoch", "step"], help="step the scheduler every epoch or every batch")
+    p.add_argument("--warmup", type=int, metavar="N", help="linear warmup over the first N scheduler steps")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="lrtui", description="Pick, preview, train and compare PyTorch learning-rate schedules.",
+                    epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    preview = commands.add_parser("preview", help="the lr curve of a schedule, without training",
+                                  description="The lr curve torch will produce, without training.")
+    _selection_args(preview)
+    preview.add_argument("--format", choices=["table", "csv", "json", "plot"], default="table")
+    preview.add_argument("--exact", action="store_true", help="step the real torch scheduler (else closed form)")
+    preview.add_argument("--log", action="store_true", help="plot: log10 lr axis")
+    preview.set_defaults(func=cmd_preview)
+
+    code = commands.add_parser("code", help="a plain-torch snippet that builds the same optimizer and scheduler",
+                               description="Print runnable Python that builds the optimizer and scheduler.")
+    _selection_args(code)
+    code.set_defaults(func=cmd_code)
+
+    lister = commands.add_parser("list", help="list schedulers, presets or tasks")
+    lister.add_argument("what", choices=["schedulers", "presets", "tasks"])
+    lister.add_argument("name", nargs="?", help="schedulers: one scheduler in detail")
+    lister.set_defaults(func=cmd_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    from lrtui.params import ConfigError
+
+    try:
+        return args.func(args) or 0
+    except ConfigError as e:
+        print(f"lrtui {args.command}: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `lrtui preview ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as e:  # noqa: BLE001 - a failure of the command itself: one line, exit 1
+        if os.environ.get("LRTUI_DEBUG"):
+            raise
+        print(f"lrtui {args.command}: error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+
+
+def selection(args: argparse.Namespace) -> Any:
+    """The Preset a preview or code command is about, with the command line's overrides applied."""
+    from lrtui import presets
+    from lrtui.catalogue import CATALOGUE, validate
+    from lrtui.optimizers import OPTIMIZERS, validate_optimizer
+    from lrtui.params import ConfigError, check_all, parse_value
+
+    if args.preset and args.target:
+        raise ConfigError("preset", "give a scheduler or a preset, not both")
+    target = args.preset or args.target
+    if not target:
+        raise ConfigError("scheduler", "name a scheduler (`lrtui list schedulers`) or a preset (--preset NAME)")
+    sets = {}
+    for item in args.set:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise ConfigError("--set", f"needs KEY=VALUE, got {item!r}")
+        sets[key.strip()] = parse_value(value.strip())
+
+    if target in CATALOGUE and not args.preset:
+        name = args.optimizer or "SGD"
+        optimizer = validate_optimizer({"name": name, "lr": args.lr or OPTIMIZERS[name][0].default})
+        schedule = validate(target, sets, interval=args.interval, warmup=args.warmup or 0)
+        preset = presets.Preset(target, runs=(presets.Run(target, schedule, optimizer),))
+    else:
+        preset = presets.find(target)
+        runs = []
+        for run in preset.runs:
+            table = run.schedule.params
+            mine = {k: v for k, v in sets.items() if run.schedule.spec.has(k)}
+            schedule = validate(run.schedule.name, {**table, **mine}, interval=args.interval or run.schedule.interval,
+                                warmup=run.schedule.warmup if args.warmup is None else args.warmup)
+            opt = ({"name": args.optimizer, "lr": run.optimizer.lr} if args.optimizer
+                   else {"name": run.optimizer.name, **run.optimizer.params})
+            optimizer = validate_optimizer({**opt, **({"lr": args.lr} if args.lr else {})})
+            runs.append(replace(run, schedule=schedule, optimizer=optimizer))
+        unused = set(sets) - {k for r in runs for k in sets if r.schedule.spec.has(k)}
+        if unused:
+            raise ConfigError("--set", f"no run of {preset.name} has a parameter {sorted(unused)[0]!r}")
+        preset = replace(preset, runs=tuple(runs))
+    overrides = {"epochs": args.epochs, "steps_per_epoch": args.steps_per_epoch}
+    training = check_all(presets.TRAINING, {**preset.training, **{k: v for k, v in overrides.items() if v is not None}},
+                         "training")
+    return replace(preset, training=training)
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from lrtui import report
+    from lrtui.catalogue import CATALOGUE
+    from lrtui.preview import preview
+
+    preset = selection(args)
+    curves = [preview(run.schedule, run.optimizer, preset.length(run), exact=args.exact) for run in preset.runs]
+    single = args.preset is None and args.target in CATALOGUE  # one schedule: its curve object alone
+    out = sys.stdout
+    if args.format == "json":
+        doc = [report.curve_json(run, c, preset) for run, c in zip(preset.runs, curves)]
+        json.dump(doc[0] if single else {"preset": preset.name, "runs": doc}, out)
+        out.write("\n")
+    elif args.format == "csv":
+        report.write_csv(csv.writer(out), preset, curves)
+    elif args.format == "plot":
+        size = shutil.get_terminal_size((100, 30))
+        colour = out.isatty() and not os.environ.get("NO_COLOR")
+        out.write(report.plot(preset, curves, size.columns, min(size.lines - 1, 30), args.log, colour) + "\n")
+    else:
+        out.write(report.table(preset, curves, max_rows=max(10, shutil.get_terminal_size((100, 40)).lines - 8)))
+    return 0
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    from lrtui.codegen import snippet
+
+    preset = selection(args)
+    label = len(preset.runs) > 1
+    blocks = [snippet(run.schedule, run.optimizer, preset.training["epochs"], preset.training["steps_per_epoch"],
+                      run.label if label else "") for run in preset.runs]
+    sys.stdout.write("\n\n".join(blocks))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from lrtui import report
+
+    width = shutil.get_terminal_size((100, 40)).columns
+    sys.stdout.write({"schedulers": report.schedulers, "presets": report.presets, "tasks": report.tasks}[args.what](
+        args.name, width))
+    return 0
+

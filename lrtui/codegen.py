@@ -1,0 +1,110 @@
+"""`lrtui code`: a plain-torch snippet that builds the same optimizer and scheduler, and the loop.
+
+The snippet runs as it is (a stand-in model, optimizer steps without gradients), so a test can run
+it and compare the lrs it produces with the preview. Values that were "auto" are written in terms
+of TOTAL, the number of scheduler steps in the run.
+"""
+from __future__ import annotations
+
+from lrtui.catalogue import Schedule, resolve
+from lrtui.optimizers import OPTIMIZERS, OptimizerConfig
+from lrtui.params import AUTO
+from lrtui.recipes import formula
+from lrtui.schedules import Spec
+
+
+def snippet(schedule: Schedule, optimizer: OptimizerConfig, epochs: int, steps_per_epoch: int,
+            label: str = "") -> str:
+    per_step = schedule.interval == "step"
+    length = epochs * steps_per_epoch if per_step else epochs
+    code = _Code(f"TOTAL - {schedule.warmup}" if schedule.warmup else "TOTAL")
+    main = code.scheduler(schedule.spec, schedule.params, resolve(schedule, length))
+    n, plateau = schedule.warmup, schedule.spec.needs_metric
+    if n:
+        code.imports.add("LinearLR")
+        warmup = f"LinearLR(optimizer, start_factor=1 / {n + 1}, end_factor=1.0, total_iters={n})"
+        if not plateau:
+            code.imports.add("SequentialLR")
+            main = _sequential(warmup, main, [n])
+    defaults = {p.name: p.default for p in OPTIMIZERS[optimizer.name]}
+    args = ", ".join(f"{k}={v!r}" for k, v in optimizer.params.items() if k == "lr" or v != defaults[k])
+    lines = [f"# {label + ': ' if label else ''}{schedule.name} ({schedule.spec.summary}), stepped once per "
+             f"{'batch' if per_step else 'epoch'}" + (f" after {n} {schedule.interval}s of linear warmup" if n else ""),
+             *(["import math"] if code.uses_math else []),
+             "import torch",
+             f"from torch.optim.lr_scheduler import {', '.join(sorted(code.imports))}",
+             "",
+             f"EPOCHS = {epochs}",
+             f"STEPS_PER_EPOCH = {steps_per_epoch}  # len(train_loader)",
+             f"TOTAL = {'EPOCHS * STEPS_PER_EPOCH' if per_step else 'EPOCHS'}  # scheduler steps in the run",
+             "", *code.prelude,
+             "model = torch.nn.Linear(2, 2)  # stand-in: your model",
+             f"optimizer = torch.optim.{optimizer.name}(model.parameters(), {args})"]
+    if n and plateau:
+        lines.append(f"warmup = {warmup}")
+    lines += [f"scheduler = {main}", "", "for epoch in range(EPOCHS):",
+              "    for step in range(STEPS_PER_EPOCH):  # for inputs, targets in train_loader:",
+              "        # loss = loss_fn(model(inputs), targets); optimizer.zero_grad(); loss.backward()",
+              "        optimizer.step()"]
+    if per_step:
+        lines.append("        scheduler.step()  # every batch, after optimizer.step()")
+    elif plateau:
+        lines += ["    val_loss = 1.0  # your validation loss for this epoch",
+                  *(["    if epoch < {}:".format(n), "        warmup.step()", "    else:",
+                     "        scheduler.step(val_loss)"] if n else ["    scheduler.step(val_loss)"])]
+    else:
+        lines.append("    scheduler.step()  # every epoch, after the epoch's optimizer steps")
+    return "\n".join(lines) + "\n"
+
+
+def _sequential(first: str, then: str, milestones: list[int]) -> str:
+    return f"SequentialLR(optimizer, schedulers=[\n    {first},\n    {then},\n], milestones={milestones})"
+
+
+class _Code:
+    """Collects what the scheduler expression needs: imports, helper functions, math."""
+
+    def __init__(self, auto: str):
+        self.auto = auto  # how a top-level "auto" is written: TOTAL, or TOTAL - warmup
+        self.imports: set[str] = set()
+        self.prelude: list[str] = []
+        self.functions = 0
+        self.uses_math = False
+
+    def scheduler(self, spec: Spec, raw: dict, params: dict, top: bool = True) -> str:
+        if spec.kind == "composite":
+            children = "".join(f"    {self.scheduler(s, c['params'], p, top=False)},\n"
+                               for c, (s, p) in zip(raw["schedulers"], params["schedulers"]))
+            self.imports.add(spec.name)
+            if spec.name == "SequentialLR":
+                return f"SequentialLR(optimizer, schedulers=[\n{children}], milestones={params['milestones']})"
+            return f"ChainedScheduler([\n{children}], optimizer=optimizer)"
+        if spec.kind == "recipe":
+            self.imports.add("LambdaLR")
+            return f"LambdaLR(optimizer, {self._recipe(spec, raw, params, top)})"
+        self.imports.add(spec.name)
+        args = "".join(f", {p.name}={self._value(raw[p.name], params[p.name], top)}" for p in spec.params
+                       if p.required or raw[p.name] == AUTO or raw[p.name] != p.default)
+        return f"{spec.name}(optimizer{args})"
+
+    def _value(self, raw: object, value: object, top: bool) -> str:
+        if raw == AUTO and top:
+            return self.auto
+        if hasattr(value, "python"):  # an lr_lambda expression
+            source = value.python()
+            self.uses_math |= "math." in source
+            return f"lambda epoch: {source}"
+        return repr(value)
+
+    def _recipe(self, spec: Spec, raw: dict, params: dict, top: bool) -> str:
+        self.functions += 1
+        name = "lr_factor" if self.functions == 1 else f"lr_factor_{self.functions}"
+        f = formula(spec, params)
+        names = [p.name for p in spec.params if p.kind != "choice"]
+        values = ", ".join(self._value(raw[k], params[k], top) for k in names)
+        body = [f"    {k} = {e.python()}" for k, e in f.steps] + [f"    return {f.result.python()}"]
+        self.uses_math |= any("math." in line for line in body)
+        self.prelude += [f"def {name}(t):", f'    """{spec.name}: {spec.summary}."""',
+                         f"    {', '.join(names)} = {values}" + ("," if len(names) == 1 else ""),
+                         *body, "", ""]
+        return name

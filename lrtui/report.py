@@ -1,0 +1,154 @@
+"""Text the command line prints: preview tables, CSV, JSON, terminal plots and the `list` pages."""
+from __future__ import annotations
+
+import math
+import textwrap
+from typing import Any
+
+import numpy as np
+
+from lrtui.catalogue import CATALOGUE
+from lrtui.params import AUTO, REQUIRED
+from lrtui.presets import Preset, Run, available
+from lrtui.paths import SHIPPED_PRESETS
+from lrtui.preview import Curve
+from lrtui.series import downsample
+
+
+def describe(run: Run) -> str:
+    """StepLR(step_size=30, gamma=0.1) + 5 warmup, SGD(lr=0.1)"""
+    s = run.schedule
+    shown = [p for p in s.spec.params if p.kind != "table" and (p.required or s.params[p.name] != p.default
+                                                               or s.params[p.name] == AUTO)]
+    params = ", ".join(f"{p.name}={s.params[p.name]}" for p in shown)
+    warm = f" after {s.warmup} warmup {s.interval}s" if s.warmup else ""
+    return f"{s.name}({params}){warm} per {s.interval}, {run.optimizer.name} lr {run.optimizer.lr:g}"
+
+
+def curve_json(run: Run, curve: Curve, preset: Preset) -> dict:
+    doc: dict[str, Any] = {"label": run.label, "scheduler": run.schedule.to_table(),
+                           "optimizer": {"name": run.optimizer.name, **run.optimizer.params},
+                           "interval": run.schedule.interval, "warmup": run.schedule.warmup,
+                           "epochs": preset.training["epochs"], "length": len(curve.lr),
+                           "exact": curve.exact, "lr": curve.lr.tolist()}
+    if curve.momentum is not None:
+        doc[curve.momentum_name] = curve.momentum.tolist()
+    if curve.metric is not None:
+        doc["synthetic_metric"] = curve.metric.tolist()
+    return doc
+
+
+def write_csv(writer: Any, preset: Preset, curves: list[Curve]) -> None:
+    """Long format, one row per run and step: run,interval,index,lr,momentum,metric."""
+    writer.writerow(["run", "interval", "index", "lr", "momentum", "metric"])
+    for run, c in zip(preset.runs, curves):
+        for i, lr in enumerate(c.lr):
+            writer.writerow([run.label, run.schedule.interval, i, repr(float(lr)),
+                             "" if c.momentum is None else repr(float(c.momentum[i])),
+                             "" if c.metric is None else repr(float(c.metric[i]))])
+
+
+def _rows(columns: list[np.ndarray], length: int, max_rows: int) -> np.ndarray:
+    """Evenly spaced rows, plus both sides of every jump when a curve has few (a staircase)."""
+    rows = [np.linspace(0, length - 1, min(length, max_rows)).round().astype(int)]
+    for y in columns:
+        jumps = np.flatnonzero(np.diff(y) != 0) if len(y) > 1 else np.array([], dtype=int)
+        if 0 < len(jumps) <= max_rows // 4:
+            rows += [jumps, jumps + 1]
+    return np.unique(np.concatenate(rows))
+
+
+def table(preset: Preset, curves: list[Curve], max_rows: int = 40) -> str:
+    """One run: its own steps, with momentum. Several: one lr column per run, at the start of each epoch."""
+    head = [f"{preset.name}: {preset.training['epochs']} epochs"] + [f"  {r.label}: {describe(r)}" for r in preset.runs]
+    if len(preset.runs) == 1:
+        run, c = preset.runs[0], curves[0]
+        cols = {run.schedule.interval: None, "lr": c.lr}
+        if c.momentum is not None:
+            cols[c.momentum_name] = c.momentum
+        if c.metric is not None:
+            cols["metric"] = c.metric
+        length = len(c.lr)
+    else:
+        spe = preset.training["steps_per_epoch"]
+        length = preset.training["epochs"]
+        cols = {"epoch": None} | {r.label: (c.lr[::spe] if r.schedule.interval == "step" else c.lr)
+                                  for r, c in zip(preset.runs, curves)}
+    rows = _rows([v for v in cols.values() if v is not None], length, max_rows)
+    width = max(12, *(len(k) + 2 for k in cols))
+    lines = ["".join(f"{k:>{width}}" for k in cols)]
+    for i in rows:
+        lines.append("".join(f"{i:>{width}}" if v is None else f"{v[i]:>{width}.6g}" for v in cols.values()))
+    note = [f"({len(rows)} of {length} rows; --format csv or json for all)"] if len(rows) < length else []
+    return "\n".join(head + lines + note) + "\n"
+
+
+MARKERS = ("braille", "dot", "+", "x", "o", "*")
+
+
+def plot(preset: Preset, curves: list[Curve], width: int, height: int, log: bool = False,
+         colour: bool = True) -> str:
+    """Every run's lr against epochs, overlaid, drawn by plotext; log10 on a linear axis with log=True
+    (plotext's own log scale breaks on rebuilds)."""
+    import plotext as plt
+
+    plt.clear_figure()
+    plt.plotsize(width, height)
+    plt.theme("clear")  # the terminal's own background and colours
+    spe = preset.training["steps_per_epoch"]
+    for i, (run, c) in enumerate(zip(preset.runs, curves)):
+        x = np.arange(len(c.lr)) / (spe if run.schedule.interval == "step" else 1)
+        y = np.log10(np.maximum(c.lr, 1e-300)) if log else c.lr
+        x, y = downsample(x, y, width)
+        marker = "braille" if colour else MARKERS[i % len(MARKERS)]  # without colour, shapes tell runs apart
+        plt.plot(x.tolist(), y.tolist(), label=run.label, marker=marker)
+    if log:
+        positive = np.concatenate([c.lr[c.lr > 0] for c in curves])
+        lo, hi = math.floor(np.log10(positive.min())), math.ceil(np.log10(positive.max()))
+        ticks = list(range(hi, lo - 1, -max(1, math.ceil((hi - lo) / max(2, height // 4)))))
+        plt.yticks(ticks, [f"1e{t}" for t in ticks])
+    plt.title(f"{preset.name}: lr{' (log)' if log else ''}")
+    plt.xlabel("epoch")
+    return plt.build() if colour else plt.uncolorize(plt.build())
+
+
+def schedulers(name: str | None, width: int) -> str:
+    if name:
+        from lrtui.catalogue import lookup
+
+        spec = lookup(name)
+        out = [f"{spec.name}  ({spec.kind}, stepped per {spec.unit} by default)", ""]
+        out += textwrap.wrap(spec.description, width - 2) if spec.kind != "recipe" else spec.description.splitlines()
+        out += ["", "parameters:"]
+        for p in spec.params:
+            default = "required" if p.default is REQUIRED else f"default {p.default!r}"
+            out += [f"  {p.name} ({default}): {p.help}", f"      {p.rule_text()}"]
+        out += ["", f"warmup: {'not accepted: ' + spec.no_warmup if spec.no_warmup else 'accepted (--warmup N)'}"]
+        if spec.momentum:
+            out.append("also cycles momentum (SGD, RMSprop) or beta1 (Adam, AdamW): the preview shows it")
+        return "\n".join(out) + "\n"
+    out = []
+    for title, kind in (("torch.optim.lr_scheduler", "torch"), ("composites", "composite"),
+                        ("recipes (LambdaLR over a formula)", "recipe")):
+        out.append(title)
+        out += [f"  {s.name:<28} {s.unit:<6} {s.summary}"[:width] for s in CATALOGUE.values() if s.kind == kind]
+    return "\n".join(out) + "\n`lrtui list schedulers NAME` shows one in detail.\n"
+
+
+def presets(name: str | None, width: int) -> str:
+    from lrtui.presets import load
+
+    out = []
+    for stem, path in available().items():
+        where = "shipped" if path.parent == SHIPPED_PRESETS else "user"
+        try:
+            p = load(path)
+            summary = f"{len(p.runs)} run{'s' * (len(p.runs) > 1)}  {p.description}"
+        except ValueError as e:  # a broken user preset is listed with its problem, not fatal
+            summary = f"refused: {e}"
+        out.append(f"  {stem:<20} {where:<8} {summary}"[:width])
+    return "\n".join(out or ["no presets found"]) + "\n"
+
+
+def tasks(name: str | None, width: int) -> str:
+    return "no training tasks yet: the training engine comes next\n"
