@@ -46,7 +46,7 @@ class Schedule:
 def lookup(name: str) -> Spec:
     if name not in CATALOGUE:
         close = [n for n in CATALOGUE if n.lower() == str(name).lower()]
-        hint = f"did you mean {close[0]}?" if close else "`lrtui list schedulers` shows them"
+        hint = f"did you mean {close[0]}?" if close else "`lrtui list schedulers` and `lrtui list presets` show them"
         raise ConfigError("name", f"unknown scheduler {name!r} ({hint})")
     return CATALOGUE[name]
 

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 def selection(args: argparse.Namespace) -> Any:
     """The Preset a preview or code command is about, with the command line's overrides applied."""
     from lrtui import presets
-    from lrtui.catalogue import CATALOGUE, validate
+    from lrtui.catalogue import CATALOGUE, lookup, validate
     from lrtui.optimizers import OPTIMIZERS, validate_optimizer
     from lrtui.params import ConfigError, check_all, parse_value
 
@@ -112,6 +112,8 @@ def selection(args: argparse.Namespace) -> Any:
             raise ConfigError("--set", f"needs KEY=VALUE, got {item!r}")
         sets[key.strip()] = parse_value(value.strip())
 
+    if not args.preset and target not in CATALOGUE and target not in presets.available() and not target.endswith(".toml"):
+        lookup(target)  # neither a scheduler nor a preset: the error names the scheduler it may have meant
     if target in CATALOGUE and not args.preset:
         name = args.optimizer or "SGD"
         optimizer = validate_optimizer({"name": name, "lr": args.lr or OPTIMIZERS[name][0].default})

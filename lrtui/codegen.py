@@ -105,6 +105,6 @@ class _Code:
         body = [f"    {k} = {e.python()}" for k, e in f.steps] + [f"    return {f.result.python()}"]
         self.uses_math |= any("math." in line for line in body)
         self.prelude += [f"def {name}(t):", f'    """{spec.name}: {spec.summary}."""',
-                         f"    {', '.join(names)} = {values}" + ("," if len(names) == 1 else ""),
+                         f"    {', '.join(names)} = {values}",
                          *body, "", ""]
         return name

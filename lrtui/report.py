@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lrtui.catalogue import CATALOGUE
-from lrtui.params import AUTO, REQUIRED
+from lrtui.params import AUTO, REQUIRED, ConfigError
 from lrtui.presets import Preset, Run, available
 from lrtui.paths import SHIPPED_PRESETS
 from lrtui.preview import Curve
@@ -144,8 +144,8 @@ def presets(name: str | None, width: int) -> str:
         try:
             p = load(path)
             summary = f"{len(p.runs)} run{'s' * (len(p.runs) > 1)}  {p.description}"
-        except ValueError as e:  # a broken user preset is listed with its problem, not fatal
-            summary = f"refused: {e}"
+        except ConfigError as e:  # a broken user preset is listed with its problem, not fatal
+            summary = f"refused: {str(e).removeprefix(f'{path}: ')}"
         out.append(f"  {stem:<20} {where:<8} {summary}"[:width])
     return "\n".join(out or ["no presets found"]) + "\n"
 

@@ -1,0 +1,192 @@
+"""The command line contract: outputs, exit codes, one-line errors, no torch for --help."""
+import csv
+import io
+import json
+import subprocess
+import sys
+import warnings
+
+import pytest
+import torch
+
+from lrtui.catalogue import CATALOGUE
+from lrtui.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def torch_lrs(make, steps):
+    """The lr in effect at each of `steps` steps, from a real torch scheduler."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    sched = make(opt)
+    lrs = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(steps):
+            lrs.append(opt.param_groups[0]["lr"])
+            sched.step()
+    return lrs
+
+
+def test_preview_json_is_what_torch_produces(capsys):
+    code, out, _ = run(capsys, "preview", "MultiStepLR", "--set", "milestones=[3, 7]", "--set", "gamma=0.5",
+                       "--epochs", "10", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    expected = torch_lrs(lambda o: torch.optim.lr_scheduler.MultiStepLR(o, [3, 7], 0.5), 10)
+    assert doc["lr"] == pytest.approx(expected, rel=1e-12)
+    assert doc["scheduler"] == {"name": "MultiStepLR", "params": {"milestones": [3, 7], "gamma": 0.5}}
+    assert doc["interval"] == "epoch" and doc["length"] == 10
+
+
+def test_preview_per_step_covers_every_batch_and_stops_before_onecycle_overflows(capsys):
+    code, out, _ = run(capsys, "preview", "OneCycleLR", "--set", "max_lr=0.3", "--set", "pct_start=0.25",
+                       "--epochs", "3", "--steps-per-epoch", "20", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    expected = torch_lrs(lambda o: torch.optim.lr_scheduler.OneCycleLR(o, 0.3, total_steps=60, pct_start=0.25), 60)
+    assert len(doc["lr"]) == 60
+    assert doc["lr"] == pytest.approx(expected, rel=1e-9)
+    assert len(doc["momentum"]) == 60 and max(doc["momentum"]) == pytest.approx(0.95)
+
+
+def test_set_reads_toml_values_and_auto(capsys):
+    code, out, _ = run(capsys, "preview", "CosineAnnealingLR", "--set", "T_max=auto", "--set", "eta_min=0.001",
+                       "--epochs", "8", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    expected = torch_lrs(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, 8, 0.001), 8)
+    assert doc["lr"] == pytest.approx(expected, rel=1e-12)
+    code, out, _ = run(capsys, "preview", "OneCycleLR", "--set", "max_lr=1", "--set", 'anneal_strategy="linear"',
+                       "--set", "three_phase=true", "--epochs", "2", "--steps-per-epoch", "10", "--format", "json")
+    assert code == 0 and json.loads(out)["scheduler"]["params"]["three_phase"] is True
+
+
+def test_warmup_flag_ramps_then_starts_the_schedule(capsys):
+    code, out, _ = run(capsys, "preview", "StepLR", "--set", "step_size=2", "--warmup", "3", "--epochs", "8",
+                       "--format", "json")
+    assert code == 0
+    lr = json.loads(out)["lr"]
+    assert lr[:3] == pytest.approx([0.1 / 4, 0.2 / 4, 0.3 / 4])
+    assert lr[3:] == pytest.approx([0.1, 0.1, 0.01, 0.01, 0.001])
+
+
+def test_csv_has_every_step_of_every_run(capsys):
+    code, out, _ = run(capsys, "preview", "--preset", "seed-four", "--epochs", "12", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 4 * 12
+    step = [float(r["lr"]) for r in rows if r["run"] == "StepLR"]
+    assert step == pytest.approx(torch_lrs(lambda o: torch.optim.lr_scheduler.StepLR(o, 30, 0.1), 12))
+
+
+def test_preset_json_lists_runs_and_set_reaches_the_runs_that_have_the_key(capsys):
+    code, out, _ = run(capsys, "preview", "--preset", "seed-four", "--set", "gamma=0.5", "--epochs", "5",
+                       "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["preset"] == "seed-four" and len(doc["runs"]) == 4
+    gammas = {r["label"]: r["scheduler"]["params"].get("gamma") for r in doc["runs"]}
+    assert gammas["ExponentialLR"] == 0.5 and gammas["StepLR"] == 0.5
+    assert "gamma" not in doc["runs"][3]["scheduler"]["params"]  # cosine has no gamma
+
+
+def test_table_shows_both_sides_of_each_drop(capsys):
+    code, out, _ = run(capsys, "preview", "StepLR", "--set", "step_size=37", "--epochs", "100")
+    assert code == 0
+    rows = {int(line.split()[0]): float(line.split()[1]) for line in out.splitlines() if line.strip()[:1].isdigit()}
+    assert rows[36] == pytest.approx(0.1) and rows[37] == pytest.approx(0.01)
+    assert rows[73] == pytest.approx(0.01) and rows[74] == pytest.approx(0.001)
+
+
+def test_plot_overlays_every_run_without_colour_codes_when_piped(capsys):
+    code, out, _ = run(capsys, "preview", "--preset", "seed-four", "--format", "plot", "--log")
+    assert code == 0
+    for label in ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR"):
+        assert label in out
+    assert "\x1b[" not in out and "1e-1" in out
+
+
+@pytest.mark.parametrize("argv, names", [
+    (["preview", "StepLR", "--set", "step_size=0"], ["step_size", "StepLR", "0"]),
+    (["preview", "StepLR"], ["step_size"]),
+    (["preview", "StepLR", "--set", "step_size"], ["--set", "KEY=VALUE"]),
+    (["preview", "StepLR", "--set", "step_size=3", "--set", "gama=0.5"], ["gama"]),
+    (["preview", "NoSuchLR"], ["NoSuchLR"]),
+    (["preview", "steplr"], ["StepLR"]),
+    (["preview", "ExponentialLR", "--set", "gamma=1.5"], ["gamma", "1.5"]),
+    (["preview", "OneCycleLR", "--set", "max_lr=0.1", "--warmup", "5"], ["warmup", "OneCycleLR"]),
+    (["preview", "ReduceLROnPlateau", "--interval", "step"], ["interval"]),
+    (["preview", "StepLR", "--set", "step_size=2", "--epochs", "0"], ["epochs"]),
+    (["preview", "StepLR", "--set", "step_size=2", "--lr", "-1"], ["lr"]),
+    (["preview", "StepLR", "--preset", "seed-four"], ["preset"]),
+    (["preview", "--preset", "seed-four", "--set", "T_0=3"], ["T_0"]),
+    (["preview", "--preset", "no/such/file.toml"], ["no/such/file.toml"]),
+    (["preview", "LambdaLR", "--set", "lr_lambda='__import__(\"os\")'"], ["lr_lambda"]),
+    (["preview", "LambdaLR", "--set", "lr_lambda='1 - epoch / 5'", "--epochs", "10"], ["LambdaLR", "6"]),
+    (["preview", "StepLR", "--format", "xml"], ["xml"]),
+    (["preview", "StepLR", "--epochs", "many"], ["many"]),
+    (["list", "things"], ["things"]),
+    (["list", "schedulers", "NoSuchLR"], ["NoSuchLR"]),
+    (["code", "CyclicLR", "--set", "base_lr=0.5", "--set", "max_lr=0.1"], ["base_lr"]),
+])
+def test_bad_input_exits_2_with_one_line_naming_it(capsys, argv, names):
+    code, out, err = run_exit(capsys, argv)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    for name in names:
+        assert name in err
+
+
+def run_exit(capsys, argv):
+    try:
+        code = main(argv)
+    except SystemExit as e:  # argparse's own errors
+        code = e.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_schedulers_shows_the_whole_catalogue_and_details(capsys):
+    code, out, _ = run(capsys, "list", "schedulers")
+    assert code == 0
+    for name in CATALOGUE:
+        assert name in out
+    code, out, _ = run(capsys, "list", "schedulers", "OneCycleLR")
+    assert code == 0
+    for param in ("max_lr", "pct_start", "div_factor", "three_phase", "base_momentum"):
+        assert param in out
+    assert "warmup: not accepted" in out
+
+
+def test_list_presets_and_tasks(capsys):
+    code, out, _ = run(capsys, "list", "presets")
+    assert code == 0 and "seed-four" in out and "shipped" in out
+    code, out, _ = run(capsys, "list", "tasks")
+    assert code == 0 and out.strip()
+
+
+def test_a_broken_user_preset_is_listed_with_its_problem(capsys, tmp_path, monkeypatch):
+    folder = tmp_path / "config" / "presets"
+    folder.mkdir(parents=True)
+    (folder / "mine.toml").write_text('[[runs]]\nscheduler = { name = "StepLR", params = { step_size = 0 } }\n')
+    code, out, _ = run(capsys, "list", "presets")
+    assert code == 0
+    line = next(line for line in out.splitlines() if "mine" in line)
+    assert "user" in line and "step_size" in line
+
+
+def test_help_answers_without_importing_torch():
+    probe = ("import sys\nfrom lrtui.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+             "print('torch' in sys.modules, 'textual' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False False"
+
+
+def test_python_m_lrtui_and_version():
+    result = subprocess.run([sys.executable, "-m", "lrtui", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("lrtui ")
