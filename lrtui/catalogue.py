@@ -51,13 +51,16 @@ def lookup(name: str) -> Spec:
     return CATALOGUE[name]
 
 
-def validate(name: str, params: dict | None = None, *, interval: str | None = None, warmup: int = 0,
-             child: bool = False) -> Schedule:
+def validate(name: str, params: dict | None = None, *, interval: str | None = None, warmup: int = 0) -> Schedule:
     """A checked Schedule, or ConfigError with the key of the first bad value."""
     spec = lookup(name)
+    if not isinstance(params, (dict, type(None))):
+        raise ConfigError("params", f"needs a table of {name}'s parameters, got {params!r}")
     params = dict(params or {})
-    if warmup and spec.has("warmup"):
-        params["warmup"], warmup = warmup, 0  # a recipe's own warmup
+    if warmup and spec.has("warmup"):  # a recipe's own warmup
+        if "warmup" in params and params["warmup"] != warmup:
+            raise ConfigError("warmup", f"{name} got two warmups, {warmup} and {params['warmup']}: give one")
+        params["warmup"], warmup = warmup, 0
     clean = check_all(spec.params, params, spec.name)
     for check in spec.checks:
         check(clean)
@@ -80,13 +83,13 @@ def validate(name: str, params: dict | None = None, *, interval: str | None = No
 def _children(spec: Spec, clean: dict) -> list[dict]:
     children = []
     for i, table in enumerate(clean["schedulers"]):
+        unknown = sorted(set(table) - {"name", "params"})
+        if unknown:
+            raise ConfigError(f"schedulers[{i}].{unknown[0]}", "a child scheduler has only name and params")
         try:
-            unknown = set(table) - {"name", "params"}
-            if unknown:
-                raise ConfigError(sorted(unknown)[0], "a child scheduler has only name and params")
-            child = validate(table.get("name", ""), table.get("params"), child=True)
+            child = validate(table.get("name", ""), table.get("params"))
         except ConfigError as e:
-            raise e.under(f"schedulers[{i}]" + ("" if e.key == "name" else ".params")) from None
+            raise e.under(f"schedulers[{i}]" + ("" if e.key in ("name", "params") else ".params")) from None
         refusal = _refused_child(spec, child.spec, len(clean["schedulers"]))
         if refusal:
             raise ConfigError(f"schedulers[{i}]", refusal)

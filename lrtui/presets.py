@@ -20,7 +20,9 @@ from lrtui.paths import SHIPPED_PRESETS, user_presets_dir
 
 DEVICE = Rule("auto, cpu, cuda, cuda:N or mps", lambda v: re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", v) is not None)
 TRAINING = (
-    Param("task", "str", "spirals", "what to train: a built-in task name"),
+    Param("task", "str", "spirals", "what to train: a built-in task name",
+          (Rule("a built-in task (a preset never names code: give --task file.py:build instead)",
+                lambda v: ".py" not in v),)),
     Param("epochs", "int", 100, "epochs per run", (at_least(1),)),
     Param("batch_size", "int", 128, "samples per batch", (at_least(1),)),
     Param("seed", "int", 0, "seed shared by every run: same initial weights, same batch order", (at_least(0),)),
@@ -63,8 +65,15 @@ def parse(data: dict) -> Preset:
     runs = data.get("runs")
     if not isinstance(runs, list) or not runs or not all(isinstance(r, dict) for r in runs):
         raise ConfigError("runs", "needs at least one [[runs]] table")
-    return Preset(str(data.get("name", "")), str(data.get("description", "")), training, optimizer,
+    return Preset(_text(data, "name"), _text(data, "description"), training, optimizer,
                   tuple(_under(f"runs[{i}]", lambda r=r: _run(r, base_opt)) for i, r in enumerate(runs)))
+
+
+def _text(table: dict, key: str) -> str:
+    value = table.get(key, "")
+    if not isinstance(value, str):
+        raise ConfigError(key, f"needs a string, got {value!r}")
+    return value
 
 
 def _run(table: dict, base_opt: dict) -> Run:
@@ -74,16 +83,21 @@ def _run(table: dict, base_opt: dict) -> Run:
         raise ConfigError("scheduler", "needs a table: { name = ..., params = { ... } }")
     _no_unknown(sched, ("name", "params", "interval"), "scheduler.")
     _under("scheduler.params", lambda: _table(sched.get("params", {})))
-    schedule = _schedule(sched, table.get("warmup", 0))
-    optimizer = _under("optimizer", lambda: validate_optimizer({**base_opt, **_table(table.get("optimizer", {}))}))
-    return Run(str(table.get("label") or schedule.name), schedule, optimizer)
+    schedule = _schedule(sched, table)
+    own = _under("optimizer", lambda: _table(table.get("optimizer", {})))
+    same_family = own.get("name", base_opt.get("name", "SGD")) == base_opt.get("name", "SGD")
+    optimizer = _under("optimizer", lambda: validate_optimizer({**base_opt, **own} if same_family else own))
+    return Run(_text(table, "label") or schedule.name, schedule, optimizer)
 
 
-def _schedule(sched: dict, warmup: Any) -> Schedule:
+def _schedule(sched: dict, run: dict) -> Schedule:
     try:
-        return validate(sched.get("name", ""), sched.get("params", {}), interval=sched.get("interval"), warmup=warmup)
+        return validate(sched.get("name", ""), sched.get("params", {}), interval=sched.get("interval"),
+                        warmup=run.get("warmup", 0))
     except ConfigError as e:  # where the bad key lives in the run's table
-        where = {"warmup": "", "name": "scheduler", "interval": "scheduler"}.get(e.key, "scheduler.params")
+        where = {"name": "scheduler", "interval": "scheduler"}.get(e.key, "scheduler.params")
+        if e.key == "warmup" and "warmup" in run:
+            where = ""  # the run's own warmup (a recipe's warmup parameter when given there)
         raise (e.under(where) if where else e) from None
 
 
@@ -131,7 +145,7 @@ def available() -> dict[str, Path]:
 def find(name_or_path: str) -> Preset:
     """A preset by name (shipped or user) or by path to a .toml file."""
     path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists():
+    if path.suffix == ".toml" or "/" in name_or_path:
         return load(path)
     presets = available()
     if name_or_path not in presets:

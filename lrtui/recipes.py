@@ -46,10 +46,8 @@ def _longer_than_warmup(p: dict) -> None:
 
 def _recipe(name: str, summary: str, description: str, params: tuple[Param, ...], lines: tuple[str, ...],
             checks: tuple = ()) -> Spec:
-    own_warmup = any(p.name == "warmup" for p in params)
-    spec = Spec(name, summary, description + " Factor of the base lr, per step t:\n    " + "\n    ".join(lines),
-                params, "step", lambda opt, p: build(opt, p, spec), lambda t, b, p: closed_form(t, b, p, spec),
-                checks, chainable=False, no_warmup="use its warmup parameter" if own_warmup else "", recipe=lines, kind="recipe")
+    spec = Spec(name, summary, description, params, "step", lambda opt, p: build(opt, p, spec),
+                lambda t, b, p: closed_form(t, b, p, spec), checks, chainable=False, recipe=lines, kind="recipe")
     return spec
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from lrtui.catalogue import CATALOGUE
 from lrtui.params import AUTO, REQUIRED, ConfigError
 from lrtui.presets import Preset, Run, available
+from lrtui.recipes import DECAY_SHAPES
 from lrtui.paths import SHIPPED_PRESETS
 from lrtui.preview import Curve
 from lrtui.series import downsample
@@ -118,12 +119,18 @@ def schedulers(name: str | None, width: int) -> str:
 
         spec = lookup(name)
         out = [f"{spec.name}  ({spec.kind}, stepped per {spec.unit} by default)", ""]
-        out += textwrap.wrap(spec.description, width - 2) if spec.kind != "recipe" else spec.description.splitlines()
+        out += textwrap.wrap(spec.description, width - 2)
+        if spec.recipe:
+            out += ["", "lr factor at step t (each line may use those before it):", *(f"    {r}" for r in spec.recipe)]
+            if any("{shape}" in r for r in spec.recipe):
+                out.append("    where {shape} is " + "; ".join(f"{k}: {v}" for k, v in DECAY_SHAPES.items()))
         out += ["", "parameters:"]
         for p in spec.params:
             default = "required" if p.default is REQUIRED else f"default {p.default!r}"
             out += [f"  {p.name} ({default}): {p.help}", f"      {p.rule_text()}"]
-        out += ["", f"warmup: {'not accepted: ' + spec.no_warmup if spec.no_warmup else 'accepted (--warmup N)'}"]
+        warmup = ("not accepted: " + spec.no_warmup if spec.no_warmup else
+                  "its own parameter (--warmup N sets it)" if spec.has("warmup") else "accepted (--warmup N)")
+        out += ["", f"warmup: {warmup}"]
         if spec.momentum:
             out.append("also cycles momentum (SGD, RMSprop) or beta1 (Adam, AdamW): the preview shows it")
         return "\n".join(out) + "\n"
