@@ -25,7 +25,7 @@ CASES = [
 ]
 
 
-def best_of(fn, repeat: int) -> float:
+def best_of(fn, repeat: int) -> tuple[float, float]:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()

@@ -7,7 +7,7 @@ Torch is imported only inside `build`, so the catalogue loads instantly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
