@@ -40,6 +40,10 @@ class Schedule:
             table["warmup"] = self.warmup
         table["params"] = {p.name: self.params[p.name] for p in self.spec.params
                            if p.required or self.params[p.name] != p.default}
+        if self.spec.kind == "composite":  # children as a preset writes them: defaults left out too
+            table["params"]["schedulers"] = [
+                {"name": c["name"], "params": Schedule(c["name"], c["params"]).to_table()["params"]}
+                for c in self.params["schedulers"]]
         return table
 
 
@@ -62,19 +66,22 @@ def validate(name: str, params: dict | None = None, *, interval: str | None = No
             raise ConfigError("warmup", f"{name} got two warmups, {warmup} and {params['warmup']}: give one")
         params["warmup"], warmup = warmup, 0
     clean = check_all(spec.params, params, spec.name)
-    for check in spec.checks:
-        check(clean)
+    _check(spec, clean)
     interval = interval or spec.unit
     if interval not in INTERVALS:
-        raise ConfigError("interval", f"needs 'epoch' or 'step', got {interval!r}")
+        raise ConfigError("interval", f"{spec.name} needs interval 'epoch' or 'step', got {interval!r}")
     if spec.needs_metric and interval != "epoch":
-        raise ConfigError("interval", f"{spec.name} is stepped with the validation loss once per epoch")
+        raise ConfigError("interval", f"{spec.name} is stepped with the validation loss once per epoch: needs "
+                          f"interval 'epoch', got {interval!r}")
     if not isinstance(warmup, int) or isinstance(warmup, bool) or warmup < 0:
-        raise ConfigError("warmup", f"needs an integer >= 0, got {warmup!r}")
+        raise ConfigError("warmup", f"{spec.name} needs warmup: an integer >= 0, got {warmup!r}")
     if warmup and spec.no_warmup:
-        raise ConfigError("warmup", f"{spec.name} takes no warmup: {spec.no_warmup}")
+        raise ConfigError("warmup", f"{spec.name} takes no warmup ({spec.no_warmup}), got {warmup}")
     if spec.has("lr_lambda"):
-        parse(clean["lr_lambda"], ("epoch",), "lr_lambda")
+        try:
+            parse(clean["lr_lambda"], ("epoch",), "lr_lambda")
+        except ConfigError as e:
+            raise ConfigError(e.key, f"{spec.name} lr_lambda {e.problem}") from None
     if spec.kind == "composite":
         clean["schedulers"] = _children(spec, clean)
     return Schedule(spec.name, clean, interval, warmup)
@@ -95,7 +102,7 @@ def _children(spec: Spec, clean: dict) -> list[dict]:
             raise ConfigError(f"schedulers[{i}]", refusal)
         children.append({"name": child.name, "params": child.params})
     if spec.name == "SequentialLR" and len(clean["milestones"]) != len(children) - 1:
-        raise ConfigError("milestones", f"needs one milestone fewer than schedulers, got "
+        raise ConfigError("milestones", f"{spec.name} needs one milestone fewer than schedulers, got "
                           f"{len(clean['milestones'])} for {len(children)}")
     return children
 
@@ -106,14 +113,17 @@ def _refused_child(parent: Spec, child: Spec, siblings: int) -> str | None:
     if child.kind == "composite":
         return f"{parent.name} cannot hold {child.name}: nest them the other way or flatten them"
     if parent.name == "ChainedScheduler" and not child.chainable and siblings > 1:
-        return (f"{child.name} sets the lr outright and would erase the other schedulers' factors; "
-                "use SequentialLR to run them one after another")
+        return (f"{parent.name} cannot hold {child.name} beside other schedulers: it sets the lr outright "
+                "and would erase their factors; use SequentialLR to run them one after another")
     return None
 
 
 def resolve(schedule: Schedule, length: int) -> dict:
     """Parameters ready to build for a run of `length` scheduler steps: "auto" becomes the length of
     the phase after warmup; children of SequentialLR get the length of their own segment."""
+    if schedule.warmup >= length:
+        raise ConfigError("warmup", f"{schedule.name} needs a warmup shorter than the run, got {schedule.warmup} "
+                          f"for a run of {length} {schedule.interval}s")
     return _resolve(schedule.spec, schedule.params, length - schedule.warmup)
 
 
@@ -127,9 +137,20 @@ def _resolve(spec: Spec, params: dict, length: int) -> dict:
         ends = starts[1:] + [length] if spec.name == "SequentialLR" else [length] * n
         out["schedulers"] = [(CATALOGUE[c["name"]], _resolve(CATALOGUE[c["name"]], c["params"], max(1, e - s)))
                              for c, s, e in zip(out["schedulers"], starts, ends)]
-    for check in spec.checks:
-        check(out)
+    _check(spec, out)
+    if spec.has("total_steps") and out["total_steps"] < length:  # torch raises "Tried to step N times"
+        raise ConfigError("total_steps", f"{spec.name} can be stepped total_steps times, got total_steps "
+                          f"{out['total_steps']} for a run of {length} steps")
     return out
+
+
+def _check(spec: Spec, params: dict) -> None:
+    """The rules across parameters, their messages ("needs a <= b, got ...") naming the scheduler."""
+    for check in spec.checks:
+        try:
+            check(params)
+        except ConfigError as e:
+            raise ConfigError(e.key, f"{spec.name} {e.problem}") from None
 
 
 def moves_momentum(spec: Spec, params: dict) -> bool:

@@ -2,8 +2,9 @@
 
 Parsed with `ast` and checked against a whitelist: numbers, variables, + - * / ** %, comparisons,
 `a if cond else b`, and the functions below. It is evaluated by walking the tree, never by eval, in
-two ways with one meaning: on Python floats (what LambdaLR calls each step) and on numpy arrays (the
-fast preview). `python()` writes it back as plain Python for the `lrtui code` snippet.
+two ways with one meaning, both by numpy's float64 rules: at one point (what LambdaLR calls each
+step) and on numpy arrays (the fast preview). `python()` writes it back as plain Python for the
+`lrtui code` snippet.
 """
 from __future__ import annotations
 
@@ -17,17 +18,16 @@ import numpy as np
 
 from lrtui.params import ConfigError
 
-FUNCTIONS = {  # name: (python, numpy, number of arguments; None for two or more)
-    "min": (min, np.minimum, None), "max": (max, np.maximum, None),
-    "exp": (math.exp, np.exp, 1), "log": (math.log, np.log, 1), "sqrt": (math.sqrt, np.sqrt, 1),
-    "cos": (math.cos, np.cos, 1), "sin": (math.sin, np.sin, 1), "floor": (math.floor, np.floor, 1),
-    "abs": (abs, np.abs, 1),
+FUNCTIONS = {  # name: (numpy function, number of arguments; None for two or more)
+    "min": (np.minimum, None), "max": (np.maximum, None), "exp": (np.exp, 1), "log": (np.log, 1),
+    "sqrt": (np.sqrt, 1), "cos": (np.cos, 1), "sin": (np.sin, 1), "floor": (np.floor, 1), "abs": (np.abs, 1),
 }
 CONSTANTS = {"pi": math.pi}
 BINARY = {ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
           ast.Div: ("/", operator.truediv), ast.Pow: ("**", operator.pow), ast.Mod: ("%", operator.mod)}
 COMPARE = {ast.Lt: ("<", operator.lt), ast.LtE: ("<=", operator.le), ast.Gt: (">", operator.gt),
            ast.GtE: (">=", operator.ge), ast.Eq: ("==", operator.eq), ast.NotEq: ("!=", operator.ne)}
+MAX_DEPTH = 100  # how deep a tree may nest: evaluating it recurses that deep
 GRAMMAR = "numbers, + - * / ** %, < <= > >= == !=, `a if c else b`, pi, " + ", ".join(FUNCTIONS)
 
 
@@ -37,14 +37,10 @@ class Expr:
     tree: ast.expr
 
     def scalar(self, **env: float) -> float:
-        """The value on Python floats; a math error gives nan or inf, as numpy would."""
-        try:
-            value = _eval(self.tree, {k: float(v) for k, v in env.items()}, _scalar_call, False)
-        except (ZeroDivisionError, OverflowError):
-            return math.inf
-        except ValueError:
-            return math.nan
-        return math.nan if isinstance(value, complex) else float(value)
+        """The value at one point, by the rules `array` follows (numpy float64): a math error gives
+        nan or inf where it happens, so min(1, 10 / t) is 1 at t = 0 on both paths."""
+        with np.errstate(all="ignore"):
+            return float(_eval(self.tree, {k: np.float64(v) for k, v in env.items()}, _array_call, False))
 
     def array(self, **env: Any) -> np.ndarray:
         """The value for every element of the numpy arrays in `env` at once."""
@@ -94,6 +90,10 @@ def parse(text: str, variables: tuple[str, ...], key: str = "expression") -> Exp
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as e:
         raise ConfigError(key, f"cannot read {text!r}: {e.msg}") from None
+    except RecursionError:  # Python's own parser gives up first
+        tree = None
+    if tree is None or _depth(tree) > MAX_DEPTH:
+        raise ConfigError(key, f"cannot read {text[:40]!r}...: it nests more than {MAX_DEPTH} levels deep")
     allowed = set(variables) | set(CONSTANTS)
     callees = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}  # checked with their Call
     for node in ast.walk(tree):
@@ -101,6 +101,15 @@ def parse(text: str, variables: tuple[str, ...], key: str = "expression") -> Exp
         if bad:
             raise ConfigError(key, f"{text!r}: {bad} (allowed: {', '.join(variables)}, {GRAMMAR})")
     return Expr(text.strip(), tree)
+
+
+def _depth(tree: ast.AST) -> int:
+    deepest, todo = 0, [(tree, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        todo += [(child, depth + 1) for child in ast.iter_child_nodes(node)]
+    return deepest
 
 
 def _refusal(node: ast.AST, allowed: set[str]) -> str | None:
@@ -113,7 +122,7 @@ def _refusal(node: ast.AST, allowed: set[str]) -> str | None:
         name = getattr(node.func, "id", None)
         if name not in FUNCTIONS or node.keywords or not isinstance(node.func, ast.Name):
             return f"unknown function {ast.unparse(node.func)!r}"
-        arity = FUNCTIONS[name][2]
+        arity = FUNCTIONS[name][1]
         if (arity or 2) > len(node.args) or (arity and len(node.args) != arity):
             return f"{name}() takes {arity or 'two or more'} argument{'s' if arity != 1 else ''}"
         return None
@@ -128,13 +137,9 @@ def _refusal(node: ast.AST, allowed: set[str]) -> str | None:
     return f"{type(node).__name__} is not allowed"
 
 
-def _scalar_call(name: str, args: list) -> Any:
-    return FUNCTIONS[name][0](*args)
-
-
 def _array_call(name: str, args: list) -> Any:
-    fn = FUNCTIONS[name][1]
-    if FUNCTIONS[name][2] is None:  # min/max of two or more: fold the binary ufunc
+    fn, arity = FUNCTIONS[name]
+    if arity is None:  # min/max of two or more: fold the binary ufunc
         out = args[0]
         for a in args[1:]:
             out = fn(out, a)
@@ -144,10 +149,10 @@ def _array_call(name: str, args: list) -> Any:
 
 def _eval(node: ast.expr, env: dict, call, vector: bool) -> Any:
     go = lambda n: _eval(n, env, call, vector)  # noqa: E731
-    if isinstance(node, ast.Constant):
-        return float(node.value)
+    if isinstance(node, ast.Constant):  # float64, not float: 1 / 0 is inf, not ZeroDivisionError
+        return np.float64(node.value)
     if isinstance(node, ast.Name):
-        return env[node.id] if node.id in env else CONSTANTS[node.id]
+        return env[node.id] if node.id in env else np.float64(CONSTANTS[node.id])
     if isinstance(node, ast.BinOp):
         return BINARY[type(node.op)][1](go(node.left), go(node.right))
     if isinstance(node, ast.UnaryOp):

@@ -92,6 +92,8 @@ class Param:
         """The clean value, or ConfigError(name, "<owner> needs <rule>, got <value>")."""
         if self.auto and value == AUTO:
             return AUTO
+        if value is None and self.default is None:  # an optional value left unset (a cleared form field)
+            return None
         clean = _coerce(self, value)
         if clean is None or not all(r.ok(clean) for r in self.rules):
             raise ConfigError(self.name, f"{owner} needs {self.rule_text()}, got {_show(value)}")

@@ -67,9 +67,10 @@ def exact_curve(schedule: Schedule, optimizer: OptimizerConfig, length: int) -> 
 
 
 def fast(schedule: Schedule, optimizer: OptimizerConfig, length: int) -> Curve | None:
-    """The closed-form curve, or None where the schedule has none (ReduceLROnPlateau)."""
+    """The closed-form curve, or None where the schedule has none (ReduceLROnPlateau) or where torch
+    gives something else (see _has_closed_form): the caller then steps torch."""
     params = resolve(schedule, length)
-    if not _has_closed_form(schedule.spec, params):
+    if not _has_closed_form(schedule.spec, params, schedule.warmup):
         return None
     n, base = schedule.warmup, optimizer.lr
     t = np.arange(length, dtype=np.float64)
@@ -78,10 +79,25 @@ def fast(schedule: Schedule, optimizer: OptimizerConfig, length: int) -> Curve |
     return Curve(lr, curves.get("momentum"), optimizer.momentum_name, None, False)
 
 
-def _has_closed_form(spec: Spec, params: dict) -> bool:
+def _has_closed_form(spec: Spec, params: dict, warmup: int = 0) -> bool:
+    """Whether the closed forms give what torch gives. Not in a sequence (a SequentialLR, or anything
+    after a warmup), where torch hands each scheduler the lr the one before left: a MultiplicativeLR
+    goes on from that lr instead of the base lr, and CyclicLR and OneCycleLR rewrite the lr, initial_lr
+    and momentum the others start from. Not in a ChainedScheduler holding CosineAnnealingLR with
+    others: its recursive step adds to the lr (past T_max, or with eta_min), it is no plain factor."""
     if spec.kind == "composite":
-        return all(_has_closed_form(s, p) for s, p in params["schedulers"])
-    return spec.closed_form is not None
+        if not all(_has_closed_form(s, p) for s, p in params["schedulers"]):
+            return False
+        children = [s for s, _ in params["schedulers"]]
+    elif spec.closed_form is None:
+        return False
+    else:
+        children = [spec]
+    if spec.name == "ChainedScheduler":
+        return len(children) == 1 or all(s.name != "CosineAnnealingLR" for s in children)
+    handed_on = children if warmup else children[1:]  # those torch starts from another's lr
+    return not handed_on or not (any(s.momentum for s in children)
+                                 or any(s.name == "MultiplicativeLR" for s in handed_on))
 
 
 def _closed(spec: Spec, t: np.ndarray, base: float, params: dict) -> dict[str, np.ndarray]:
