@@ -9,10 +9,11 @@ step) and on numpy arrays (the fast preview). `python()` writes it back as plain
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import operator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 
@@ -34,20 +35,26 @@ GRAMMAR = "numbers, + - * / ** %, < <= > >= == !=, `a if c else b`, pi, " + ", "
 @dataclass(frozen=True)
 class Expr:
     text: str
-    tree: ast.expr
+    tree: ast.expr = field(repr=False)
+    _scalar: Callable[[dict], Any] = field(init=False, repr=False, compare=False)
+    _vector: Callable[[dict], Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_scalar", _compile(self.tree, vector=False))
+        object.__setattr__(self, "_vector", _compile(self.tree, vector=True))
 
     def scalar(self, **env: float) -> float:
         """The value at one point, by the rules `array` follows (numpy float64): a math error gives
         nan or inf where it happens, so min(1, 10 / t) is 1 at t = 0 on both paths."""
         with np.errstate(all="ignore"):
-            return float(_eval(self.tree, {k: np.float64(v) for k, v in env.items()}, _array_call, False))
+            return float(self._scalar({k: np.float64(v) for k, v in env.items()}))
 
     def array(self, **env: Any) -> np.ndarray:
         """The value for every element of the numpy arrays in `env` at once."""
         with np.errstate(all="ignore"):
             env = {k: np.asarray(v, dtype=np.float64) for k, v in env.items()}
             shape = np.broadcast_shapes(*(v.shape for v in env.values()))
-            return np.array(np.broadcast_to(_eval(self.tree, env, _array_call, True), shape), dtype=np.float64)
+            return np.array(np.broadcast_to(self._vector(env), shape), dtype=np.float64)
 
     def python(self, names: dict[str, str] | None = None) -> str:
         """Plain Python source (math.cos, ...), with variables renamed by `names`."""
@@ -137,35 +144,41 @@ def _refusal(node: ast.AST, allowed: set[str]) -> str | None:
     return f"{type(node).__name__} is not allowed"
 
 
-def _array_call(name: str, args: list) -> Any:
-    fn, arity = FUNCTIONS[name]
-    if arity is None:  # min/max of two or more: fold the binary ufunc
-        out = args[0]
-        for a in args[1:]:
-            out = fn(out, a)
-        return out
-    return fn(*args)
-
-
-def _eval(node: ast.expr, env: dict, call, vector: bool) -> Any:
-    go = lambda n: _eval(n, env, call, vector)  # noqa: E731
+def _compile(node: ast.expr, vector: bool) -> Callable[[dict], Any]:
+    """The checked tree as nested closures of env -> value (float64 scalars, or arrays with `vector`),
+    so that evaluating it, once per training step for a LambdaLR, costs no dispatch on node types."""
+    sub = [_compile(n, vector) for n in ast.iter_child_nodes(node) if isinstance(n, ast.expr)]
     if isinstance(node, ast.Constant):  # float64, not float: 1 / 0 is inf, not ZeroDivisionError
-        return np.float64(node.value)
+        value = np.float64(node.value)
+        return lambda env: value
     if isinstance(node, ast.Name):
-        return env[node.id] if node.id in env else np.float64(CONSTANTS[node.id])
+        if node.id in CONSTANTS:
+            value = np.float64(CONSTANTS[node.id])
+            return lambda env: value
+        name = node.id
+        return lambda env: env[name]
     if isinstance(node, ast.BinOp):
-        return BINARY[type(node.op)][1](go(node.left), go(node.right))
+        op, (left, right) = BINARY[type(node.op)][1], sub
+        return lambda env: op(left(env), right(env))
     if isinstance(node, ast.UnaryOp):
-        return -go(node.operand) if isinstance(node.op, ast.USub) else go(node.operand)
+        (operand,) = sub
+        return (lambda env: -operand(env)) if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Compare):
-        result = COMPARE[type(node.ops[0])][1](go(node.left), go(node.comparators[0]))
-        return result.astype(np.float64) if vector else float(result)
+        op, (left, right) = COMPARE[type(node.ops[0])][1], sub
+        return lambda env: np.float64(op(left(env), right(env))) if not vector else \
+            op(left(env), right(env)).astype(np.float64)
     if isinstance(node, ast.IfExp):
+        test, body, orelse = sub
         if vector:
-            return np.where(go(node.test) != 0, go(node.body), go(node.orelse))
-        return go(node.body) if go(node.test) else go(node.orelse)
+            return lambda env: np.where(test(env) != 0, body(env), orelse(env))
+        return lambda env: body(env) if test(env) else orelse(env)
     if isinstance(node, ast.Call):
-        return call(node.func.id, [go(a) for a in node.args])
+        fn, arity = FUNCTIONS[node.func.id]
+        args = sub[1:] if len(sub) > len(node.args) else sub  # the callee's Name is no argument
+        if arity is None:  # min/max of two or more: fold the binary ufunc
+            return lambda env: functools.reduce(fn, [a(env) for a in args])
+        (arg,) = args
+        return lambda env: fn(arg(env))
     raise AssertionError(ast.dump(node))
 
 
