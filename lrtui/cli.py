@@ -44,6 +44,17 @@ def _selection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--warmup", type=int, metavar="N", help="linear warmup over the first N scheduler steps")
 
 
+def _store_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--runs-dir", help="the run store's folder (default: $LRTUI_RUNS_DIR, else the user data dir)")
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from lrtui.paths import runs_dir
+    from lrtui.store import Store
+
+    return Store.at(runs_dir(args.runs_dir))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="lrtui", description="Pick, preview, train and compare PyTorch learning-rate schedules.",
                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -63,6 +74,33 @@ def build_parser() -> argparse.ArgumentParser:
     _selection_args(code)
     code.set_defaults(func=cmd_code)
 
+    run = commands.add_parser("run", help="train every run of one or more presets, headless",
+                              description="Train every run of each preset in turn; every run is stored.")
+    run.add_argument("presets", nargs="+", metavar="PRESET_OR_PATH")
+    run.add_argument("--epochs", type=int, help="epochs per run (default: the preset's)")
+    run.add_argument("--task", help="a built-in task, imagefolder:PATH, or path/to/file.py:build")
+    run.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    run.add_argument("--seed", type=int, help="the seed every run shares")
+    run.add_argument("--batch-size", type=int)
+    _store_args(run)
+    run.add_argument("--data-dir", help="where torchvision datasets are (default: <user data>/data)")
+    run.add_argument("--download", action="store_true", help="fetch a torchvision dataset that is missing")
+    run.add_argument("--json", action="store_true", help="print the runs as JSON on stdout")
+    run.set_defaults(func=cmd_run)
+
+    runs = commands.add_parser("runs", help="list stored runs (or delete some)")
+    _store_args(runs)
+    runs.add_argument("--json", action="store_true")
+    runs.add_argument("--delete", type=int, nargs="+", metavar="ID", help="delete these runs")
+    runs.set_defaults(func=cmd_runs)
+
+    export = commands.add_parser("export", help="per-epoch and per-step data of stored runs")
+    export.add_argument("ids", type=int, nargs="+", metavar="RUN_ID")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("-o", "--output", help="write to this file (default: stdout)")
+    _store_args(export)
+    export.set_defaults(func=cmd_export)
+
     lister = commands.add_parser("list", help="list schedulers, presets or tasks")
     lister.add_argument("what", choices=["schedulers", "presets", "tasks"])
     lister.add_argument("name", nargs="?", help="schedulers: one scheduler in detail")
@@ -77,10 +115,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     from lrtui.params import ConfigError
+    from lrtui.store import StoreError
 
     try:
         return args.func(args) or 0
     except ConfigError as e:
+        print(f"lrtui {args.command}: {e}", file=sys.stderr)
+        return 2
+    except StoreError as e:
         print(f"lrtui {args.command}: {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `lrtui preview ... | head`
@@ -173,6 +215,85 @@ def cmd_code(args: argparse.Namespace) -> int:
     blocks = [snippet(run.schedule, run.optimizer, preset.training["epochs"], preset.training["steps_per_epoch"],
                       run.label if label else "") for run in preset.runs]
     sys.stdout.write("\n\n".join(blocks))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from lrtui import engine, headless, presets, report, tasks
+    from lrtui.paths import data_dir
+
+    store = _store(args)
+    jobs = []
+    for name in args.presets:
+        preset = presets.find(name)
+        jobs += engine.jobs(preset, task=args.task, epochs=args.epochs, device=args.device, seed=args.seed,
+                            batch_size=args.batch_size, data_dir=data_dir(args.data_dir), download=args.download)
+    for job in jobs:
+        tasks.find(job.task)  # an unknown task or a bad task file is bad input: refuse before training
+    results, interrupted = headless.run_all(jobs, store)
+    stored = [store.run(run_id) for run_id, _ in results]
+    if args.json:
+        json.dump({"runs": [report.run_json(run) for run in stored]}, sys.stdout)
+        sys.stdout.write("\n")
+    _console(sys.stderr if args.json else sys.stdout).print(
+        report.summary_table([report.run_summary(run) for run in stored]))
+    if interrupted:
+        return 130
+    return 1 if any(status == "failed" for _, status in results) else 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from lrtui import report
+
+    store = _store(args)
+    if args.delete:
+        missing = [i for i in args.delete if store.run(i) is None]
+        if missing:
+            from lrtui.params import ConfigError
+
+            raise ConfigError("--delete", f"no run with id {missing[0]}")
+        print(f"deleted {store.delete(args.delete)} run(s)")
+        return 0
+    runs = store.runs()
+    if args.json:
+        keys = ("id", "label", "status", "preset", "task", "device", "seed", "started", "finished", "error")
+        json.dump({"runs": [{**{k: r[k] for k in keys}, "epochs": r["n_epochs"],
+                             "scheduler": r["config"].get("scheduler")} for r in runs]}, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    _console(sys.stdout).print(report.summary_table([report.run_summary(store.run(r["id"])) for r in runs])
+                    if runs else "no runs stored yet: `lrtui run seed-four` makes four")
+    return 0
+
+
+def _console(file: Any) -> Any:
+    """A rich console as wide as the terminal, or wide enough for every column when piped."""
+    from rich.console import Console
+
+    return Console(file=file, width=None if file.isatty() else 160)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from lrtui import report
+    from lrtui.params import ConfigError
+
+    store = _store(args)
+    runs = []
+    for run_id in args.ids:
+        run = store.run(run_id)
+        if run is None:
+            raise ConfigError("RUN_ID", f"no run with id {run_id} (`lrtui runs` lists them)")
+        runs.append(run)
+    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+    try:
+        if args.format == "json":
+            json.dump({"runs": [report.run_json(run, steps=True) for run in runs]}, out)
+            out.write("\n")
+        else:
+            report.export_csv(csv.writer(out), runs)
+    finally:
+        if args.output:
+            out.close()
     return 0
 
 

@@ -13,3 +13,13 @@ def user_presets_dir() -> Path:
     """$LRTUI_CONFIG_DIR/presets, else the platform's user config dir (~/.config/lrtui/presets)."""
     root = os.environ.get("LRTUI_CONFIG_DIR") or platformdirs.user_config_dir("lrtui")
     return Path(root) / "presets"
+
+
+def runs_dir(given: str | Path | None = None) -> Path:
+    """--runs-dir, else $LRTUI_RUNS_DIR, else the platform's user data dir (~/.local/share/lrtui)."""
+    return Path(given or os.environ.get("LRTUI_RUNS_DIR") or platformdirs.user_data_dir("lrtui"))
+
+
+def data_dir(given: str | Path | None = None) -> Path:
+    """Where torchvision datasets are looked for: --data-dir, else $LRTUI_DATA_DIR, else <user data>/data."""
+    return Path(given or os.environ.get("LRTUI_DATA_DIR") or Path(platformdirs.user_data_dir("lrtui")) / "data")

@@ -158,4 +158,71 @@ def presets(name: str | None, width: int) -> str:
 
 
 def tasks(name: str | None, width: int) -> str:
-    return "no training tasks yet: the training engine comes next\n"
+    from lrtui.tasks import BUILTIN
+
+    lines = [f"  {n:<18} {summary}"[:width] for n, (_, summary) in BUILTIN.items()]
+    lines.append("  path/to/file.py:build  your own model and data (command line only; see README)"[:width])
+    return "\n".join(lines) + "\n"
+
+
+def run_summary(run: dict) -> dict:
+    """The figures a runs table shows, from a stored run with its epochs."""
+    epochs = run["epochs"]
+    key = "val_loss" if any(e["val_loss"] is not None for e in epochs) else "train_loss"
+    scored = [e for e in epochs if e[key] is not None and math.isfinite(e[key])]
+    best = min(scored, key=lambda e: e[key]) if scored else None
+    accs = [e["val_acc"] for e in epochs if e["val_acc"] is not None]
+    return {"id": run["id"], "label": run["label"], "status": run["status"], "epochs": len(epochs),
+            "final_val_loss": epochs[-1]["val_loss"] if epochs else None,
+            "best_val_loss": best[key] if best else None, "best_acc": max(accs) if accs else None,
+            "lr_at_best": best["lr"] if best else None,
+            "seconds_per_epoch": sum(e["seconds"] for e in epochs) / len(epochs) if epochs else None,
+            "scheduler": run["config"].get("scheduler", {}).get("name", "")}
+
+
+def summary_table(summaries: list[dict]) -> Any:
+    """A rich Table of run summaries."""
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for title in ("id", "label", "scheduler", "status", "epochs", "final val", "best val", "best acc",
+                  "lr at best", "s/epoch"):
+        text = title in ("label", "scheduler", "status")
+        table.add_column(title, justify="left" if text else "right", no_wrap=True,
+                         min_width=11 if title == "status" else None, overflow="ellipsis")
+    show = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
+    for s in summaries:
+        table.add_row(str(s["id"]), s["label"], s["scheduler"], s["status"], str(s["epochs"]),
+                      show(s["final_val_loss"], ".4f"), show(s["best_val_loss"], ".4f"), show(s["best_acc"], ".3f"),
+                      show(s["lr_at_best"], ".3g"), show(s["seconds_per_epoch"], ".2f"))
+    return table
+
+
+def run_json(run: dict, steps: bool = False) -> dict:
+    """A stored run as `lrtui run --json` and `lrtui export` print it; epochs[e].lr is the lr the
+    optimizer used at the start of epoch e."""
+    keys = ("epoch", "lr", "train_loss", "val_loss", "val_acc", "seconds")
+    doc = {"id": run["id"], "label": run["label"], "scheduler": run["config"].get("scheduler", {}),
+           "status": run["status"], "error": run["error"], "task": run["task"], "device": run["device"],
+           "seed": run["seed"], "epochs": [{k: e[k] for k in keys} for e in run["epochs"]]}
+    if steps:
+        doc["config"] = run["config"]
+        doc["steps"] = run["steps"]
+    return doc
+
+
+def export_csv(writer: Any, runs: list[dict]) -> None:
+    """Long format: one row per epoch (kind=epoch, loss = train loss) and per stored step (kind=step)."""
+    writer.writerow(["run_id", "label", "kind", "index", "lr", "momentum", "loss", "val_loss", "val_acc",
+                     "seconds", "samples_per_s"])
+    for run in runs:
+        for e in run["epochs"]:
+            writer.writerow([run["id"], run["label"], "epoch", e["epoch"], e["lr"], "", e["train_loss"],
+                             _blank(e["val_loss"]), _blank(e["val_acc"]), e["seconds"], e["samples_per_s"]])
+        s = run["steps"]
+        for step, lr, mom, loss in zip(s["step"], s["lr"], s["momentum"], s["loss"]):
+            writer.writerow([run["id"], run["label"], "step", step, lr, _blank(mom), loss, "", "", "", ""])
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value

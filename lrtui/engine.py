@@ -1,0 +1,241 @@
+"""Train one run: a task's model and batches, an optimizer and a catalogue schedule, on a device.
+
+`train` runs in whatever thread calls it and never waits for its consumer: events are handed to
+`emit` in batches about ten times a second. Losses stay on the device and are read in those batches,
+so a GPU is never synchronised per step. It stops within one batch when `stop` is set; a loss that is
+not finite ends the run as `diverged` at that step; any other exception ends it as `failed`.
+"""
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from lrtui import tasks
+from lrtui.catalogue import Schedule, build, moves_momentum
+from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Steps
+from lrtui.optimizers import OptimizerConfig
+from lrtui.params import ConfigError
+from lrtui.store import Store
+
+FLUSH_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run, fully specified: a preset's run with its shared training settings."""
+
+    label: str
+    schedule: Schedule
+    optimizer: OptimizerConfig
+    task: str = "spirals"
+    epochs: int = 100
+    batch_size: int = 128
+    seed: int = 0
+    device: str = "auto"
+    preset: str | None = None
+    data_dir: Path | None = None
+    download: bool = False
+    config: dict = field(default_factory=dict, compare=False)  # what the store keeps as the full config
+
+
+def resolve_device(name: str) -> Any:
+    """auto: cuda, then mps, then cpu. ConfigError when the device asked for is not there."""
+    import torch
+
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    device = torch.device(name)
+    if device.type == "cuda" and (not torch.cuda.is_available() or (device.index or 0) >= torch.cuda.device_count()):
+        raise ConfigError("device", f"{name} is not available here (CUDA devices: {torch.cuda.device_count()})")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError("device", "mps is not available here")
+    return device
+
+
+def device_name(device: Any) -> str:
+    import platform
+
+    import torch
+
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return platform.processor() or platform.machine() if device.type == "cpu" else device.type
+
+
+def seed_everything(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # seeds every CUDA device too
+
+
+class _Run:
+    """The state of one run while it trains: what is buffered for the consumer and for the store."""
+
+    def __init__(self, run_id: int, writer: Any, emit: Callable[[list[Event]], None], track_momentum: bool):
+        self.run_id, self.writer, self.emit = run_id, writer, emit
+        self.track_momentum = track_momentum
+        self.events: list[Event] = []
+        self.lr: list[float] = []
+        self.momentum: list[float] = []
+        self.loss: list[Any] = []        # device tensors until flushed
+        self.step = 0                    # batches flushed so far in the whole run
+        self.epoch_losses: list[float] = []
+        self.next_flush = time.monotonic() + FLUSH_SECONDS
+
+    def flush(self) -> bool:
+        """Read the buffered losses (one device sync), hand everything to the consumer and the store.
+        False when a loss is not finite: the steps up to it are kept, the rest dropped."""
+        import torch
+
+        ok = True
+        if self.loss:
+            values = torch.stack(self.loss).tolist()
+            bad = next((i for i, v in enumerate(values) if not math.isfinite(v)), None)
+            if bad is not None:
+                values, ok = values[:bad + 1], False
+            n = len(values)
+            mom = tuple(self.momentum[:n]) if self.track_momentum else None
+            self.writer.steps(self.step, self.lr[:n], mom, values)
+            self.events.append(Steps(self.run_id, self.step, tuple(self.lr[:n]), mom, tuple(values)))
+            self.epoch_losses += values
+            self.step += n
+            self.lr, self.momentum, self.loss = [], [], []
+        if self.events:
+            self.emit(self.events)
+            self.events = []
+        self.next_flush = time.monotonic() + FLUSH_SECONDS
+        return ok
+
+
+def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: threading.Event) -> str:
+    """Train `job`, writing it to `store`; returns its final status. Bad input (an unknown task,
+    missing data, a device that is not there) raises ConfigError before the run is stored."""
+    import torch
+
+    device = resolve_device(job.device)
+    seed_everything(job.seed)
+    task = tasks.find(job.task)
+    built = tasks.check_built(task.build(tasks.Context(device, job.batch_size, job.seed, job.data_dir,
+                                                       job.download)), job.task)
+    model = built["model"].to(device)
+    optimizer = job.optimizer.build(model.parameters())
+    steps_per_epoch = _count(built["train"])
+    per_step = job.schedule.interval == "step"
+    stepper = build(job.schedule, optimizer, job.epochs * steps_per_epoch if per_step else job.epochs)
+    writer = store.start(job.label, job.preset, job.config, job.task, str(device), device_name(device), job.seed,
+                         job.epochs * steps_per_epoch)
+    run = _Run(writer.run_id, writer, emit, moves_momentum(job.schedule.spec, job.schedule.params))
+    run.events.append(RunStarted(writer.run_id, job.label, str(device), device_name(device), job.epochs,
+                                 steps_per_epoch))
+    group = optimizer.param_groups[0]
+    status, error = "finished", None
+    try:
+        for epoch in range(job.epochs):
+            started, lr_at_start, samples = time.perf_counter(), group["lr"], 0
+            run.epoch_losses = []
+            model.train()
+            for inputs, targets in built["train"]:
+                if stop.is_set():
+                    status = "stopped"
+                    break
+                run.lr.append(group["lr"])
+                if run.track_momentum:
+                    run.momentum.append(group["betas"][0] if "betas" in group else group["momentum"])
+                loss = built["loss"](model(inputs), targets)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                run.loss.append(loss.detach())
+                samples += len(targets)
+                if per_step:
+                    stepper.step()
+                if time.monotonic() >= run.next_flush and not run.flush():
+                    status = "diverged"
+                    break
+            if status == "finished" and not run.flush():
+                status = "diverged"
+            if status != "finished":
+                break
+            train_seconds = time.perf_counter() - started
+            val_loss, val_acc = evaluate(model, built["val"], built["loss"], built["metric"])
+            train_loss = sum(run.epoch_losses) / max(len(run.epoch_losses), 1)
+            if not per_step:
+                stepper.step(val_loss if val_loss is not None else train_loss)
+            row = {"epoch": epoch, "lr": lr_at_start, "train_loss": train_loss, "val_loss": val_loss,
+                   "val_acc": val_acc, "seconds": time.perf_counter() - started,
+                   "samples_per_s": samples / train_seconds if train_seconds > 0 else 0.0}
+            writer.epoch(row)
+            run.events.append(EpochEnded(writer.run_id, **row))
+            run.flush()
+    except Exception as e:  # noqa: BLE001 - the run fails; what it did so far is kept
+        status, error = "failed", _explain(e, job)
+    run.flush()
+    writer.finish(status, error)
+    emit([RunEnded(writer.run_id, status, error)])
+    return status
+
+
+def evaluate(model: Any, batches: Any, loss_fn: Any, metric: str | None) -> tuple[float | None, float | None]:
+    """Mean loss and accuracy over `batches`, summed on the device and read once."""
+    import torch
+
+    if batches is None:
+        return None, None
+    model.eval()
+    total = correct = count = None
+    with torch.no_grad():
+        for inputs, targets in batches:
+            out = model(inputs)
+            n = len(targets)
+            loss = loss_fn(out, targets) * n
+            total = loss if total is None else total + loss
+            if metric == "accuracy":
+                hits = (out.argmax(dim=1) == targets).sum()
+                correct = hits if correct is None else correct + hits
+            count = n if count is None else count + n
+    if not count:
+        return None, None
+    values = torch.stack([total.float(), (correct if correct is not None else total).float()]).tolist()
+    return values[0] / count, (values[1] / count if metric == "accuracy" else None)
+
+
+def _count(batches: Any) -> int:
+    """Batches per epoch: len() where the iterable has one, else one pass to count them."""
+    try:
+        return len(batches)
+    except TypeError:
+        return sum(1 for _ in batches)
+
+
+def _explain(error: Exception, job: Job) -> str:
+    import torch
+
+    if isinstance(error, torch.cuda.OutOfMemoryError):
+        return f"CUDA out of memory with batch size {job.batch_size}: try a smaller --batch-size"
+    return f"{type(error).__name__}: {error}"
+
+
+def jobs(preset: Any, *, task: str | None = None, epochs: int | None = None, device: str | None = None,
+         seed: int | None = None, batch_size: int | None = None, data_dir: Path | None = None,
+         download: bool = False) -> list[Job]:
+    """The runs of a preset as jobs, with the command line's overrides; one seed for all (fairness)."""
+    t = {**preset.training, **{k: v for k, v in {"task": task, "epochs": epochs, "device": device, "seed": seed,
+                                                  "batch_size": batch_size}.items() if v is not None}}
+    for key in ("epochs", "batch_size"):
+        if not isinstance(t[key], int) or t[key] < 1:
+            raise ConfigError(key, f"needs an integer >= 1, got {t[key]!r}")
+    return [Job(run.label, run.schedule, run.optimizer, t["task"], t["epochs"], t["batch_size"], t["seed"],
+                t["device"], preset.name, data_dir, download,
+                config={"preset": preset.name, "scheduler": run.schedule.to_table(),
+                        "interval": run.schedule.interval, "warmup": run.schedule.warmup,
+                        "optimizer": {"name": run.optimizer.name, **run.optimizer.params},
+                        "training": {k: v for k, v in t.items() if k != "steps_per_epoch"}})
+            for run in preset.runs]

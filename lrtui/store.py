@@ -1,0 +1,180 @@
+"""The run store: SQLite (WAL) at <runs dir>/runs.sqlite.
+
+A run's row is written when it starts; its steps and epoch are committed together when each epoch
+ends, so a killed process loses at most the epoch in progress. A run still marked `running` whose
+process is gone reads as `interrupted`. Each thread and process opens its own connection; WAL lets
+a headless run write while the TUI reads.
+
+Per-step data is kept whole up to MAX_STEPS steps per run; a longer run keeps one row per `stride`
+steps (stride = ceil(total / MAX_STEPS)): the lr at the first step of each window and the mean loss
+over the window.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+SCHEMA_VERSION = 1
+MAX_STEPS = 100_000
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, label TEXT NOT NULL, preset TEXT, config TEXT NOT NULL,
+    task TEXT NOT NULL, device TEXT, device_name TEXT, seed INTEGER, status TEXT NOT NULL,
+    started REAL NOT NULL, finished REAL, error TEXT, pid INTEGER, host TEXT, stride INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE IF NOT EXISTS epochs (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL, lr REAL,
+    train_loss REAL, val_loss REAL, val_acc REAL, seconds REAL, samples_per_s REAL,
+    PRIMARY KEY (run_id, epoch));
+CREATE TABLE IF NOT EXISTS steps (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, step INTEGER NOT NULL, lr REAL,
+    momentum REAL, loss REAL, PRIMARY KEY (run_id, step));
+"""
+EPOCH_FIELDS = ("epoch", "lr", "train_loss", "val_loss", "val_acc", "seconds", "samples_per_s")
+RUN_FIELDS = ("id", "label", "preset", "task", "device", "device_name", "seed", "status", "started",
+              "finished", "error")
+
+
+class StoreError(Exception):
+    """The store cannot be used (a newer schema, a file that is not a database)."""
+
+
+@dataclass(frozen=True)
+class Store:
+    path: Path
+
+    @classmethod
+    def at(cls, folder: Path) -> Store:
+        folder.mkdir(parents=True, exist_ok=True)
+        store = cls(folder / "runs.sqlite")
+        with store.connect() as db:
+            db.executescript(SCHEMA)
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise StoreError(f"{store.path} has schema {row[0]}, newer than this lrtui ({SCHEMA_VERSION})")
+        return store
+
+    def connect(self) -> sqlite3.Connection:
+        """A new connection (one per thread): WAL, a 10 s wait for a busy writer, foreign keys on."""
+        try:
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: {e}") from None
+        db.execute("PRAGMA foreign_keys=ON")
+        db.row_factory = sqlite3.Row
+        return db
+
+    # -- reading -----------------------------------------------------------------------------------
+    def runs(self) -> list[dict]:
+        """Every run, newest first, with its number of epochs and its live status."""
+        with self.connect() as db:
+            rows = db.execute("SELECT r.*, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS n_epochs "
+                              "FROM runs r ORDER BY r.id DESC").fetchall()
+        return [_run_dict(row) for row in rows]
+
+    def run(self, run_id: int) -> dict | None:
+        with self.connect() as db:
+            row = db.execute("SELECT r.*, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS n_epochs "
+                             "FROM runs r WHERE id = ?", (run_id,)).fetchone()
+            if row is None:
+                return None
+            run = _run_dict(row)
+            run["epochs"] = [dict(e) for e in db.execute(
+                f"SELECT {', '.join(EPOCH_FIELDS)} FROM epochs WHERE run_id = ? ORDER BY epoch", (run_id,))]
+            steps = db.execute("SELECT step, lr, momentum, loss FROM steps WHERE run_id = ? ORDER BY step",
+                               (run_id,)).fetchall()
+        run["steps"] = {k: [s[k] for s in steps] for k in ("step", "lr", "momentum", "loss")}
+        return run
+
+    def delete(self, run_ids: Iterable[int]) -> int:
+        with self.connect() as db:
+            return sum(db.execute("DELETE FROM runs WHERE id = ?", (i,)).rowcount for i in run_ids)
+
+    # -- writing -----------------------------------------------------------------------------------
+    def start(self, label: str, preset: str | None, config: dict, task: str, device: str, device_name: str,
+              seed: int, total_steps: int) -> RunWriter:
+        stride = -(-total_steps // MAX_STEPS)
+        db = self.connect()
+        cur = db.execute("INSERT INTO runs (label, preset, config, task, device, device_name, seed, status, "
+                         "started, pid, host, stride) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+                         (label, preset, json.dumps(config), task, device, device_name, seed, time.time(),
+                          os.getpid(), socket.gethostname(), stride))
+        return RunWriter(db, cur.lastrowid, stride)
+
+
+class RunWriter:
+    """Writes one run from the thread that trains it: steps as they come, each epoch in one commit."""
+
+    def __init__(self, db: sqlite3.Connection, run_id: int, stride: int):
+        self.db, self.run_id, self.stride = db, run_id, stride
+        self.pending: list[tuple] = []
+        self.window: list[float] = []  # losses of the current stride window
+        self.window_start: tuple = ()  # (step, lr, momentum) where it began
+
+    def steps(self, first: int, lr: list[float], momentum: list[float] | None, loss: list[float]) -> None:
+        for i, (rate, value) in enumerate(zip(lr, loss)):
+            step = first + i
+            if step % self.stride == 0:
+                self.window_start = (step, rate, None if momentum is None else momentum[i])
+                self.window = []
+            self.window.append(value)
+            if (step + 1) % self.stride == 0:
+                self._close_window()
+
+    def _close_window(self) -> None:
+        if self.window:
+            step, rate, mom = self.window_start
+            self.pending.append((self.run_id, step, rate, mom, sum(self.window) / len(self.window)))
+            self.window = []
+
+    def epoch(self, row: dict) -> None:
+        """Commit the epoch and every step before it."""
+        with self.db:  # one transaction
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?, ?)", self.pending)
+            self.db.execute(f"INSERT OR REPLACE INTO epochs (run_id, {', '.join(EPOCH_FIELDS)}) VALUES "
+                            f"(?, {', '.join('?' * len(EPOCH_FIELDS))})",
+                            (self.run_id, *(row.get(k) for k in EPOCH_FIELDS)))
+        self.pending = []
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        """The run's end: whatever steps remain (a partial epoch of a stopped run), and its status."""
+        self._close_window()
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?, ?)", self.pending)
+            self.db.execute("UPDATE runs SET status = ?, finished = ?, error = ? WHERE id = ?",
+                            (status, time.time(), error, self.run_id))
+        self.pending = []
+        self.db.close()
+
+
+def _alive(pid: int, host: str) -> bool:
+    if host != socket.gethostname():
+        return True  # another machine's run (a shared runs dir): it cannot be checked from here
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _run_dict(row: sqlite3.Row) -> dict:
+    run = {k: row[k] for k in RUN_FIELDS}
+    if run["status"] == "running" and not _alive(row["pid"], row["host"]):
+        run["status"] = "interrupted"
+    run["config"] = json.loads(row["config"])
+    run["n_epochs"] = row["n_epochs"]
+    return run
+

@@ -1,0 +1,89 @@
+"""Training workloads. Every task, built-in or the user's, follows one contract: `build(ctx)` returns
+a mapping with `model`, `train` (re-iterable batches of (inputs, targets)), and optionally `val`,
+`loss` (default cross-entropy) and `metric` ("accuracy" or None). lrtui seeds every RNG with the run's
+seed before calling it, so the runs of a comparison share initial weights and batch order.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from lrtui.params import ConfigError
+
+BUILTIN = {  # name: (module, one line)
+    "spirals": ("spirals", "3-arm spiral classification, small MLP: seconds on a CPU, lr-sensitive (default)"),
+    "shapes": ("shapes", "28x28 drawn shapes (6 classes) with noise, small CNN, augmentation"),
+    "mnist": ("vision", "MNIST digits, small CNN (needs the files: --data-dir, --download)"),
+    "fashion-mnist": ("vision", "Fashion-MNIST, small CNN (needs the files: --data-dir, --download)"),
+    "cifar10": ("vision", "CIFAR-10, ResNet-18 for 32x32 from scratch (needs the files: --data-dir, --download)"),
+    "imagefolder:PATH": ("imagefolder", "your images, one folder per class, resized, split by the seed"),
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a task's build(ctx) is given."""
+
+    device: Any            # torch.device
+    batch_size: int
+    seed: int
+    data_dir: Path | None = None
+    download: bool = False
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    build: Callable[[Context], dict]
+
+
+def find(name: str) -> Task:
+    """The task named `name`: a built-in, `imagefolder:PATH`, or `path/to/file.py:function` (user code,
+    only ever from the command line). ConfigError("task", ...) when it does not exist."""
+    if ".py:" in name or name.endswith(".py"):
+        return Task(name, _user_build(name))
+    key = "imagefolder:PATH" if name.startswith("imagefolder:") else name
+    if key not in BUILTIN:
+        raise ConfigError("task", f"unknown task {name!r} (`lrtui list tasks` shows them)")
+    module = importlib.import_module(f"lrtui.tasks.{BUILTIN[key][0]}")
+    return Task(name, lambda ctx: module.build(ctx, name))
+
+
+def _user_build(spec: str) -> Callable[[Context], dict]:
+    path_text, _, function = spec.rpartition(":") if ".py:" in spec else (spec, "", "build")
+    path = Path(path_text)
+    if not path.is_file():
+        raise ConfigError("task", f"no task file {path_text!r}")
+    module_spec = importlib.util.spec_from_file_location(f"lrtui_user_task_{path.stem}", path)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.path.insert(0, str(path.parent.resolve()))  # the task may import its neighbours
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as e:  # noqa: BLE001 - the user's code: report it as bad input, one line
+        raise ConfigError("task", f"{path_text} failed to load: {type(e).__name__}: {e}") from None
+    finally:
+        sys.path.remove(str(path.parent.resolve()))
+    build = getattr(module, function or "build", None)
+    if not callable(build):
+        raise ConfigError("task", f"{path_text} defines no function {function or 'build'}(ctx)")
+    return build
+
+
+def check_built(built: Any, name: str) -> dict:
+    """The mapping a build returned, checked against the contract, with defaults filled in."""
+    import torch
+
+    if not isinstance(built, dict) or "model" not in built or "train" not in built:
+        raise ConfigError("task", f"{name}: build(ctx) must return a dict with 'model' and 'train'")
+    if not isinstance(built["model"], torch.nn.Module):
+        raise ConfigError("task", f"{name}: 'model' must be a torch.nn.Module, got {type(built['model']).__name__}")
+    if built.get("metric") not in (None, "accuracy"):
+        raise ConfigError("task", f"{name}: 'metric' must be 'accuracy' or None, got {built['metric']!r}")
+    unknown = set(built) - {"model", "train", "val", "loss", "metric"}
+    if unknown:
+        raise ConfigError("task", f"{name}: build(ctx) returned unknown keys {sorted(unknown)}")
+    return {"val": None, "loss": torch.nn.functional.cross_entropy, "metric": None, **built}

@@ -1,0 +1,58 @@
+"""`shapes`: 28x28 grey images of six drawn shapes (disc, square, triangle, cross, ring, bar) at
+random places and sizes, with noise; a small CNN classifies them; random affine augmentation."""
+from __future__ import annotations
+
+from typing import Any
+
+from lrtui.tasks.batches import TensorBatches
+
+SIZE, TRAIN, VAL = 28, 4000, 1000
+CLASSES = ("disc", "square", "triangle", "cross", "ring", "bar")
+
+
+def draw(n: int, generator: Any) -> tuple[Any, Any]:
+    """n images (n, 1, 28, 28) in [0, 1] and their class."""
+    import torch
+
+    label = torch.randint(0, len(CLASSES), (n,), generator=generator)
+    cx, cy = (torch.rand(2, n, 1, 1, generator=generator) * 12 + 8)
+    radius = torch.rand(n, 1, 1, generator=generator) * 4 + 5
+    ys, xs = torch.meshgrid(torch.arange(SIZE, dtype=torch.float32), torch.arange(SIZE, dtype=torch.float32),
+                            indexing="ij")
+    dx, dy = (xs - cx) / radius, (ys - cy) / radius
+    masks = torch.stack([
+        dx ** 2 + dy ** 2 <= 1,                                    # disc
+        (dx.abs() <= 0.8) & (dy.abs() <= 0.8),                     # square
+        (dy <= 0.8) & (dy >= 1.6 * dx.abs() - 0.8),                # triangle
+        ((dx.abs() <= 0.25) | (dy.abs() <= 0.25)) & (dx.abs() <= 1) & (dy.abs() <= 1),  # cross
+        ((dx ** 2 + dy ** 2) <= 1) & ((dx ** 2 + dy ** 2) >= 0.45),  # ring
+        (dx.abs() <= 1) & (dy.abs() <= 0.3),                       # bar
+    ], dim=1)
+    image = masks[torch.arange(n), label].float()
+    image = 0.8 * image + 0.3 * torch.randn(n, SIZE, SIZE, generator=generator)
+    return image.clamp(0, 1).unsqueeze(1), label
+
+
+def model(channels: int = 1, classes: int = len(CLASSES)) -> Any:
+    """A small CNN for 28x28 or 32x32 images."""
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(), nn.Linear(64, classes))
+
+
+def build(ctx: Any, name: str = "shapes") -> dict:
+    import torch
+    from torchvision.transforms import v2
+
+    generator = torch.Generator().manual_seed(ctx.seed)
+    x, y = draw(TRAIN + VAL, generator)
+    x, y = x.to(ctx.device), y.to(ctx.device)
+    augment = v2.RandomAffine(degrees=10, translate=(0.1, 0.1))  # one draw per batch, on the device
+    return {"model": model(),
+            "train": TensorBatches(x[:TRAIN], y[:TRAIN], ctx.batch_size, seed=ctx.seed, transform=augment),
+            "val": TensorBatches(x[TRAIN:], y[TRAIN:], 1024),
+            "metric": "accuracy"}
