@@ -1,5 +1,6 @@
 """`shapes`: 28x28 grey images of six drawn shapes (disc, square, triangle, cross, ring, bar) at
-random places and sizes, with noise; a small CNN classifies them; random affine augmentation."""
+random places and sizes, with noise; a small CNN classifies them; random rotation and shift per image
+as augmentation, on the device."""
 from __future__ import annotations
 
 from typing import Any
@@ -46,12 +47,13 @@ def model(channels: int = 1, classes: int = len(CLASSES)) -> Any:
 
 def build(ctx: Any, name: str = "shapes") -> dict:
     import torch
-    from torchvision.transforms import v2
+
+    from lrtui.tasks.augment import RandomAffine
 
     generator = torch.Generator().manual_seed(ctx.seed)
     x, y = draw(TRAIN + VAL, generator)
     x, y = x.to(ctx.device), y.to(ctx.device)
-    augment = v2.RandomAffine(degrees=10, translate=(0.1, 0.1))  # one draw per batch, on the device
+    augment = RandomAffine(ctx.seed, ctx.device, degrees=10, shift=0.1)
     return {"model": model(),
             "train": TensorBatches(x[:TRAIN], y[:TRAIN], ctx.batch_size, seed=ctx.seed, transform=augment),
             "val": TensorBatches(x[TRAIN:], y[TRAIN:], 1024),

@@ -61,9 +61,9 @@ def build(ctx: Any, name: str) -> dict:
     train = _tensors(name, _dataset(name, root, True, ctx.download), ctx.device)
     val = _tensors(name, _dataset(name, root, False, ctx.download), ctx.device)
     if name == "cifar10":
-        from torchvision.transforms import v2
+        from lrtui.tasks.augment import RandomAffine
 
-        augment = v2.Compose([v2.RandomCrop(32, padding=4), v2.RandomHorizontalFlip()])  # one draw per batch
+        augment = RandomAffine(ctx.seed, ctx.device, shift=4 / 32, mirror=True)  # the usual crop-4 and flip
         return {"model": resnet18_32x32(), "metric": "accuracy",
                 "train": TensorBatches(*train, ctx.batch_size, seed=ctx.seed, transform=augment),
                 "val": TensorBatches(*val, 1024)}
