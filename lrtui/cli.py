@@ -212,7 +212,7 @@ def cmd_code(args: argparse.Namespace) -> int:
 
     preset = selection(args)
     label = len(preset.runs) > 1
-    blocks = [snippet(run.schedule, run.optimizer, preset.training["epochs"], preset.training["steps_per_epoch"],
+    blocks = [snippet(run.schedule, run.optimizer, preset.training["epochs"], preset.steps_per_epoch,
                       run.label if label else "") for run in preset.runs]
     sys.stdout.write("\n\n".join(blocks))
     return 0

@@ -17,6 +17,7 @@ from lrtui.catalogue import Schedule, validate
 from lrtui.optimizers import OptimizerConfig, validate_optimizer
 from lrtui.params import ConfigError, Param, Rule, at_least, check_all
 from lrtui.paths import SHIPPED_PRESETS, user_presets_dir
+from lrtui.tasks import known_batches
 
 DEVICE = Rule("auto, cpu, cuda, cuda:N or mps", lambda v: re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", v) is not None)
 TRAINING = (
@@ -27,9 +28,10 @@ TRAINING = (
     Param("batch_size", "int", 128, "samples per batch", (at_least(1),)),
     Param("seed", "int", 0, "seed shared by every run: same initial weights, same batch order", (at_least(0),)),
     Param("device", "str", "auto", "where to train", (DEVICE,)),
-    Param("steps_per_epoch", "int", 100, "batches per epoch assumed by previews (training counts the real ones)",
-          (at_least(1),)),
+    Param("steps_per_epoch", "int", None, "batches per epoch for previews of per-step schedules (default: the "
+          "built-in task's, else 100; training counts the real ones)", (at_least(1),)),
 )
+DEFAULT_STEPS_PER_EPOCH = 100
 TOP_KEYS = ("name", "description", "training", "optimizer", "runs")
 RUN_KEYS = ("label", "scheduler", "optimizer", "warmup")
 
@@ -50,10 +52,16 @@ class Preset:
     runs: tuple[Run, ...] = ()
     path: Path | None = None
 
-    def length(self, run: Run, epochs: int | None = None, steps_per_epoch: int | None = None) -> int:
+    @property
+    def steps_per_epoch(self) -> int:
+        """Batches per epoch as previews assume them: as set, else the built-in task's, else 100."""
+        t = self.training
+        return t["steps_per_epoch"] or known_batches(t["task"], t["batch_size"]) or DEFAULT_STEPS_PER_EPOCH
+
+    def length(self, run: Run) -> int:
         """Scheduler steps in `run`: epochs, or epochs x batches when it steps per batch."""
-        epochs = epochs or self.training["epochs"]
-        return epochs * (steps_per_epoch or self.training["steps_per_epoch"]) if run.schedule.interval == "step" else epochs
+        epochs = self.training["epochs"]
+        return epochs * self.steps_per_epoch if run.schedule.interval == "step" else epochs
 
 
 def parse(data: dict) -> Preset:
@@ -156,7 +164,7 @@ def find(name_or_path: str) -> Preset:
 def to_toml(preset: Preset) -> str:
     """The preset as TOML that `parse` reads back to an equal preset."""
     data: dict[str, Any] = {"name": preset.name, "description": preset.description,
-                            "training": dict(preset.training),
+                            "training": {k: v for k, v in preset.training.items() if v is not None},
                             "optimizer": {"name": preset.optimizer.name, **preset.optimizer.params}}
     data["runs"] = []
     for run in preset.runs:

@@ -71,7 +71,7 @@ def table(preset: Preset, curves: list[Curve], max_rows: int = 40) -> str:
             cols["metric"] = c.metric
         length = len(c.lr)
     else:
-        spe = preset.training["steps_per_epoch"]
+        spe = preset.steps_per_epoch
         length = preset.training["epochs"]
         cols = {"epoch": None} | {r.label: (c.lr[::spe] if r.schedule.interval == "step" else c.lr)
                                   for r, c in zip(preset.runs, curves)}
@@ -96,7 +96,7 @@ def plot(preset: Preset, curves: list[Curve], width: int, height: int, log: bool
     plt.clear_figure()
     plt.plotsize(width, height)
     plt.theme("clear")  # the terminal's own background and colours
-    spe = preset.training["steps_per_epoch"]
+    spe = preset.steps_per_epoch
     for i, (run, c) in enumerate(zip(preset.runs, curves)):
         x = np.arange(len(c.lr)) / (spe if run.schedule.interval == "step" else 1)
         y = np.log10(np.maximum(c.lr, 1e-300)) if log else c.lr
@@ -160,7 +160,7 @@ def presets(name: str | None, width: int) -> str:
 def tasks(name: str | None, width: int) -> str:
     from lrtui.tasks import BUILTIN
 
-    lines = [f"  {n:<18} {summary}"[:width] for n, (_, summary) in BUILTIN.items()]
+    lines = [f"  {n:<18} {summary}"[:width] for n, (_, summary, _) in BUILTIN.items()]
     lines.append("  path/to/file.py:build  your own model and data (command line only; see README)"[:width])
     return "\n".join(lines) + "\n"
 

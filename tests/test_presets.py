@@ -33,7 +33,10 @@ def shipped() -> dict[str, Path]:
 
 
 def length(preset: presets.Preset, run: presets.Run) -> int:
-    epochs, per_epoch = preset.training["epochs"], preset.training["steps_per_epoch"]
+    """Every shipped preset trains on spirals: 6,000 training points, so ceil(6000 / batch) batches."""
+    assert preset.training["task"] == "spirals"
+    epochs = preset.training["epochs"]
+    per_epoch = preset.training["steps_per_epoch"] or -(-6000 // preset.training["batch_size"])
     return epochs * per_epoch if run.schedule.interval == "step" else epochs
 
 
@@ -57,7 +60,7 @@ def test_shipped_preset_loads_and_every_run_previews(name: str) -> None:
     for run in preset.runs:
         n = length(preset, run)
         if run.schedule.interval == "step":
-            assert preset.training["steps_per_epoch"] == 20  # the spirals task's batches per epoch
+            assert preset.steps_per_epoch == 47  # ceil(6000 / 128): the batches training will count
         assert preset.length(run) == n
         curve = preview(run.schedule, run.optimizer, n)
         assert curve.lr.shape == (n,)

@@ -14,14 +14,21 @@ from typing import Any, Callable
 
 from lrtui.params import ConfigError
 
-BUILTIN = {  # name: (module, one line)
-    "spirals": ("spirals", "3-arm spiral classification, small MLP: seconds on a CPU, lr-sensitive (default)"),
-    "shapes": ("shapes", "28x28 drawn shapes (6 classes) with noise, small CNN, augmentation"),
-    "mnist": ("vision", "MNIST digits, small CNN (needs the files: --data-dir, --download)"),
-    "fashion-mnist": ("vision", "Fashion-MNIST, small CNN (needs the files: --data-dir, --download)"),
-    "cifar10": ("vision", "CIFAR-10, ResNet-18 for 32x32 from scratch (needs the files: --data-dir, --download)"),
-    "imagefolder:PATH": ("imagefolder", "your images, one folder per class, resized, split by the seed"),
+BUILTIN = {  # name: (module, one line, training samples where known in advance)
+    "spirals": ("spirals", "3-arm spiral classification, small MLP: seconds on a CPU, lr-sensitive (default)", 6000),
+    "shapes": ("shapes", "28x28 drawn shapes (6 classes) with noise, small CNN, augmentation", 4000),
+    "mnist": ("vision", "MNIST digits, small CNN (needs the files: --data-dir, --download)", 60000),
+    "fashion-mnist": ("vision", "Fashion-MNIST, small CNN (needs the files: --data-dir, --download)", 60000),
+    "cifar10": ("vision", "CIFAR-10, ResNet-18 for 32x32 from scratch (needs the files: --data-dir, --download)",
+                50000),
+    "imagefolder:PATH": ("imagefolder", "your images, one folder per class, resized, split by the seed", None),
 }
+
+
+def known_batches(task: str, batch_size: int) -> int | None:
+    """Batches per epoch of a built-in task, known without building it (None for the others)."""
+    size = BUILTIN.get(task, (None, None, None))[2]
+    return None if size is None else -(-size // batch_size)
 
 
 @dataclass(frozen=True)

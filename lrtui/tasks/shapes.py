@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from lrtui.tasks import BUILTIN
 from lrtui.tasks.batches import TensorBatches
 
-SIZE, TRAIN, VAL = 28, 4000, 1000
+TRAIN = BUILTIN["shapes"][2]
+SIZE, VAL = 28, 1000
 CLASSES = ("disc", "square", "triangle", "cross", "ring", "bar")
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lrtui.tasks import BUILTIN
 from lrtui.tasks.batches import TensorBatches
 
-ARMS, TRAIN, VAL, TURNS, NOISE, HIDDEN = 3, 6000, 1500, 1.75, 0.12, 128
+TRAIN = BUILTIN["spirals"][2]
+ARMS, VAL, TURNS, NOISE, HIDDEN = 3, 1500, 1.75, 0.12, 128
 
 
 def points(n: int, generator: Any) -> tuple[Any, Any]:
