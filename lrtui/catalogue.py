@@ -55,6 +55,12 @@ def lookup(name: str) -> Spec:
     return CATALOGUE[name]
 
 
+def starter(name: str) -> Schedule:
+    """A scheduler with its defaults and, for what it requires, the declared examples."""
+    spec = lookup(name)
+    return validate(name, {p.name: p.example for p in spec.params if p.required})
+
+
 def validate(name: str, params: dict | None = None, *, interval: str | None = None, warmup: int = 0) -> Schedule:
     """A checked Schedule, or ConfigError with the key of the first bad value."""
     spec = lookup(name)

@@ -70,6 +70,7 @@ class Param:
     rules: tuple[Rule, ...] = ()
     choices: tuple[str, ...] = ()
     auto: bool = False             # accepts "auto": derived from the run length
+    example: Any = None            # a required parameter's value to start from (the form, `lrtui list`)
     item_rules: tuple[Rule, ...] = field(default=(), repr=False)  # rules for each list item
 
     @property

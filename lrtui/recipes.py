@@ -88,7 +88,7 @@ RECIPE_SPECS = (
             "timm's cosine scheduler with restarts: cycles of T_0, T_0 x T_mult, ... steps, each a cosine "
             "from its peak to min_ratio x base; the peak of cycle i is decay ** i x base. Torch's "
             "CosineAnnealingWarmRestarts is the case decay = 1.",
-            (Param("T_0", "int", REQUIRED, "length of the first cycle", (at_least(1),)),
+            (Param("T_0", "int", REQUIRED, "length of the first cycle", (at_least(1),), example=500),
              Param("T_mult", "int", 1, "each cycle is this many times longer than the last", (at_least(1),)),
              Param("decay", "float", 0.5, "peak multiplier from one cycle to the next", (between(0, 1, open_lo=True),)),
              MIN_RATIO),

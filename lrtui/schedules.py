@@ -129,8 +129,8 @@ def _check_one_cycle(p: dict) -> None:
                           f"overlap), got {p['pct_start']:g}")
 
 
-def _int(name: str, default: Any, help: str, lo: int = 1, auto: bool = False) -> Param:
-    return Param(name, "int", default, help, (at_least(lo),), auto=auto)
+def _int(name: str, default: Any, help: str, lo: int = 1, auto: bool = False, example: Any = None) -> Param:
+    return Param(name, "int", default, help, (at_least(lo),), auto=auto, example=example)
 
 
 def _float(name: str, default: Any, help: str, *rules: Any) -> Param:
@@ -140,7 +140,7 @@ def _float(name: str, default: Any, help: str, *rules: Any) -> Param:
 FRACTION = between(0, 1)
 OWN_WARMUP = "it has its own warm-up phase"
 LR_LAMBDA = Param("lr_lambda", "expr", REQUIRED, "an expression of epoch (the scheduler's step count), "
-                  "e.g. 0.95 ** epoch")
+                  "e.g. 0.95 ** epoch", example="0.95 ** epoch")
 MOMENTUM = (
     Param("cycle_momentum", "bool", True, "cycle momentum (SGD, RMSprop) or beta1 (Adam) against the lr"),
     _float("base_momentum", 0.85, "momentum at the lr's peak", FRACTION),
@@ -151,7 +151,7 @@ TORCH_SPECS = (
     Spec("StepLR", "multiply the lr by gamma every step_size steps",
          "Decays the lr by gamma every step_size steps (usually epochs): the classic staircase. "
          "lr = base * gamma ** (t // step_size).",
-         (_int("step_size", REQUIRED, "steps between two decays"),
+         (_int("step_size", REQUIRED, "steps between two decays", example=30),
           _float("gamma", 0.1, "factor applied at each decay", between(0, 1, open_lo=True))),
          "epoch", _torch("StepLR"),
          _lr(lambda t, b, p: b * p["gamma"] ** np.floor(t / p["step_size"]))),
@@ -160,7 +160,7 @@ TORCH_SPECS = (
          "lr = base * gamma ** (number of milestones <= t). Torch accepts unsorted, repeated or zero "
          "milestones silently; lrtui refuses them.",
          (Param("milestones", "ints", REQUIRED, "steps at which the lr is multiplied by gamma",
-                (NOT_EMPTY, SORTED_DISTINCT), item_rules=(at_least(1),)),
+                (NOT_EMPTY, SORTED_DISTINCT), item_rules=(at_least(1),), example=[30, 80]),
           _float("gamma", 0.1, "factor applied at each milestone", between(0, 1, open_lo=True))),
          "epoch", _torch("MultiStepLR"),
          _lr(lambda t, b, p: b * p["gamma"] ** np.searchsorted(p["milestones"], t, side="right"))),
@@ -184,7 +184,7 @@ TORCH_SPECS = (
     Spec("ExponentialLR", "multiply the lr by gamma every step",
          "Decays the lr by gamma every step: lr = base * gamma ** t. Per epoch, gamma near 0.95; "
          "per batch, much closer to 1.",
-         (_float("gamma", REQUIRED, "factor applied every step", between(0, 1, open_lo=True)),),
+         (Param("gamma", "float", REQUIRED, "factor applied every step", (between(0, 1, open_lo=True),), example=0.95),),
          "epoch", _torch("ExponentialLR"), _lr(lambda t, b, p: b * p["gamma"] ** t)),
     Spec("PolynomialLR", "decay the lr to 0 as a polynomial over total_iters steps",
          "Decays the lr polynomially to zero at total_iters, then holds zero. power 1 is a straight "
@@ -205,7 +205,7 @@ TORCH_SPECS = (
          "SGDR: a cosine from base to eta_min over T_0 steps, then a restart at base; each cycle is "
          "T_mult times longer than the one before. Torch cannot decay the peaks: see the "
          "cosine_restarts_decay recipe.",
-         (_int("T_0", REQUIRED, "length of the first cycle"),
+         (_int("T_0", REQUIRED, "length of the first cycle", example=10),
           _int("T_mult", 1, "each cycle is this many times longer than the last"),
           _float("eta_min", 0.0, "the lowest lr", at_least(0))),
          "epoch", _torch("CosineAnnealingWarmRestarts"),
@@ -216,8 +216,8 @@ TORCH_SPECS = (
          "batches; triangular2 halves the height every cycle, exp_range multiplies it by gamma ** t. It "
          "overwrites the optimizer's lr with base_lr and, with cycle_momentum, turns momentum on and "
          "cycles it (beta1 for Adam) the opposite way. Meant to be stepped every batch.",
-         (_float("base_lr", REQUIRED, "the bottom of the cycle", above(0)),
-          _float("max_lr", REQUIRED, "the top of the cycle", above(0)),
+         (Param("base_lr", "float", REQUIRED, "the bottom of the cycle", (above(0),), example=0.01),
+          Param("max_lr", "float", REQUIRED, "the top of the cycle", (above(0),), example=0.1),
           _int("step_size_up", 2000, "steps from base_lr up to max_lr"),
           Param("step_size_down", "int", None, "steps back down (default: step_size_up)", (at_least(1),)),
           Param("mode", "choice", "triangular", "how the height changes from cycle to cycle",
@@ -233,7 +233,7 @@ TORCH_SPECS = (
          "to max_lr / div_factor / final_div_factor, with momentum cycled the opposite way. It ignores "
          "the optimizer's lr and can be stepped exactly total_steps times (torch raises after), so "
          "total_steps is the run length ('auto'; it replaces torch's epochs x steps_per_epoch).",
-         (_float("max_lr", REQUIRED, "the peak lr", above(0)),
+         (Param("max_lr", "float", REQUIRED, "the peak lr", (above(0),), example=0.1),
           _int("total_steps", AUTO, "steps in the whole cycle", auto=True),
           _float("pct_start", 0.3, "fraction of the run spent rising", between(0, 1, open_lo=True, open_hi=True)),
           Param("anneal_strategy", "choice", "cos", "shape of each phase", choices=("cos", "linear")),
@@ -276,15 +276,19 @@ TORCH_SPECS = (
          "again from the base lr at its milestone, and 'auto' in a child means the length of its "
          "segment. It cannot hold ReduceLROnPlateau, and lrtui refuses nested SequentialLR "
          "(torch is off by one there, pytorch #196243).",
-         (Param("schedulers", "table", REQUIRED, "the child schedulers: [{name, params}, ...]", (NOT_EMPTY,)),
+         (Param("schedulers", "table", REQUIRED, "the child schedulers: [{name, params}, ...]", (NOT_EMPTY,),
+                example=[{"name": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 5}},
+                         {"name": "CosineAnnealingLR", "params": {"T_max": "auto"}}]),
           Param("milestones", "ints", REQUIRED, "steps at which the next scheduler takes over",
-                (SORTED_DISTINCT,), item_rules=(at_least(1),))),
+                (SORTED_DISTINCT,), item_rules=(at_least(1),), example=[5])),
          "epoch", None, chainable=False, kind="composite"),
     Spec("ChainedScheduler", "apply several schedulers at once; their factors multiply",
          "Steps every child scheduler at every step, so their factors multiply (e.g. ExponentialLR "
          "decay with a ConstantLR warmup). A child that sets the lr outright (LambdaLR, OneCycleLR, "
          "CyclicLR, CosineAnnealingWarmRestarts) would erase the others, so lrtui refuses it.",
-         (Param("schedulers", "table", REQUIRED, "the child schedulers: [{name, params}, ...]", (NOT_EMPTY,)),),
+         (Param("schedulers", "table", REQUIRED, "the child schedulers: [{name, params}, ...]", (NOT_EMPTY,),
+                example=[{"name": "ConstantLR", "params": {"factor": 0.5, "total_iters": 5}},
+                         {"name": "ExponentialLR", "params": {"gamma": 0.95}}]),),
          "epoch", None, no_warmup="torch cannot restart a ChainedScheduler after a warmup; put a LinearLR "
          "in the chain instead", kind="composite"),
 )

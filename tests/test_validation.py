@@ -401,3 +401,15 @@ def test_an_optional_parameter_can_be_left_unset():
     assert schedule.params["step_size_down"] is None
     with pytest.raises(ConfigError):
         validate("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": None})  # not optional
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_every_scheduler_starts_from_its_declared_examples(name):
+    from lrtui.catalogue import starter
+    from lrtui.preview import preview
+
+    schedule = starter(name)
+    required = [p.name for p in CATALOGUE[name].params if p.required]
+    assert all(schedule.params[k] is not None for k in required)
+    optimizer = validate_optimizer({"name": "SGD", "lr": 0.1})
+    assert preview(schedule, optimizer, 100 if schedule.interval == "epoch" else 4700).lr.size > 0
