@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="lrtui", description="Pick, preview, train and compare PyTorch learning-rate schedules.",
                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
+    parser.add_argument("--preset", metavar="NAME|PATH", help="open the app with a preset loaded")
+    parser.add_argument("--task", help="the task runs train on (a built-in, imagefolder:PATH, or file.py:build)")
+    parser.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    parser.add_argument("--data-dir", help="where torchvision datasets are")
+    _store_args(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     preview = commands.add_parser("preview", help="the lr curve of a schedule, without training",
@@ -111,19 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.command:
-        parser.print_help()
-        return 0
     from lrtui.params import ConfigError
     from lrtui.store import StoreError
 
+    who = f"lrtui {args.command}" if args.command else "lrtui"
+    args.func = getattr(args, "func", cmd_tui)
     try:
         return args.func(args) or 0
     except ConfigError as e:
-        print(f"lrtui {args.command}: {e}", file=sys.stderr)
+        print(f"{who}: {e}", file=sys.stderr)
         return 2
     except StoreError as e:
-        print(f"lrtui {args.command}: {e}", file=sys.stderr)
+        print(f"{who}: {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `lrtui preview ... | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -131,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 - a failure of the command itself: one line, exit 1
         if os.environ.get("LRTUI_DEBUG"):
             raise
-        print(f"lrtui {args.command}: error: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"{who}: error: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
 
 
@@ -215,6 +219,19 @@ def cmd_code(args: argparse.Namespace) -> int:
     blocks = [snippet(run.schedule, run.optimizer, preset.training["epochs"], preset.steps_per_epoch,
                       run.label if label else "") for run in preset.runs]
     sys.stdout.write("\n\n".join(blocks))
+    return 0
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    """`lrtui`: the app."""
+    from lrtui import presets, tasks
+    from lrtui.paths import data_dir
+    from lrtui.ui.app import LrtuiApp
+
+    preset = presets.find(args.preset) if args.preset else None
+    if args.task:
+        tasks.find(args.task)
+    LrtuiApp(preset, _store(args), args.task, args.device, data_dir(args.data_dir)).run()
     return 0
 
 

@@ -1,7 +1,7 @@
 """The optimizers a schedule can drive, declared like the schedulers: one `Param` per argument."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lrtui.params import ConfigError, Param, Rule, above, at_least, between, check_all
@@ -30,8 +30,10 @@ OPTIMIZERS: dict[str, tuple[Param, ...]] = {
 
 @dataclass(frozen=True)
 class OptimizerConfig:
-    name: str = "SGD"
-    params: dict = field(default_factory=lambda: {"lr": 0.1})
+    """A checked optimizer: make one with validate_optimizer."""
+
+    name: str
+    params: dict
 
     @property
     def lr(self) -> float:

@@ -48,7 +48,7 @@ class Preset:
     name: str
     description: str = ""
     training: dict = field(default_factory=lambda: {p.name: p.default for p in TRAINING})
-    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    optimizer: OptimizerConfig = field(default_factory=lambda: validate_optimizer({}))
     runs: tuple[Run, ...] = ()
     path: Path | None = None
 

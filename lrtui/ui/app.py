@@ -1,0 +1,503 @@
+"""lrtui's app: pick a scheduler, tune it, see its curve, train it, compare runs live.
+
+Attributes down, messages up: panes post their own messages (SchedulerList's OptionHighlighted,
+ParamForm.Changed, RunsTable.Toggled); the app holds the state and tells panes what to show. One
+thread worker trains the queue of jobs; its events arrive as TrainingEvents; the charts redraw from a
+timer, only when their data changed."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from lrtui import presets
+from lrtui.catalogue import CATALOGUE, starter
+from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
+from lrtui.optimizers import validate_optimizer
+from lrtui.params import ConfigError
+from lrtui.preview import Curve, exact_curve, fast
+from lrtui.store import Store
+from lrtui.ui.charts import Chart, Series, colour
+from lrtui.ui.form import Draft, ParamForm
+from lrtui.ui.messages import PreviewReady, TorchReady, TrainingEvents
+from lrtui.ui.runs_table import RunsTable
+from lrtui.ui.screens import CodeScreen, ConfirmScreen, HelpScreen, NameScreen, PresetPicker
+
+REDRAW_SECONDS = 0.2
+EMA = 0.9
+
+
+@dataclass
+class RunView:
+    """What the app keeps of one run: its summary and, once shown, its curves."""
+
+    id: int
+    label: str
+    scheduler: str
+    colour: str
+    shown: bool
+    status: str = "running"
+    steps_per_epoch: int = 1
+    epochs_total: int = 0
+    lr: list[float] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    epochs: list[dict] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    def summary(self) -> dict:
+        from lrtui.report import run_summary
+
+        row = run_summary({"id": self.id, "label": self.label, "status": self.status, "epochs": self.epochs,
+                           "config": {"scheduler": {"name": self.scheduler}}})
+        return {**row, "colour": self.colour, "shown": self.shown}
+
+
+class SchedulerList(OptionList):
+    BINDINGS = [Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False)]
+
+
+class LrtuiApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "lrtui"
+    BINDINGS = [
+        Binding("r", "run", "Run", id="run"), Binding("c", "compare", "Compare", id="compare"),
+        Binding("s", "stop", "Stop", id="stop"), Binding("p", "presets", "Presets", id="presets"),
+        Binding("ctrl+s", "save", "Save", id="save"), Binding("l", "log", "Log", id="log"),
+        Binding("m", "smooth", "Smooth", id="smooth"), Binding("x", "x_axis", "Steps/epochs", id="x_axis"),
+        Binding("question_mark", "help", "Help", id="help"), Binding("q", "quit", "Quit", id="quit"),
+        Binding("escape", "leave_field", show=False),
+    ]
+
+    def __init__(self, preset: presets.Preset | None = None, store: Store | None = None, task: str | None = None,
+                 device: str | None = None, data_dir: Path | None = None):
+        super().__init__()
+        self.store, self.data_dir, self.overrides = store, data_dir, {"task": task, "device": device}
+        self.preset = preset
+        run = preset.runs[0] if preset else None
+        schedule = run.schedule if run else starter("CosineAnnealingLR")
+        optimizer = run.optimizer if run else validate_optimizer({})
+        training = {**(preset.training if preset else presets.Preset("").training),
+                    **{k: v for k, v in self.overrides.items() if v}}
+        self.draft = Draft(schedule, optimizer, training)
+        self.runs: dict[int, RunView] = {}
+        self.queue: deque = deque()
+        self.stop_event = threading.Event()
+        self.curve: Curve | None = None
+        self.log_scale = self.smooth = self.x_steps = False
+        self.charts_dirty = True
+        self.torch_ready = False
+        self.current: int | None = None
+
+    # -- layout ------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="side"):
+                yield SchedulerList(*(Option(f"{name}", id=name) for name in CATALOGUE), id="schedulers")
+                yield Static(id="description")
+                yield ParamForm(self.draft, id="form")
+            with Vertical(id="plots"):
+                yield Chart("lr", id="lr-chart")
+                yield Chart("loss", id="loss-chart")
+                yield Static(id="status")
+        yield RunsTable(id="runs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(self.draft.schedule.name)
+        self.query_one("#schedulers").border_title = "schedulers"
+        self.query_one("#form").border_title = "parameters"
+        self.query_one("#runs").border_title = "runs"
+        self._describe()
+        self._preview()
+        self._load_stored_runs()
+        self.set_interval(REDRAW_SECONDS, self._redraw)
+        self.set_interval(1.0, self._show_status)
+        self._warm_up()
+        self._show_status()
+
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < 110, "-narrow")
+        self.charts_dirty = True
+
+    # -- choosing and editing ----------------------------------------------------------------------
+    @on(OptionList.OptionSelected, "#schedulers")
+    async def _pick(self, event: OptionList.OptionSelected) -> None:
+        name = event.option.id
+        if name == self.draft.schedule.name:
+            self.query_one("#form").focus()
+            return
+        schedule = starter(name)
+        self.draft = Draft(schedule, self.draft.optimizer, self.draft.training)
+        await self.query_one("#form", ParamForm).load(self.draft)
+        self._describe()
+        self._preview()
+        self.query_one("#form").focus()
+
+    @on(OptionList.OptionHighlighted, "#schedulers")
+    def _highlight(self, event: OptionList.OptionHighlighted) -> None:
+        self._describe(event.option.id)
+
+    def _describe(self, name: str | None = None) -> None:
+        spec = CATALOGUE[name or self.draft.schedule.name]
+        text = f"[b]{spec.name}[/b] ({spec.unit}): {spec.description}"
+        if spec.recipe:
+            text += "\n" + "\n".join(spec.recipe)
+        self.query_one("#description", Static).update(text)
+
+    @on(ParamForm.Changed)
+    def _changed(self, event: ParamForm.Changed) -> None:
+        self.draft = event.draft
+        self._preview()
+
+    def _length(self, draft: Draft) -> tuple[int, int]:
+        """(scheduler steps, batches per epoch) of a run of `draft`."""
+        p = presets.Preset("", training=draft.training)
+        steps = p.steps_per_epoch
+        return (draft.training["epochs"] * steps if draft.schedule.interval == "step" else draft.training["epochs"],
+                steps)
+
+    def _preview(self) -> None:
+        draft = self.draft
+        length, _ = self._length(draft)
+        try:
+            curve = fast(draft.schedule, draft.optimizer, length)
+        except ConfigError as e:
+            self.notify(str(e), severity="error")
+            return
+        if curve is not None:
+            self.curve = curve
+            self.charts_dirty = True
+        else:
+            self._exact_preview(draft, length)
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _exact_preview(self, draft: Draft, length: int) -> None:
+        try:
+            curve = exact_curve(draft.schedule, draft.optimizer, length)
+        except ConfigError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.post_message(PreviewReady(draft, curve))
+
+    def on_preview_ready(self, message: PreviewReady) -> None:
+        if message.key == self.draft:
+            self.curve = message.curve
+            self.charts_dirty = True
+
+    # -- training ----------------------------------------------------------------------------------
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def _warm_up(self) -> None:
+        import torch
+
+        torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)  # the first optimizer costs ~1 s
+        self.post_message(TorchReady())
+
+    def on_torch_ready(self, _: TorchReady) -> None:
+        self.torch_ready = True
+        self._show_status()
+
+    def _job(self, label: str, schedule: Any, optimizer: Any, training: dict) -> Any:
+        from lrtui.engine import jobs
+
+        preset = presets.Preset(self.preset.name if self.preset else "tui", training=training,
+                                runs=(presets.Run(label, schedule, optimizer),))
+        return jobs(preset, data_dir=self.data_dir)[0]
+
+    def action_run(self) -> None:
+        d = self.draft
+        self._enqueue([self._job(d.schedule.name, d.schedule, d.optimizer, d.training)])
+
+    def action_compare(self) -> None:
+        if not self.preset:
+            self.notify("load a preset first (p): a comparison runs every run of a preset", severity="warning")
+            return
+        from lrtui.engine import jobs
+
+        training = {**self.preset.training, **{k: v for k, v in self.overrides.items() if v}}
+        self._enqueue(jobs(presets.Preset(self.preset.name, training=training, runs=self.preset.runs),
+                           data_dir=self.data_dir))
+
+    def _enqueue(self, jobs: list) -> None:
+        self.queue.extend(jobs)
+        self.stop_event.clear()
+        if not any(w.group == "training" and w.is_running for w in self.workers):
+            self._train()
+        self._show_status()
+
+    @work(thread=True, group="training", exit_on_error=False)
+    def _train(self) -> None:
+        from lrtui.engine import train
+
+        while self.queue and not self.stop_event.is_set():
+            job = self.queue.popleft()
+            try:
+                train(job, self.store, lambda events: self.post_message(TrainingEvents(events)), self.stop_event)
+            except ConfigError as e:  # bad input found when the run starts (missing data, say)
+                self.notify(f"{job.label}: {e}", severity="error", timeout=8)
+
+    def action_stop(self) -> None:
+        self.queue.clear()
+        self.stop_event.set()
+        self._show_status()
+
+    def on_training_events(self, message: TrainingEvents) -> None:
+        for event in message.events:
+            if isinstance(event, RunStarted):
+                self.current = event.run_id
+                self.runs[event.run_id] = RunView(event.run_id, event.label, self._scheduler_of(event.run_id),
+                                                  colour(event.run_id), True, steps_per_epoch=event.steps_per_epoch,
+                                                  epochs_total=event.epochs)
+                continue
+            run = self.runs.get(event.run_id)
+            if run is None:
+                continue
+            if isinstance(event, Steps):
+                run.lr.extend(event.lr)
+                run.loss.extend(event.loss)
+            elif isinstance(event, EpochEnded):
+                run.epochs.append({"epoch": event.epoch, "lr": event.lr, "train_loss": event.train_loss,
+                                   "val_loss": event.val_loss, "val_acc": event.val_acc, "seconds": event.seconds,
+                                   "samples_per_s": event.samples_per_s})
+            elif isinstance(event, RunEnded):
+                run.status = event.status
+                if event.status in ("failed", "diverged"):
+                    self.notify(f"{run.label}: {event.status}" + (f": {event.error}" if event.error else ""),
+                                severity="error" if event.status == "failed" else "warning", timeout=8)
+                self.current = None
+        self.charts_dirty = True
+        self._show_table()
+
+    def _scheduler_of(self, run_id: int) -> str:
+        run = self.store.run(run_id)
+        return run["config"].get("scheduler", {}).get("name", "") if run else ""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.notify(f"{event.worker.group}: {event.worker.error}", severity="error", timeout=8)
+        if event.worker.group == "training":
+            self._show_status()
+
+    # -- the store ---------------------------------------------------------------------------------
+    def _load_stored_runs(self) -> None:
+        for run in reversed(self.store.runs()):
+            self.runs[run["id"]] = RunView(run["id"], run["label"], run["config"].get("scheduler", {}).get("name", ""),
+                                           colour(run["id"]), False, run["status"])
+        for run_id in self.runs:
+            self._fill(run_id)
+        self._show_table()
+
+    def _fill(self, run_id: int) -> None:
+        stored = self.store.run(run_id)
+        view = self.runs[run_id]
+        view.epochs = stored["epochs"]
+        view.lr, view.loss = stored["steps"]["lr"], stored["steps"]["loss"]
+        n = len(stored["epochs"]) or 1
+        view.steps_per_epoch = max(1, len(view.lr) // n)
+
+    @on(RunsTable.Toggled)
+    def _toggle(self, event: RunsTable.Toggled) -> None:
+        view = self.runs[event.run_id]
+        view.shown = not view.shown
+        self.charts_dirty = True
+        self._show_table()
+
+    @on(RunsTable.DeleteAsked)
+    def _delete(self, event: RunsTable.DeleteAsked) -> None:
+        view = self.runs[event.run_id]
+        if view.status == "running" and event.run_id == self.current:
+            self.notify("stop the run first (s)", severity="warning")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.store.delete([event.run_id])
+                del self.runs[event.run_id]
+                self.charts_dirty = True
+                self._show_table()
+
+        self.push_screen(ConfirmScreen(f"Delete run {event.run_id} ({view.label}) from the store?"), answer)
+
+    # -- showing -----------------------------------------------------------------------------------
+    def _show_table(self) -> None:
+        self.query_one("#runs", RunsTable).show([v.summary() for v in self.runs.values()])
+
+    def _show_status(self) -> None:
+        d = self.draft.training
+        parts = [f"task {d['task']}  epochs {d['epochs']}  batch {d['batch_size']}  seed {d['seed']}  "
+                 f"device {d['device']}"]
+        run = self.runs.get(self.current) if self.current else None
+        if run:
+            done = len(run.epochs)
+            elapsed = time.monotonic() - run.started
+            eta = elapsed / done * (run.epochs_total - done) if done else None
+            last = run.epochs[-1] if run.epochs else None
+            parts.append(f"[b]{run.label}[/b]: epoch {done}/{run.epochs_total}  step {len(run.loss)}  "
+                         f"loss {run.loss[-1]:.4g}  lr {run.lr[-1]:.3g}" if run.loss else f"[b]{run.label}[/b]: starting")
+            parts.append(f"{last['samples_per_s']:,.0f} samples/s  " if last else "" +
+                         f"elapsed {elapsed:.0f} s" + (f"  ETA {eta:.0f} s" if eta is not None else ""))
+        elif not self.torch_ready:
+            parts.append("loading torch in the background; r queues a run meanwhile")
+        else:
+            parts.append("ready: r runs the form, c runs the loaded preset" + (f" ({self.preset.name})" if self.preset else ""))
+        if self.queue:
+            parts.append(f"queued: {', '.join(j.label for j in self.queue)}")
+        self.query_one("#status", Static).update("\n".join(parts))
+
+    def _redraw(self) -> None:
+        if not self.charts_dirty:
+            return
+        self.charts_dirty = False
+        lr_series, loss_series = [], []
+        length, per_epoch = self._length(self.draft)
+        if self.curve is not None:
+            x = np.arange(len(self.curve.lr), dtype=float)
+            if self.draft.schedule.interval == "step" and not self.x_steps:
+                x /= per_epoch
+            elif self.draft.schedule.interval == "epoch" and self.x_steps:
+                x *= per_epoch
+            lr_series.append(Series("preview", x, self.curve.lr, "gray"))
+        for view in self.runs.values():
+            if not view.shown or not view.lr:
+                continue
+            x = np.arange(len(view.lr), dtype=float) / (1 if self.x_steps else view.steps_per_epoch)
+            lr_series.append(Series(view.label, x, np.asarray(view.lr, dtype=float), view.colour))
+            loss = np.asarray(view.loss, dtype=float)
+            loss_series.append(Series(view.label, x, _ema(loss) if self.smooth else loss, view.colour))
+            val = [(e["epoch"] + 1, e["val_loss"]) for e in view.epochs if e["val_loss"] is not None]
+            if val:
+                vx = np.array([v[0] for v in val], dtype=float) * (view.steps_per_epoch if self.x_steps else 1)
+                loss_series.append(Series(f"{view.label} val", vx, np.array([v[1] for v in val]), view.colour,
+                                          marker="dot"))
+        xlabel = "step" if self.x_steps else "epoch"
+        self.query_one("#lr-chart", Chart).show(lr_series, self.log_scale, xlabel)
+        self.query_one("#loss-chart", Chart).show(loss_series, self.log_scale, xlabel)
+        for chart in self.query(Chart):
+            chart.replot()
+        self._show_status()
+
+    # -- keys --------------------------------------------------------------------------------------
+    def action_log(self) -> None:
+        self.log_scale = not self.log_scale
+        self.charts_dirty = True
+
+    def action_smooth(self) -> None:
+        self.smooth = not self.smooth
+        self.notify("loss: EMA smoothing" if self.smooth else "loss: raw", timeout=2)
+        self.charts_dirty = True
+
+    def action_x_axis(self) -> None:
+        self.x_steps = not self.x_steps
+        self.charts_dirty = True
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_leave_field(self) -> None:
+        self.query_one("#schedulers").focus()
+
+    def action_presets(self) -> None:
+        def chosen(name: str | None) -> None:
+            if name:
+                self.run_worker(self._load_preset(name))
+
+        self.push_screen(PresetPicker(), chosen)
+
+    async def _load_preset(self, name: str) -> None:
+        try:
+            preset = presets.find(name)
+        except ConfigError as e:
+            self.notify(str(e), severity="error", timeout=8)
+            return
+        self.preset = preset
+        run = preset.runs[0]
+        training = {**preset.training, **{k: v for k, v in self.overrides.items() if v}}
+        self.draft = Draft(run.schedule, run.optimizer, training)
+        await self.query_one("#form", ParamForm).load(self.draft)
+        self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(run.schedule.name)
+        self._describe()
+        self._preview()
+        self._show_status()
+        self.notify(f"{preset.name}: {len(preset.runs)} run(s); c runs them all, r runs the form", timeout=4)
+
+    def action_save(self) -> None:
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            d = self.draft
+            preset = presets.Preset(name, f"{d.schedule.name}, saved from lrtui", d.training, d.optimizer,
+                                    (presets.Run(d.schedule.name, d.schedule, d.optimizer),))
+            path = presets.save(preset)
+            self.notify(f"saved {path}", timeout=4)
+
+        self.push_screen(NameScreen("Save the form as a user preset named:", f"my-{self.draft.schedule.name}"), named)
+
+    def action_copy_code(self) -> None:
+        from lrtui.codegen import snippet
+
+        d = self.draft
+        _, per_epoch = self._length(d)
+        self.push_screen(CodeScreen(snippet(d.schedule, d.optimizer, d.training["epochs"], per_epoch)))
+
+    def action_export(self) -> None:
+        import csv
+
+        from lrtui.report import export_csv
+
+        shown = [i for i, v in self.runs.items() if v.shown]
+        if not shown:
+            self.notify("no run is shown: space in the runs table shows one", severity="warning")
+            return
+        path = Path.cwd() / f"lrtui-runs-{time.strftime('%Y%m%d-%H%M%S')}.csv"
+        with path.open("w", newline="", encoding="utf-8") as out:
+            export_csv(csv.writer(out), [self.store.run(i) for i in shown])
+        self.notify(f"exported {len(shown)} run(s) to {path}", timeout=6)
+
+    def get_system_commands(self, screen: Any) -> Any:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Copy as code", "the current configuration as plain torch", self.action_copy_code)
+        yield SystemCommand("Export runs", "the shown runs' epochs and steps as CSV", self.action_export)
+        for binding in self.BINDINGS:
+            if binding.description:
+                yield SystemCommand(binding.description, f"key: {binding.key}",
+                                    lambda action=binding.action: self.run_action(action))
+
+    async def action_quit(self) -> None:
+        self.action_stop()
+        training = [w for w in self.workers if w.group == "training" and w.is_running]
+        if training:
+            try:  # the engine stops within a batch
+                await asyncio.wait_for(self.workers.wait_for_complete(training), timeout=1.5)
+            except asyncio.TimeoutError:
+                pass
+        self.exit()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Stop only while something runs; compare only with a preset loaded (dimmed otherwise)."""
+        if action == "stop":
+            return True if self.current is not None or self.queue else None
+        if action == "compare":
+            return True if self.preset else None
+        return True
+
+
+def _ema(values: np.ndarray) -> np.ndarray:
+    """Debiased exponential moving average (the raw curve stays available with m)."""
+    out = np.empty_like(values)
+    avg = 0.0
+    for i, v in enumerate(values):
+        avg = EMA * avg + (1 - EMA) * v
+        out[i] = avg / (1 - EMA ** (i + 1))
+    return out

@@ -1,0 +1,169 @@
+"""The parameter form: one input per declared parameter of the selected scheduler, then the run's
+interval, warmup, optimizer and lr, then the training settings. Each field is checked as it is typed;
+a bad value marks the field, shows the rule, and the last good configuration stays in force."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, Static
+
+from lrtui.catalogue import Schedule, validate
+from lrtui.optimizers import OPTIMIZERS, OptimizerConfig, validate_optimizer
+from lrtui.params import AUTO, ConfigError, Param, check_all, parse_value
+from lrtui.presets import TRAINING
+
+RUN_FIELDS = (
+    Param("interval", "choice", "epoch", "step the scheduler every epoch or every batch", choices=("epoch", "step")),
+    Param("warmup", "int", 0, "linear warmup over the first N scheduler steps"),
+    Param("optimizer", "choice", "SGD", "the optimizer", choices=tuple(OPTIMIZERS)),
+)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the form holds: a checked schedule, optimizer and training settings."""
+
+    schedule: Schedule
+    optimizer: OptimizerConfig
+    training: dict
+
+
+def show(value: Any) -> str:
+    """A value as the form shows it (and reads it back)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return "" if value is None else str(value)
+
+
+def read(param: Param, text: str) -> Any:
+    """Field text as a value for `param`: words stay words; the rest is read as TOML, or JSON for tables."""
+    text = text.strip()
+    if param.kind in ("expr", "str", "choice") or text == AUTO:
+        return text.strip('"')
+    if text == "" and param.default is None:
+        return None
+    if param.kind == "table":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass
+    return parse_value(text)
+
+
+class Field(Horizontal):
+    """A label and an input for one parameter."""
+
+    def __init__(self, section: str, param: Param, value: Any):
+        super().__init__(classes="field")
+        self.section, self.param, self.value = section, param, value
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.param.name, classes="field-name")
+        yield Input(show(self.value), id=f"{self.section}-{self.param.name}", compact=True,
+                    tooltip=f"{self.param.help}: {self.param.rule_text()}")
+
+
+class ParamForm(VerticalScroll):
+    """Posts Changed with the new Draft whenever every field holds a good value."""
+
+    @dataclass
+    class Changed(Message):
+        draft: Draft
+
+    def __init__(self, draft: Draft, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.draft = draft
+
+    def compose(self) -> ComposeResult:
+        yield from self._fields(self.draft)
+        yield Static(id="field-help")
+
+    def _fields(self, draft: Draft) -> list[Field]:
+        s, o = draft.schedule, draft.optimizer
+        fields = [Field("scheduler", p, s.params[p.name]) for p in s.spec.params]
+        run = {"interval": s.interval, "warmup": s.warmup, "optimizer": o.name}
+        fields += [Field("run", p, run[p.name]) for p in RUN_FIELDS]
+        fields += [Field("optimizer", p, o.params[p.name]) for p in OPTIMIZERS[o.name]]
+        fields += [Field("training", p, draft.training[p.name]) for p in TRAINING]
+        return fields
+
+    async def load(self, draft: Draft) -> None:
+        """Show `draft` (a scheduler picked, a preset loaded): the fields are rebuilt."""
+        self.draft = draft
+        await self.remove_children(Field)
+        await self.mount_all(self._fields(draft), before="#field-help")
+        self.query_one("#field-help", Static).update("")
+
+    def field_values(self) -> dict[str, dict[str, Any]]:
+        """Every field's current value, by section; raises ConfigError naming the unreadable field."""
+        out: dict[str, dict[str, Any]] = {"scheduler": {}, "run": {}, "optimizer": {}, "training": {}}
+        for field in self.query(Field):
+            text = field.query_one(Input).value
+            out[field.section][field.param.name] = read(field.param, text)
+        return out
+
+    def _draft(self, values: dict[str, dict[str, Any]]) -> Draft:
+        run = values["run"]
+        try:
+            warmup = int(run["warmup"]) if not isinstance(run["warmup"], bool) else run["warmup"]
+        except (TypeError, ValueError):
+            raise ConfigError("run-warmup", f"warmup needs an integer >= 0, got {run['warmup']!r}") from None
+        if run["interval"] not in ("epoch", "step"):
+            raise ConfigError("run-interval", f"interval needs 'epoch' or 'step', got {run['interval']!r}")
+        try:
+            schedule = validate(self.draft.schedule.name, values["scheduler"], interval=run["interval"],
+                                warmup=warmup)
+        except ConfigError as e:
+            section = "run" if e.key in ("interval", "warmup") else "scheduler"
+            raise ConfigError(f"{section}-{e.key.split('.')[0].split('[')[0]}", e.problem) from None
+        name = run["optimizer"]
+        optimizer_args = values["optimizer"] if name == self.draft.optimizer.name else {"lr": values["optimizer"]["lr"]}
+        try:
+            optimizer = validate_optimizer({"name": name, **optimizer_args})
+        except ConfigError as e:
+            raise ConfigError("run-optimizer" if e.key == "name" else f"optimizer-{e.key}", e.problem) from None
+        try:
+            training = check_all(TRAINING, values["training"], "training")
+        except ConfigError as e:
+            raise ConfigError(f"training-{e.key}", e.problem) from None
+        return Draft(schedule, optimizer, training)
+
+    @on(Input.Changed)
+    async def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        for field in self.query(Field):
+            field.remove_class("-invalid")
+        try:
+            draft = self._draft(self.field_values())
+        except ConfigError as e:
+            bad = self.query(f"#{e.key}")
+            target = bad.first().parent if bad else event.input.parent
+            target.add_class("-invalid")
+            self.query_one("#field-help", Static).update(f"[b]{e.key.split('-', 1)[-1]}[/b]: {e.problem}")
+            return
+        switched = draft.optimizer.name != self.draft.optimizer.name
+        self.draft = draft
+        if switched:  # another optimizer has other arguments
+            await self.load(draft)
+        self._help(event.input)
+        self.post_message(self.Changed(draft))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.screen.focus_next()
+
+    def on_descendant_focus(self, event: Any) -> None:
+        if isinstance(event.widget, Input) and not event.widget.parent.has_class("-invalid"):
+            self._help(event.widget)
+
+    def _help(self, widget: Input) -> None:
+        param = widget.parent.param
+        self.query_one("#field-help", Static).update(f"[b]{param.name}[/b]: {param.help}. {param.rule_text()}")

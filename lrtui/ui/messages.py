@@ -1,0 +1,27 @@
+"""The messages that cross from worker threads to the app. Training batches are append-only (never
+replaced); each carries the core's events for one flush of the engine."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from lrtui.events import Event
+
+
+@dataclass
+class TrainingEvents(Message):
+    events: list[Event]
+
+
+@dataclass
+class TorchReady(Message):
+    """torch has been imported and warmed up in the background."""
+
+
+@dataclass
+class PreviewReady(Message):
+    """An exact preview (stepped through torch in a worker) for the configuration `key`."""
+
+    key: object
+    curve: object

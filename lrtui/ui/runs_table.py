@@ -1,0 +1,81 @@
+"""The runs table: every run of this session and of the store, in its chart colour, sortable."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+COLUMNS = (("", "shown"), ("id", "id"), ("label", "label"), ("scheduler", "scheduler"), ("status", "status"),
+           ("ep", "epochs"), ("final val", "final_val_loss"), ("best val", "best_val_loss"),
+           ("best acc", "best_acc"), ("lr@best", "lr_at_best"), ("s/ep", "seconds_per_epoch"))
+SORTS = ("id", "best_val_loss", "best_acc", "final_val_loss", "label")
+
+
+class RunsTable(DataTable):
+    BINDINGS = [Binding("space", "toggle", "Show/hide"), Binding("delete", "delete", "Delete"),
+                Binding("o", "sort", "Sort"), Binding("j", "cursor_down", show=False),
+                Binding("k", "cursor_up", show=False)]
+
+    @dataclass
+    class Toggled(Message):
+        run_id: int
+
+    @dataclass
+    class DeleteAsked(Message):
+        run_id: int
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.sort_by, self.summaries = 0, []
+
+    def on_mount(self) -> None:
+        for title, _ in COLUMNS:
+            self.add_column(title, key=title or "shown")
+
+    def show(self, rows: list[dict]) -> None:
+        """Rows of run summaries with `colour` and `shown`; keeps the cursor on the same run."""
+        self.summaries = rows
+        key = SORTS[self.sort_by]
+        rows = sorted(rows, key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0),
+                      reverse=key == "best_acc" or key == "id")
+        current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
+        self.clear()
+        for r in rows:
+            cells = []
+            for _, field in COLUMNS:
+                value = r[field]
+                if field == "shown":
+                    cells.append(Text("●" if value else "○", style=r["colour"]))
+                elif field == "label":
+                    cells.append(Text(str(value), style=r["colour"]))
+                elif isinstance(value, float):
+                    cells.append(f"{value:.3g}" if field == "lr_at_best" else f"{value:.3f}")
+                else:
+                    cells.append("-" if value is None else str(value))
+            self.add_row(*cells, key=str(r["id"]))
+        if current is not None and current in {str(r["id"]) for r in rows}:
+            self.move_cursor(row=self.get_row_index(current))
+
+    def _selected(self) -> int | None:
+        if not self.row_count:
+            return None
+        return int(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+
+    def action_toggle(self) -> None:
+        run_id = self._selected()
+        if run_id is not None:
+            self.post_message(self.Toggled(run_id))
+
+    def action_delete(self) -> None:
+        run_id = self._selected()
+        if run_id is not None:
+            self.post_message(self.DeleteAsked(run_id))
+
+    def action_sort(self) -> None:
+        self.sort_by = (self.sort_by + 1) % len(SORTS)
+        self.notify(f"runs sorted by {SORTS[self.sort_by].replace('_', ' ')}")
+        self.show(self.summaries)

@@ -1,0 +1,115 @@
+"""Modal screens: the preset picker, help, a snippet of code, a name to save under, a yes/no."""
+from __future__ import annotations
+
+
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from lrtui import presets
+from lrtui.params import ConfigError
+
+KEYS = """\
+[b]r[/b]  run the configuration in the form      [b]c[/b]  run every run of the loaded preset
+[b]s[/b]  stop the run (and the queue)            [b]p[/b]  pick a preset
+[b]ctrl+s[/b]  save the form as a user preset     [b]l[/b]  log scale      [b]m[/b]  smooth the loss
+[b]x[/b]  x axis in steps or epochs               [b]?[/b]  this help      [b]q[/b]  quit (stops a run first)
+[b]tab[/b] / [b]shift+tab[/b]  next / previous pane     [b]j[/b] / [b]k[/b]  down / up in lists
+In the runs table: [b]space[/b] show or hide a run on the charts, [b]delete[/b] delete it, [b]o[/b] sort.
+In the form: type a value; a bad one is marked and the last good one stays in force.
+[b]ctrl+p[/b]: the command palette (copy as code, export runs, and every action above).
+"""
+
+
+class Modal(ModalScreen):
+    BINDINGS = [Binding("escape", "dismiss", "Close")]
+
+
+class HelpScreen(Modal):
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("[b]lrtui[/b]: which learning-rate schedule, with which parameters?")
+            yield Static(KEYS)
+            yield Label("Escape closes this.", classes="hint")
+
+
+class CodeScreen(Modal):
+    def __init__(self, code: str):
+        super().__init__()
+        self.code = code
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label("Plain torch, runnable as it is (select and copy; Escape closes)")
+            yield TextArea(self.code, language=None, read_only=True, id="code")
+
+
+class PresetPicker(Modal):
+    """Lists shipped and user presets with their descriptions; Enter returns the chosen name."""
+
+    def compose(self) -> ComposeResult:
+        self.found = presets.available()
+        with Vertical(classes="dialog wide"):
+            yield Label("Presets (Enter loads, Escape cancels)")
+            yield OptionList(*(Option(name, id=name) for name in self.found), id="preset-list")
+            yield Static(id="preset-description")
+
+    @on(OptionList.OptionHighlighted)
+    def _describe(self, event: OptionList.OptionHighlighted) -> None:
+        try:
+            text = presets.load(self.found[event.option.id]).description
+        except ConfigError as e:
+            text = f"[red]refused[/red]: {e}"
+        self.query_one("#preset-description", Static).update(text)
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class NameScreen(Modal):
+    """Asks for a name; returns it, or None on Escape."""
+
+    def __init__(self, prompt: str, value: str):
+        super().__init__()
+        self.prompt, self.value = prompt, value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.prompt)
+            yield Input(self.value, id="name")
+
+    @on(Input.Submitted)
+    def _done(self, event: Input.Submitted) -> None:
+        name = event.value.strip()
+        if name and all(c.isalnum() or c in "-_." for c in name):
+            self.dismiss(name)
+        else:
+            self.notify("letters, digits, - _ and . only", severity="error")
+
+
+class ConfirmScreen(Modal):
+    BINDINGS = [Binding("y", "yes", "Yes"), Binding("n,escape", "no", "No")]
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question)
+            yield Label("y: yes   n: no", classes="hint")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+
+
