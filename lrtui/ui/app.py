@@ -346,7 +346,7 @@ class LrtuiApp(App):
             last = run.epochs[-1] if run.epochs else None
             parts.append(f"[b]{run.label}[/b]: epoch {done}/{run.epochs_total}  step {len(run.loss)}  "
                          f"loss {run.loss[-1]:.4g}  lr {run.lr[-1]:.3g}" if run.loss else f"[b]{run.label}[/b]: starting")
-            parts.append(f"{last['samples_per_s']:,.0f} samples/s  " if last else "" +
+            parts.append((f"{last['samples_per_s']:,.0f} samples/s  " if last else "") +
                          f"elapsed {elapsed:.0f} s" + (f"  ETA {eta:.0f} s" if eta is not None else ""))
         elif not self.torch_ready:
             parts.append("loading torch in the background; r queues a run meanwhile")

@@ -1,0 +1,209 @@
+"""The app, driven by keys through Textual's Pilot; assertions on its state, the store and torch."""
+import asyncio
+
+import numpy as np
+import pytest
+
+from lrtui import presets
+from lrtui.catalogue import CATALOGUE, validate
+from lrtui.optimizers import validate_optimizer
+from lrtui.preview import preview
+from lrtui.store import Store
+from lrtui.ui.app import LrtuiApp
+from lrtui.ui.charts import Chart
+from lrtui.ui.form import Field, ParamForm
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store.at(tmp_path / "runs")
+
+
+def field_input(app, section, name):
+    return app.query_one(f"#{section}-{name}")
+
+
+async def set_field(pilot, section, name, text):
+    widget = field_input(pilot.app, section, name)
+    widget.focus()
+    widget.value = text
+    await pilot.pause()
+
+
+async def until(pilot, condition, seconds=30):
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("timed out waiting")
+
+
+async def test_starts_on_cosine_with_its_exact_preview(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert app.draft.schedule.name == "CosineAnnealingLR"
+        expected = preview(validate("CosineAnnealingLR", {}), validate_optimizer({}), 100).lr
+        assert np.allclose(app.curve.lr, expected)
+        assert app.query_one("#lr-chart", Chart).series[0].label == "preview"
+
+
+async def test_picking_a_scheduler_from_the_keyboard_rebuilds_the_form_and_preview(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.query_one("#schedulers").focus()
+        await pilot.press("home", "enter")  # StepLR, the first entry
+        await pilot.pause()
+        assert app.draft.schedule.name == "StepLR"
+        assert field_input(app, "scheduler", "step_size").value == "30"
+        assert {f.param.name for f in app.query(Field) if f.section == "scheduler"} == {"step_size", "gamma"}
+        expected = preview(validate("StepLR", {"step_size": 30}), validate_optimizer({}), 100).lr
+        assert np.allclose(app.curve.lr, expected)
+        assert app.focused.id == "form"  # Enter hands over to the form
+        app.query_one("#schedulers").focus()
+        await pilot.press("j", "j", "k")  # j/k move in the list too
+        assert app.query_one("#schedulers").highlighted == 1
+
+
+async def test_a_bad_value_marks_the_field_and_keeps_the_last_good_configuration(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await set_field(pilot, "scheduler", "eta_min", "0.01")
+        good = app.draft
+        assert good.schedule.params["eta_min"] == 0.01
+        await set_field(pilot, "scheduler", "eta_min", "-1")
+        field = field_input(app, "scheduler", "eta_min").parent
+        assert field.has_class("-invalid")
+        assert app.draft == good and app.curve.lr[-1] > 0.01 - 1e-12
+        assert "got -1" in str(app.query_one("#field-help").render())
+        await set_field(pilot, "scheduler", "eta_min", "0.02")
+        assert not field.has_class("-invalid") and app.draft.schedule.params["eta_min"] == 0.02
+        assert app.curve.lr.min() == pytest.approx(0.02, abs=1e-3)
+
+
+async def test_warmup_and_interval_fields_change_the_preview(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await set_field(pilot, "run", "warmup", "5")
+        assert app.curve.lr[0] == pytest.approx(0.1 / 6)
+        await set_field(pilot, "run", "interval", "step")
+        assert len(app.curve.lr) == 100 * 47  # spirals: 47 batches of 128 per epoch
+        await set_field(pilot, "run", "interval", "hourly")
+        assert field_input(app, "run", "interval").parent.has_class("-invalid")
+        assert app.draft.schedule.interval == "step"
+
+
+async def test_a_run_goes_from_running_to_finished_into_the_table_and_the_store(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await set_field(pilot, "training", "epochs", "3")
+        app.query_one("#schedulers").focus()
+        await pilot.press("r")
+        await until(pilot, lambda: app.runs and next(iter(app.runs.values())).status == "finished")
+        run = next(iter(app.runs.values()))
+        stored = store.run(run.id)
+        assert stored["status"] == "finished" and len(stored["epochs"]) == 3
+        assert [e["lr"] for e in stored["epochs"]] == pytest.approx(list(app.curve.lr[:3]))
+        table = app.query_one("#runs")
+        assert table.row_count == 1 and "finished" in [str(c) for c in table.get_row_at(0)]
+
+
+async def test_stop_ends_the_run_within_a_batch_and_keeps_it(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await set_field(pilot, "training", "epochs", "500")
+        app.query_one("#schedulers").focus()
+        await pilot.press("r")
+        await until(pilot, lambda: app.runs and len(next(iter(app.runs.values())).epochs) >= 1)
+        await pilot.press("s")
+        await until(pilot, lambda: next(iter(app.runs.values())).status == "stopped", 10)
+        assert store.runs()[0]["status"] == "stopped"
+        assert store.runs()[0]["n_epochs"] < 500
+
+
+async def test_compare_runs_every_run_of_a_loaded_preset(store, tmp_path):
+    path = tmp_path / "two.toml"
+    path.write_text('name = "two"\n[training]\nepochs = 2\n[optimizer]\nname = "SGD"\nlr = 0.1\n'
+                    '[[runs]]\nlabel = "step"\nscheduler = { name = "StepLR", params = { step_size = 1 } }\n'
+                    '[[runs]]\nlabel = "cos"\nscheduler = { name = "CosineAnnealingLR" }\n')
+    app = LrtuiApp(presets.load(path), store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.query_one("#schedulers").focus()
+        await pilot.press("c")
+        await until(pilot, lambda: len(app.runs) == 2 and all(v.status == "finished" for v in app.runs.values()), 60)
+        assert sorted(v.label for v in app.runs.values()) == ["cos", "step"]
+        step = next(v for v in app.runs.values() if v.label == "step")
+        assert [e["lr"] for e in step.epochs] == pytest.approx([0.1, 0.01])
+
+
+async def test_preset_picker_loads_and_ctrl_s_saves_a_user_preset(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.query_one("#schedulers").focus()
+        await pilot.press("p")
+        await pilot.pause()
+        names = list(presets.available())
+        for _ in range(names.index("one-cycle")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.preset is not None and app.preset.name == "one-cycle")
+        assert app.draft.schedule.name == "OneCycleLR"
+        assert field_input(app, "scheduler", "max_lr").value == str(app.preset.runs[0].schedule.params["max_lr"])
+        app.query_one("#schedulers").focus()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("enter")  # the suggested name
+        await until(pilot, lambda: "my-OneCycleLR" in presets.available())
+        saved = presets.find("my-OneCycleLR")
+        assert saved.runs[0].schedule == app.draft.schedule
+
+
+async def test_toggle_keys_and_help(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.query_one("#schedulers").focus()
+        await pilot.press("l")
+        await pilot.pause(0.3)
+        assert app.query_one("#lr-chart", Chart).log_scale
+        await pilot.press("x")
+        await pilot.pause(0.3)
+        assert app.query_one("#lr-chart", Chart).xlabel == "step"
+        await pilot.press("m")
+        assert app.smooth
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "Screen"
+
+
+async def test_quit_during_a_run_stops_it_and_exits_quickly(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await set_field(pilot, "training", "epochs", "500")
+        app.query_one("#schedulers").focus()
+        await pilot.press("r")
+        await until(pilot, lambda: app.runs and len(next(iter(app.runs.values())).epochs) >= 1)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await pilot.press("q")
+        await until(pilot, lambda: not app.is_running, 3)
+        assert loop.time() - start < 2
+    assert store.runs()[0]["status"] == "stopped"
+
+
+async def test_every_scheduler_gets_a_form_from_its_declaration(store):
+    from lrtui.catalogue import starter
+    from lrtui.ui.form import Draft
+
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        form = app.query_one("#form", ParamForm)
+        for name, spec in CATALOGUE.items():
+            schedule = starter(name)
+            await form.load(Draft(schedule, app.draft.optimizer, app.draft.training))
+            await pilot.pause()
+            fields = [f for f in app.query(Field) if f.section == "scheduler"]
+            assert [f.param.name for f in fields] == [p.name for p in spec.params]
+            assert not any(f.has_class("-invalid") for f in fields)
