@@ -247,6 +247,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                             batch_size=args.batch_size, data_dir=data_dir(args.data_dir), download=args.download)
     for job in jobs:
         tasks.find(job.task)  # an unknown task or a bad task file is bad input: refuse before training
+        engine.resolve_device(job.device)  # so is a device that is not here (else after a progress bar)
     results, interrupted = headless.run_all(jobs, store)
     stored = [store.run(run_id) for run_id, _ in results]
     if args.json:

@@ -142,7 +142,7 @@ async def test_preset_picker_loads_and_ctrl_s_saves_a_user_preset(store):
         app.query_one("#schedulers").focus()
         await pilot.press("p")
         await pilot.pause()
-        names = list(presets.available())
+        names = sorted(presets.available())
         for _ in range(names.index("one-cycle")):
             await pilot.press("down")
         await pilot.press("enter")

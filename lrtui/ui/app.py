@@ -335,26 +335,26 @@ class LrtuiApp(App):
         self.query_one("#runs", RunsTable).show([v.summary() for v in self.runs.values()])
 
     def _show_status(self) -> None:
-        d = self.draft.training
-        parts = [f"task {d['task']}  epochs {d['epochs']}  batch {d['batch_size']}  seed {d['seed']}  "
-                 f"device {d['device']}"]
+        """Two lines: what is happening (the run in progress, or what to do), then the settings and queue."""
         run = self.runs.get(self.current) if self.current else None
-        if run:
+        if run and run.loss:
             done = len(run.epochs)
             elapsed = time.monotonic() - run.started
-            eta = elapsed / done * (run.epochs_total - done) if done else None
-            last = run.epochs[-1] if run.epochs else None
-            parts.append(f"[b]{run.label}[/b]: epoch {done}/{run.epochs_total}  step {len(run.loss)}  "
-                         f"loss {run.loss[-1]:.4g}  lr {run.lr[-1]:.3g}" if run.loss else f"[b]{run.label}[/b]: starting")
-            parts.append((f"{last['samples_per_s']:,.0f} samples/s  " if last else "") +
-                         f"elapsed {elapsed:.0f} s" + (f"  ETA {eta:.0f} s" if eta is not None else ""))
+            rate = f"  {run.epochs[-1]['samples_per_s']:,.0f}/s" if run.epochs else ""
+            eta = f"  ETA {elapsed / done * (run.epochs_total - done):.0f}s" if done else ""
+            now = (f"[b]{run.label}[/b]: epoch {done}/{run.epochs_total}  step {len(run.loss)}  loss "
+                   f"{run.loss[-1]:.4g}  lr {run.lr[-1]:.3g}{rate}  {elapsed:.0f}s{eta}")
+        elif run:
+            now = f"[b]{run.label}[/b]: starting"
         elif not self.torch_ready:
-            parts.append("loading torch in the background; r queues a run meanwhile")
+            now = "loading torch in the background; r queues a run meanwhile"
         else:
-            parts.append("ready: r runs the form, c runs the loaded preset" + (f" ({self.preset.name})" if self.preset else ""))
+            now = "ready: r runs the form" + (f", c runs {self.preset.name}" if self.preset else ", p picks a preset")
+        d = self.draft.training
+        settings = f"{d['task']}  {d['epochs']} epochs  batch {d['batch_size']}  seed {d['seed']}  {d['device']}"
         if self.queue:
-            parts.append(f"queued: {', '.join(j.label for j in self.queue)}")
-        self.query_one("#status", Static).update("\n".join(parts))
+            settings += f"  queued: {', '.join(j.label for j in self.queue)}"
+        self.query_one("#status", Static).update(f"{now}\n{settings}")
 
     def _redraw(self) -> None:
         if not self.charts_dirty:

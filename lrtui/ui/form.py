@@ -90,7 +90,8 @@ class ParamForm(VerticalScroll):
         s, o = draft.schedule, draft.optimizer
         fields = [Field("scheduler", p, s.params[p.name]) for p in s.spec.params]
         run = {"interval": s.interval, "warmup": s.warmup, "optimizer": o.name}
-        fields += [Field("run", p, run[p.name]) for p in RUN_FIELDS]
+        fields += [Field("run", p, run[p.name]) for p in RUN_FIELDS
+                   if not (p.name == "warmup" and s.spec.has("warmup"))]  # a recipe's own warmup is above
         fields += [Field("optimizer", p, o.params[p.name]) for p in OPTIMIZERS[o.name]]
         fields += [Field("training", p, draft.training[p.name]) for p in TRAINING]
         return fields
@@ -113,7 +114,8 @@ class ParamForm(VerticalScroll):
     def _draft(self, values: dict[str, dict[str, Any]]) -> Draft:
         run = values["run"]
         try:
-            warmup = int(run["warmup"]) if not isinstance(run["warmup"], bool) else run["warmup"]
+            warmup = run.get("warmup", 0)
+            warmup = int(warmup) if not isinstance(warmup, bool) else warmup
         except (TypeError, ValueError):
             raise ConfigError("run-warmup", f"warmup needs an integer >= 0, got {run['warmup']!r}") from None
         if run["interval"] not in ("epoch", "step"):

@@ -56,7 +56,7 @@ class PresetPicker(Modal):
         self.found = presets.available()
         with Vertical(classes="dialog wide"):
             yield Label("Presets (Enter loads, Escape cancels)")
-            yield OptionList(*(Option(name, id=name) for name in self.found), id="preset-list")
+            yield OptionList(*(Option(name, id=name) for name in sorted(self.found)), id="preset-list")
             yield Static(id="preset-description")
 
     @on(OptionList.OptionHighlighted)

@@ -1,0 +1,85 @@
+"""End to end in a real terminal: lrtui in tmux, driven by keys, read off the screen."""
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from lrtui.store import Store
+
+PRESET = """name = "aaa-e2e"
+description = "two quick runs for the end-to-end test"
+[training]
+epochs = 200
+[optimizer]
+name = "SGD"
+lr = 0.1
+[[runs]]
+label = "e2e-step"
+scheduler = { name = "StepLR", params = { step_size = 50 } }
+[[runs]]
+label = "e2e-cos"
+scheduler = { name = "CosineAnnealingLR" }
+"""
+
+
+class Terminal:
+    def __init__(self, command: list[str], env: dict, size=(80, 24)):
+        assert shutil.which("tmux"), "tmux is needed for the end-to-end test (.ci/run installs it)"
+        self.name = f"lrtui-e2e-{uuid.uuid4().hex[:8]}"
+        self.socket = f"/tmp/{self.name}.sock"
+        shell = " ".join(f"{k}={v}" for k, v in env.items()) + " " + " ".join(command) + "; echo EXITED $?; sleep 60"
+        subprocess.run(["tmux", "-S", self.socket, "new-session", "-d", "-s", self.name, "-x", str(size[0]),
+                        "-y", str(size[1]), shell], check=True)
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "-S", self.socket, "capture-pane", "-p", "-t", self.name],
+                              capture_output=True, text=True).stdout
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "-S", self.socket, "send-keys", "-t", self.name, *keys], check=True)
+        time.sleep(0.3)
+
+    def wait(self, text: str, seconds: float = 30) -> str:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    (tmp_path / "config" / "presets").mkdir(parents=True)
+    (tmp_path / "config" / "presets" / "aaa-e2e.toml").write_text(PRESET)
+    env = {"LRTUI_CONFIG_DIR": tmp_path / "config", "LRTUI_RUNS_DIR": tmp_path / "runs", "TERM": "xterm-256color",
+           "PATH": os.environ["PATH"]}
+    term = Terminal([sys.executable, "-m", "lrtui"], env)
+    yield term
+    term.close()
+
+
+def test_load_a_preset_compare_stop_and_quit(terminal, tmp_path):
+    terminal.wait("schedulers")
+    terminal.wait("ready", 30)  # torch loaded in the background
+    terminal.keys("p")
+    terminal.wait("Presets")
+    terminal.keys("Enter")  # aaa-e2e sorts first
+    terminal.wait("e2e")
+    terminal.keys("c")
+    terminal.wait("e2e-step: epoch", 60)
+    terminal.keys("s")
+    terminal.wait("stopped", 10)
+    terminal.keys("q")
+    terminal.wait("EXITED 0", 5)
+    runs = Store.at(tmp_path / "runs").runs()
+    assert [r["label"] for r in runs] == ["e2e-step"]  # stop ended the queue: the cosine run never started
+    assert runs[0]["status"] == "stopped" and 0 < runs[0]["n_epochs"] < 200
