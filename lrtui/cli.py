@@ -237,6 +237,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from lrtui import engine, headless, presets, report, tasks
+    from lrtui.catalogue import resolve
     from lrtui.paths import data_dir
 
     store = _store(args)
@@ -248,6 +249,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for job in jobs:
         tasks.find(job.task)  # an unknown task or a bad task file is bad input: refuse before training
         engine.resolve_device(job.device)  # so is a device that is not here (else after a progress bar)
+        per_epoch = 1 if job.schedule.interval == "epoch" else tasks.known_batches(job.task, job.batch_size)
+        if per_epoch:  # and a schedule that does not fit the run (a warmup longer than it), where known
+            resolve(job.schedule, job.epochs * per_epoch)
     results, interrupted = headless.run_all(jobs, store)
     stored = [store.run(run_id) for run_id, _ in results]
     if args.json:

@@ -143,6 +143,7 @@ def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: thr
             run.epoch_losses = []
             model.train()
             for inputs, targets in built["train"]:
+                inputs, targets = _on(inputs, device), _on(targets, device)
                 if stop.is_set():
                     status = "stopped"
                     break
@@ -165,7 +166,7 @@ def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: thr
             if status != "finished":
                 break
             train_seconds = time.perf_counter() - started
-            val_loss, val_acc = evaluate(model, built["val"], built["loss"], built["metric"])
+            val_loss, val_acc = evaluate(model, built["val"], built["loss"], built["metric"], device)
             train_loss = sum(run.epoch_losses) / max(len(run.epoch_losses), 1)
             if not per_step:
                 stepper.step(val_loss if val_loss is not None else train_loss)
@@ -177,13 +178,16 @@ def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: thr
             run.flush()
     except Exception as e:  # noqa: BLE001 - the run fails; what it did so far is kept
         status, error = "failed", _explain(e, job)
-    run.flush()
-    writer.finish(status, error)
+    try:
+        run.flush()
+    finally:  # even when the consumer fails, the run is closed in the store
+        writer.finish(status, error)
     emit([RunEnded(writer.run_id, status, error)])
     return status
 
 
-def evaluate(model: Any, batches: Any, loss_fn: Any, metric: str | None) -> tuple[float | None, float | None]:
+def evaluate(model: Any, batches: Any, loss_fn: Any, metric: str | None,
+             device: Any = None) -> tuple[float | None, float | None]:
     """Mean loss and accuracy over `batches`, summed on the device and read once."""
     import torch
 
@@ -193,6 +197,7 @@ def evaluate(model: Any, batches: Any, loss_fn: Any, metric: str | None) -> tupl
     total = correct = count = None
     with torch.no_grad():
         for inputs, targets in batches:
+            inputs, targets = _on(inputs, device), _on(targets, device)
             out = model(inputs)
             n = len(targets)
             loss = loss_fn(out, targets) * n
@@ -205,6 +210,11 @@ def evaluate(model: Any, batches: Any, loss_fn: Any, metric: str | None) -> tupl
         return None, None
     values = torch.stack([total.float(), (correct if correct is not None else total).float()]).tolist()
     return values[0] / count, (values[1] / count if metric == "accuracy" else None)
+
+
+def _on(value: Any, device: Any) -> Any:
+    """A tensor on the device (a no-op where it is already there, as built-in tasks keep it)."""
+    return value.to(device, non_blocking=True) if device is not None and hasattr(value, "to") else value
 
 
 def _count(batches: Any) -> int:

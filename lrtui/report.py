@@ -204,11 +204,16 @@ def run_json(run: dict, steps: bool = False) -> dict:
     keys = ("epoch", "lr", "train_loss", "val_loss", "val_acc", "seconds")
     doc = {"id": run["id"], "label": run["label"], "scheduler": run["config"].get("scheduler", {}),
            "status": run["status"], "error": run["error"], "task": run["task"], "device": run["device"],
-           "seed": run["seed"], "epochs": [{k: e[k] for k in keys} for e in run["epochs"]]}
+           "seed": run["seed"], "epochs": [{k: _finite(e[k]) for k in keys} for e in run["epochs"]]}
     if steps:
         doc["config"] = run["config"]
-        doc["steps"] = run["steps"]
+        doc["steps"] = {k: [_finite(v) for v in values] for k, values in run["steps"].items()}
     return doc
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no inf or nan: a diverged step's loss is written as null."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def export_csv(writer: Any, runs: list[dict]) -> None:

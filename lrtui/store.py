@@ -83,7 +83,9 @@ class Store:
         return [_run_dict(row) for row in rows]
 
     def run(self, run_id: int) -> dict | None:
+        """One run with its epochs and steps, read in one transaction (a consistent snapshot)."""
         with self.connect() as db:
+            db.execute("BEGIN")
             row = db.execute("SELECT r.*, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS n_epochs "
                              "FROM runs r WHERE id = ?", (run_id,)).fetchone()
             if row is None:

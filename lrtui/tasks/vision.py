@@ -4,6 +4,7 @@ Read from the data dir by torchvision's own loaders, downloaded only when asked 
 images are decoded once into tensors on the training device; batches are drawn there."""
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +21,23 @@ def _dataset(name: str, root: Path, train: bool, download: bool) -> Any:
 
     if name == "cifar10":
         class CIFAR10(datasets.CIFAR10):
-            def _check_integrity(self) -> bool:  # presence here; torchvision checks md5s when it downloads
+            """Checks that the files are there; torchvision checks their md5s when it downloads them."""
+
+            def _check_integrity(self) -> bool:
                 return all((Path(self.root) / self.base_folder / f).is_file()
                            for f, _ in self.train_list + self.test_list)
+
+            def _load_meta(self) -> None:
+                with open(Path(self.root) / self.base_folder / self.meta["filename"], "rb") as meta:
+                    self.classes = pickle.load(meta, encoding="latin1")[self.meta["key"]]
+                self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
 
         cls = CIFAR10
     else:
         cls = datasets.MNIST if name == "mnist" else datasets.FashionMNIST
     try:
         return cls(str(root), train=train, download=download)
-    except RuntimeError:  # torchvision's "Dataset not found" (it names no path)
+    except (RuntimeError, FileNotFoundError):  # torchvision's "Dataset not found" (it names no path)
         raise ConfigError("task", f"{name}: no data in {root / WHERE[name]}; run with --download to fetch it "
                           f"there, or point --data-dir at a folder that holds {WHERE[name]}") from None
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from array import array
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 from textual import on, work
@@ -42,7 +43,8 @@ EMA = 0.9
 
 @dataclass
 class RunView:
-    """What the app keeps of one run: its summary and, once shown, its curves."""
+    """What the app keeps of one run: its summary and its curves, in growable float arrays that numpy
+    copies at memory speed, with the loss's EMA kept up to date as steps arrive."""
 
     id: int
     label: str
@@ -52,10 +54,19 @@ class RunView:
     status: str = "running"
     steps_per_epoch: int = 1
     epochs_total: int = 0
-    lr: list[float] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
+    lr: array = field(default_factory=lambda: array("d"))
+    loss: array = field(default_factory=lambda: array("d"))
+    ema: array = field(default_factory=lambda: array("d"))
     epochs: list[dict] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+
+    def add_steps(self, lr: Iterable[float], loss: Iterable[float]) -> None:
+        self.lr.extend(lr)
+        avg = self.ema[-1] * (1 - EMA ** len(self.ema)) if self.ema else 0.0  # undo the last debiasing
+        for value in loss:
+            self.loss.append(value)
+            avg = EMA * avg + (1 - EMA) * value
+            self.ema.append(avg / (1 - EMA ** len(self.loss)))
 
     def summary(self) -> dict:
         from lrtui.report import run_summary
@@ -245,7 +256,7 @@ class LrtuiApp(App):
             job = self.queue.popleft()
             try:
                 train(job, self.store, lambda events: self.post_message(TrainingEvents(events)), self.stop_event)
-            except ConfigError as e:  # bad input found when the run starts (missing data, say)
+            except Exception as e:  # noqa: BLE001 - before the run starts (missing data, a task that fails)
                 self.notify(f"{job.label}: {e}", severity="error", timeout=8)
 
     def action_stop(self) -> None:
@@ -265,8 +276,7 @@ class LrtuiApp(App):
             if run is None:
                 continue
             if isinstance(event, Steps):
-                run.lr.extend(event.lr)
-                run.loss.extend(event.loss)
+                run.add_steps(event.lr, event.loss)
             elif isinstance(event, EpochEnded):
                 run.epochs.append({"epoch": event.epoch, "lr": event.lr, "train_loss": event.train_loss,
                                    "val_loss": event.val_loss, "val_acc": event.val_acc, "seconds": event.seconds,
@@ -303,9 +313,8 @@ class LrtuiApp(App):
         stored = self.store.run(run_id)
         view = self.runs[run_id]
         view.epochs = stored["epochs"]
-        view.lr, view.loss = stored["steps"]["lr"], stored["steps"]["loss"]
-        n = len(stored["epochs"]) or 1
-        view.steps_per_epoch = max(1, len(view.lr) // n)
+        view.add_steps(stored["steps"]["lr"], stored["steps"]["loss"])
+        view.steps_per_epoch = max(1, len(view.lr) // (len(stored["epochs"]) or 1))
 
     @on(RunsTable.Toggled)
     def _toggle(self, event: RunsTable.Toggled) -> None:
@@ -354,10 +363,11 @@ class LrtuiApp(App):
         settings = f"{d['task']}  {d['epochs']} epochs  batch {d['batch_size']}  seed {d['seed']}  {d['device']}"
         if self.queue:
             settings += f"  queued: {', '.join(j.label for j in self.queue)}"
-        self.query_one("#status", Static).update(f"{now}\n{settings}")
+        for status in self.query("#status"):  # none while the app is closing
+            status.update(f"{now}\n{settings}")
 
     def _redraw(self) -> None:
-        if not self.charts_dirty:
+        if not self.charts_dirty or not self.query("#lr-chart"):  # nothing new, or the app is closing
             return
         self.charts_dirty = False
         lr_series, loss_series = [], []
@@ -373,9 +383,9 @@ class LrtuiApp(App):
             if not view.shown or not view.lr:
                 continue
             x = np.arange(len(view.lr), dtype=float) / (1 if self.x_steps else view.steps_per_epoch)
-            lr_series.append(Series(view.label, x, np.asarray(view.lr, dtype=float), view.colour))
-            loss = np.asarray(view.loss, dtype=float)
-            loss_series.append(Series(view.label, x, _ema(loss) if self.smooth else loss, view.colour))
+            lr_series.append(Series(view.label, x, np.array(view.lr), view.colour))
+            loss_series.append(Series(view.label, x, np.array(view.ema if self.smooth else view.loss),
+                                      view.colour))
             val = [(e["epoch"] + 1, e["val_loss"]) for e in view.epochs if e["val_loss"] is not None]
             if val:
                 vx = np.array([v[0] for v in val], dtype=float) * (view.steps_per_epoch if self.x_steps else 1)
@@ -491,13 +501,3 @@ class LrtuiApp(App):
         if action == "compare":
             return True if self.preset else None
         return True
-
-
-def _ema(values: np.ndarray) -> np.ndarray:
-    """Debiased exponential moving average (the raw curve stays available with m)."""
-    out = np.empty_like(values)
-    avg = 0.0
-    for i, v in enumerate(values):
-        avg = EMA * avg + (1 - EMA) * v
-        out[i] = avg / (1 - EMA ** (i + 1))
-    return out
