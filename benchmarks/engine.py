@@ -16,7 +16,7 @@ from lrtui.catalogue import build
 from lrtui.engine import Job, evaluate, jobs, seed_everything, train
 from lrtui.store import Store
 
-EPOCHS, ROUNDS = 15, 5
+EPOCHS, ROUNDS = 10, 9
 
 
 def bare(job: Job) -> float:

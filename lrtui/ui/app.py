@@ -120,8 +120,8 @@ class LrtuiApp(App):
                 yield Static(id="description")
                 yield ParamForm(self.draft, id="form")
             with Vertical(id="plots"):
-                yield Chart("lr", id="lr-chart")
-                yield Chart("loss", id="loss-chart")
+                yield Chart("lr: the form's preview in grey, runs in their colours", id="lr-chart")
+                yield Chart("loss: training per step, validation per epoch (dots)", id="loss-chart")
                 yield Static(id="status")
         yield RunsTable(id="runs")
         yield Footer()

@@ -2,7 +2,8 @@
 
 Each series is downsampled to a few points per column before plotting (plotext's cost grows with
 points x series); the full data stays with the app. A log scale plots log10 of the values on a linear
-axis with 1eN tick labels (plotext's own log axis breaks when a figure is rebuilt)."""
+axis with 1eN tick labels (plotext's own log axis breaks when a figure is rebuilt). There is no legend
+(plotext draws it over the curves): each run has one colour, the same here and in the runs table."""
 from __future__ import annotations
 
 import math
@@ -62,7 +63,7 @@ class Chart(PlotextPlot):
             x, y = downsample(x, y, width)
             lows.append(float(np.min(y)))
             highs.append(float(np.max(y)))
-            plt.plot(x.tolist(), y.tolist(), label=s.label[:16], color=s.colour, marker=s.marker)
+            plt.plot(x.tolist(), y.tolist(), color=s.colour, marker=s.marker)  # no legend: it hides data
         if self.log_scale and lows:
             lo, hi = math.floor(min(lows)), math.ceil(max(highs))
             step = max(1, math.ceil((hi - lo) / max(2, self.size.height // 4)))
