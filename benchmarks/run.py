@@ -2,10 +2,9 @@
 import cuda
 import engine
 import preview
+import tui
 
 if __name__ == "__main__":
-    preview.main()
-    print()
-    engine.main()
-    print()
-    cuda.main()
+    for bench in (preview, engine, tui, cuda):
+        bench.main()
+        print()

@@ -105,7 +105,7 @@ async def test_a_run_goes_from_running_to_finished_into_the_table_and_the_store(
         assert stored["status"] == "finished" and len(stored["epochs"]) == 3
         assert [e["lr"] for e in stored["epochs"]] == pytest.approx(list(app.curve.lr[:3]))
         table = app.query_one("#runs")
-        assert table.row_count == 1 and "finished" in [str(c) for c in table.get_row_at(0)]
+        await until(pilot, lambda: table.row_count == 1 and "finished" in [str(c) for c in table.get_row_at(0)], 2)
 
 
 async def test_stop_ends_the_run_within_a_batch_and_keeps_it(store):

@@ -7,6 +7,7 @@ timer, only when their data changed."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from array import array
 import time
@@ -20,6 +21,8 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -76,6 +79,20 @@ class RunView:
         return {**row, "colour": self.colour, "shown": self.shown}
 
 
+class StatusLine(Widget):
+    """Two lines of text that change often: a refresh without a relayout, unlike Static.update."""
+
+    text = ""
+
+    def show(self, text: str) -> None:
+        if text != self.text:
+            self.text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return Text.from_markup(self.text)
+
+
 class SchedulerList(OptionList):
     BINDINGS = [Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False)]
 
@@ -109,7 +126,9 @@ class LrtuiApp(App):
         self.curve: Curve | None = None
         self.log_scale = self.smooth = self.x_steps = False
         self.charts_dirty = True
+        self.next_redraw = 0.0
         self.torch_ready = False
+        self.first_frame: float | None = None
         self.current: int | None = None
 
     # -- layout ------------------------------------------------------------------------------------
@@ -122,7 +141,7 @@ class LrtuiApp(App):
             with Vertical(id="plots"):
                 yield Chart("lr: the form's preview in grey, runs in their colours", id="lr-chart")
                 yield Chart("loss: training per step, validation per epoch (dots)", id="loss-chart")
-                yield Static(id="status")
+                yield StatusLine(id="status")
         yield RunsTable(id="runs")
         yield Footer()
 
@@ -136,8 +155,13 @@ class LrtuiApp(App):
         self._load_stored_runs()
         self.set_interval(REDRAW_SECONDS, self._redraw)
         self.set_interval(1.0, self._show_status)
-        self._warm_up()
+        self.call_after_refresh(self._first_frame)
         self._show_status()
+
+    def _first_frame(self) -> None:
+        """The first frame is on the screen: now torch may load (its import holds the GIL)."""
+        self.first_frame = time.perf_counter()
+        self._warm_up()
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < 110, "-narrow")
@@ -213,6 +237,9 @@ class LrtuiApp(App):
     def _warm_up(self) -> None:
         import torch
 
+        # One core stays with the app: on a small machine torch's threads would otherwise take turns
+        # with the event loop, and training would slow down by more than that core is worth.
+        torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
         torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)  # the first optimizer costs ~1 s
         self.post_message(TorchReady())
 
@@ -271,6 +298,7 @@ class LrtuiApp(App):
                 self.runs[event.run_id] = RunView(event.run_id, event.label, self._scheduler_of(event.run_id),
                                                   colour(event.run_id), True, steps_per_epoch=event.steps_per_epoch,
                                                   epochs_total=event.epochs)
+                self.next_redraw = 0.0
                 continue
             run = self.runs.get(event.run_id)
             if run is None:
@@ -283,12 +311,12 @@ class LrtuiApp(App):
                                    "samples_per_s": event.samples_per_s})
             elif isinstance(event, RunEnded):
                 run.status = event.status
+                self.next_redraw = 0.0  # the table and status show an ending at the next tick
                 if event.status in ("failed", "diverged"):
                     self.notify(f"{run.label}: {event.status}" + (f": {event.error}" if event.error else ""),
                                 severity="error" if event.status == "failed" else "warning", timeout=8)
                 self.current = None
         self.charts_dirty = True
-        self._show_table()
 
     def _scheduler_of(self, run_id: int) -> str:
         run = self.store.run(run_id)
@@ -320,8 +348,7 @@ class LrtuiApp(App):
     def _toggle(self, event: RunsTable.Toggled) -> None:
         view = self.runs[event.run_id]
         view.shown = not view.shown
-        self.charts_dirty = True
-        self._show_table()
+        self._now()
 
     @on(RunsTable.DeleteAsked)
     def _delete(self, event: RunsTable.DeleteAsked) -> None:
@@ -363,11 +390,14 @@ class LrtuiApp(App):
         settings = f"{d['task']}  {d['epochs']} epochs  batch {d['batch_size']}  seed {d['seed']}  {d['device']}"
         if self.queue:
             settings += f"  queued: {', '.join(j.label for j in self.queue)}"
-        for status in self.query("#status"):  # none while the app is closing
-            status.update(f"{now}\n{settings}")
+        for status in self.query(StatusLine):  # none while the app is closing
+            status.show(f"{now}\n{settings}")
 
     def _redraw(self) -> None:
-        if not self.charts_dirty or not self.query("#lr-chart"):  # nothing new, or the app is closing
+        """Charts, table and status from the current data, if it changed. A redraw holds the event loop
+        (and the GIL, which training needs) for tens of milliseconds, so the next waits 20x as long."""
+        now = time.monotonic()
+        if not self.charts_dirty or now < self.next_redraw or not self.query("#lr-chart"):
             return
         self.charts_dirty = False
         lr_series, loss_series = [], []
@@ -385,32 +415,40 @@ class LrtuiApp(App):
             x = np.arange(len(view.lr), dtype=float) / (1 if self.x_steps else view.steps_per_epoch)
             lr_series.append(Series(view.label, x, np.array(view.lr), view.colour))
             loss_series.append(Series(view.label, x, np.array(view.ema if self.smooth else view.loss),
-                                      view.colour))
+                                      view.colour, lines=self.smooth))
             val = [(e["epoch"] + 1, e["val_loss"]) for e in view.epochs if e["val_loss"] is not None]
             if val:
                 vx = np.array([v[0] for v in val], dtype=float) * (view.steps_per_epoch if self.x_steps else 1)
                 loss_series.append(Series(f"{view.label} val", vx, np.array([v[1] for v in val]), view.colour,
-                                          marker="dot"))
+                                          marker="dot", lines=False))
         xlabel = "step" if self.x_steps else "epoch"
         self.query_one("#lr-chart", Chart).show(lr_series, self.log_scale, xlabel)
         self.query_one("#loss-chart", Chart).show(loss_series, self.log_scale, xlabel)
         for chart in self.query(Chart):
             chart.replot()
+        self._show_table()
         self._show_status()
+        cost = time.monotonic() - now + sum(chart.build_seconds for chart in self.query(Chart))  # the last builds
+        self.next_redraw = time.monotonic() + 20 * cost
 
     # -- keys --------------------------------------------------------------------------------------
+    def _now(self) -> None:
+        """A change the user asked for: redraw now, whatever the training throttle says."""
+        self.charts_dirty, self.next_redraw = True, 0.0
+        self._redraw()
+
     def action_log(self) -> None:
         self.log_scale = not self.log_scale
-        self.charts_dirty = True
+        self._now()
 
     def action_smooth(self) -> None:
         self.smooth = not self.smooth
         self.notify("loss: EMA smoothing" if self.smooth else "loss: raw", timeout=2)
-        self.charts_dirty = True
+        self._now()
 
     def action_x_axis(self) -> None:
         self.x_steps = not self.x_steps
-        self.charts_dirty = True
+        self._now()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -37,28 +37,26 @@ class RunsTable(DataTable):
             self.add_column(title, key=title or "shown")
 
     def show(self, rows: list[dict]) -> None:
-        """Rows of run summaries with `colour` and `shown`; keeps the cursor on the same run."""
+        """Rows of run summaries with `colour` and `shown`. Cells change in place while the same runs
+        are listed in the same order (no relayout while training); otherwise the rows are rebuilt,
+        keeping the cursor on the same run."""
         self.summaries = rows
         key = SORTS[self.sort_by]
         rows = sorted(rows, key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0),
-                      reverse=key == "best_acc" or key == "id")
+                      reverse=key in ("best_acc", "id"))
+        keys = [str(r["id"]) for r in rows]
+        if keys == [k.value for k in self.rows]:
+            for r in rows:
+                for (title, _), cell in zip(COLUMNS, _cells(r)):
+                    if self.get_cell(str(r["id"]), title or "shown") != cell:
+                        self.update_cell(str(r["id"]), title or "shown", cell)
+            return
         current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
         self.clear()
         for r in rows:
-            cells = []
-            for _, field in COLUMNS:
-                value = r[field]
-                if field == "shown":
-                    cells.append(Text("●" if value else "○", style=r["colour"]))
-                elif field == "label":
-                    cells.append(Text(str(value), style=r["colour"]))
-                elif isinstance(value, float):
-                    cells.append(f"{value:.3g}" if field == "lr_at_best" else f"{value:.3f}")
-                else:
-                    cells.append("-" if value is None else str(value))
-            self.add_row(*cells, key=str(r["id"]))
-        if current is not None and current in {str(r["id"]) for r in rows}:
-            self.move_cursor(row=self.get_row_index(current))
+            self.add_row(*_cells(r), key=str(r["id"]))
+        if current in keys:
+            self.move_cursor(row=keys.index(current))
 
     def _selected(self) -> int | None:
         if not self.row_count:
@@ -79,3 +77,18 @@ class RunsTable(DataTable):
         self.sort_by = (self.sort_by + 1) % len(SORTS)
         self.notify(f"runs sorted by {SORTS[self.sort_by].replace('_', ' ')}")
         self.show(self.summaries)
+
+
+def _cells(r: dict) -> list:
+    cells = []
+    for _, field in COLUMNS:
+        value = r[field]
+        if field == "shown":
+            cells.append(Text("●" if value else "○", style=r["colour"]))
+        elif field == "label":
+            cells.append(Text(str(value), style=r["colour"]))
+        elif isinstance(value, float):
+            cells.append(f"{value:.3g}" if field == "lr_at_best" else f"{value:.3f}")
+        else:
+            cells.append("-" if value is None else str(value))
+    return cells

@@ -1,0 +1,172 @@
+"""The app's figures, each measured side by side in one run:
+- training throughput while the app shows live charts / the headless engine, same job (goal >= 0.95);
+- time to the first frame with the scheduler list, beside `import torch` (goal <= 0.6 s);
+- one chart redraw with 8 runs of 100k steps, downsampled / all points (goal <= 50 ms);
+- key press to screen update while a run trains, p95 (goal <= 50 ms)."""
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+EPOCHS = 100
+
+
+def _seconds(store, run_id: int) -> float:
+    run = store.run(run_id)
+    return sum(e["seconds"] for e in run["epochs"])
+
+
+def throughput() -> None:
+    from lrtui import presets
+    from lrtui.engine import jobs, train
+    from lrtui.store import Store
+    from lrtui.ui.app import LrtuiApp
+
+    store = Store.at(Path(tempfile.mkdtemp()))
+    preset = presets.find("seed-four")
+    job = jobs(preset, epochs=EPOCHS, device="cpu")[3]
+    train(job, store, lambda e: None, threading.Event())  # warm-up
+    headless = []
+    for _ in range(2):
+        train(job, store, lambda e: None, threading.Event())
+        headless.append(_seconds(store, store.runs()[0]["id"]))
+
+    async def in_app() -> float:
+        app = LrtuiApp(preset, store=store, device="cpu")
+        async with app.run_test(size=(160, 48)) as pilot:
+            app.query_one("#form").query_one("#training-epochs").value = str(EPOCHS)
+            await pilot.pause()
+            app.query_one("#schedulers").focus()
+            await pilot.press("r")
+            while not app.runs or next(iter(v for v in app.runs.values() if v.shown)).status == "running":
+                await pilot.pause(0.1)
+            run_id = max(app.runs)
+            await app.action_quit()
+        return _seconds(store, run_id)
+
+    tui = [asyncio.run(in_app()) for _ in range(2)]
+    ratio = statistics.median(headless) / statistics.median(tui)
+    print(f"training under the live app / headless engine ({EPOCHS} epochs of spirals, CPU, seconds in epochs): "
+          f"{statistics.median(tui):.2f} s vs {statistics.median(headless):.2f} s, throughput ratio {ratio:.3f} "
+          "(goal >= 0.95)")
+
+
+FIRST_FRAME = """
+import time
+start = time.perf_counter()
+import asyncio, tempfile
+from pathlib import Path
+from lrtui.store import Store
+from lrtui.ui.app import LrtuiApp
+async def main():
+    app = LrtuiApp(store=Store.at(Path(tempfile.mkdtemp())))
+    async with app.run_test(size=(120, 36)) as pilot:
+        while app.first_frame is None:
+            await pilot.pause(0.01)
+        assert app.query_one("#schedulers").option_count
+        print(app.first_frame - start)
+        app.exit()
+asyncio.run(main())
+"""
+
+
+def first_frame() -> None:
+    def once(code: str) -> str:
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+
+    frames = [once(FIRST_FRAME) for _ in range(3)]
+    torch = [float(once("import time; s = time.perf_counter(); import torch; print(time.perf_counter() - s)")[0])
+             for _ in range(3)]
+    frame = statistics.median(float(f[0]) for f in frames)
+    print(f"first frame with the scheduler list: {frame:.2f} s from the start of the script (goal <= 0.6 s); "
+          f"`import torch` alone: {statistics.median(torch):.2f} s")
+
+
+def redraw() -> None:
+    from textual.app import App
+
+    from lrtui.ui.charts import Chart, Series, colour
+
+    rng = np.random.default_rng(0)
+    series = [Series(f"run {i}", np.arange(100_000) / 47, np.exp(-np.arange(100_000) / 3e4) + 0.1 * rng.random(100_000),
+                     colour(i)) for i in range(8)]
+
+    class Bench(App):
+        def compose(self):
+            yield Chart("loss", id="chart")
+
+    async def measure() -> tuple[float, float]:
+        app = Bench()
+        async with app.run_test(size=(160, 48)) as pilot:
+            chart = app.query_one(Chart)
+            await pilot.pause()
+            times = []
+            for _ in range(5):
+                start = time.perf_counter()
+                chart.show(series, False, "epoch")
+                chart.replot()
+                chart.render()  # plotext builds the figure here
+                times.append(time.perf_counter() - start)
+            plt = chart.plt
+            start = time.perf_counter()
+            plt.clear_figure()
+            for s in series:  # the naive way: every point
+                plt.plot(s.x.tolist(), s.y.tolist(), color=s.colour, marker="braille")
+            plt.build()
+            naive = time.perf_counter() - start
+        return statistics.median(times), naive
+
+    fast, naive = asyncio.run(measure())
+    print(f"chart redraw, 8 runs x 100k steps at 160x48: {fast * 1e3:.0f} ms downsampled vs {naive * 1e3:.0f} ms "
+          "with every point (goal <= 50 ms)")
+
+
+def key_latency() -> None:
+    from lrtui.store import Store
+    from lrtui.ui.app import LrtuiApp
+
+    async def measure() -> list[float]:
+        app = LrtuiApp(store=Store.at(Path(tempfile.mkdtemp())), device="cpu")
+        async with app.run_test(size=(160, 48)) as pilot:
+            app.query_one("#training-epochs").value = "500"
+            await pilot.pause()
+            app.query_one("#schedulers").focus()
+            await pilot.press("r")
+            while not app.runs or len(next(iter(app.runs.values())).loss) < 500:
+                await pilot.pause(0.05)
+            chart = app.query_one("#lr-chart")
+            times = []
+            for _ in range(30):  # from the key to the chart rebuilt for the other x axis
+                want = "epoch" if chart.xlabel == "step" else "step"
+                start = time.perf_counter()
+                app.simulate_key("x")
+                while chart.xlabel != want or chart.built is None:
+                    await asyncio.sleep(0.001)
+                times.append(time.perf_counter() - start)
+                await asyncio.sleep(0.1)
+            await app.action_quit()
+        return times
+
+    times = sorted(asyncio.run(measure()))
+    p95 = times[int(0.95 * (len(times) - 1))]
+    print(f"key press to screen update while training: median {statistics.median(times) * 1e3:.0f} ms, "
+          f"p95 {p95 * 1e3:.0f} ms (goal p95 <= 50 ms)")
+
+
+def main() -> None:
+    first_frame()
+    redraw()
+    key_latency()
+    throughput()
+
+
+if __name__ == "__main__":
+    main()
