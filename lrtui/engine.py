@@ -118,8 +118,6 @@ class _Run:
 def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: threading.Event) -> str:
     """Train `job`, writing it to `store`; returns its final status. Bad input (an unknown task,
     missing data, a device that is not there) raises ConfigError before the run is stored."""
-    import torch
-
     device = resolve_device(job.device)
     seed_everything(job.seed)
     task = tasks.find(job.task)

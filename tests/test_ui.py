@@ -38,6 +38,15 @@ async def until(pilot, condition, seconds=30):
     raise AssertionError("timed out waiting")
 
 
+async def start_long_run(pilot):
+    """A 500-epoch run under way: one epoch done."""
+    app = pilot.app
+    await set_field(pilot, "training", "epochs", "500")
+    app.query_one("#schedulers").focus()
+    await pilot.press("r")
+    await until(pilot, lambda: app.runs and len(next(iter(app.runs.values())).epochs) >= 1)
+
+
 async def test_starts_on_cosine_with_its_exact_preview(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -111,10 +120,7 @@ async def test_a_run_goes_from_running_to_finished_into_the_table_and_the_store(
 async def test_stop_ends_the_run_within_a_batch_and_keeps_it(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await set_field(pilot, "training", "epochs", "500")
-        app.query_one("#schedulers").focus()
-        await pilot.press("r")
-        await until(pilot, lambda: app.runs and len(next(iter(app.runs.values())).epochs) >= 1)
+        await start_long_run(pilot)
         await pilot.press("s")
         await until(pilot, lambda: next(iter(app.runs.values())).status == "stopped", 10)
         assert store.runs()[0]["status"] == "stopped"
@@ -181,10 +187,7 @@ async def test_toggle_keys_and_help(store):
 async def test_quit_during_a_run_stops_it_and_exits_quickly(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await set_field(pilot, "training", "epochs", "500")
-        app.query_one("#schedulers").focus()
-        await pilot.press("r")
-        await until(pilot, lambda: app.runs and len(next(iter(app.runs.values())).epochs) >= 1)
+        await start_long_run(pilot)
         loop = asyncio.get_running_loop()
         start = loop.time()
         await pilot.press("q")

@@ -9,20 +9,16 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from array import array
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from rich.text import Text
-from textual.widget import Widget
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -38,63 +34,11 @@ from lrtui.ui.charts import Chart, Series, colour
 from lrtui.ui.form import Draft, ParamForm
 from lrtui.ui.messages import PreviewReady, TorchReady, TrainingEvents
 from lrtui.ui.runs_table import RunsTable
+from lrtui.ui.runview import RunView
+from lrtui.ui.widgets import SchedulerList, StatusLine
 from lrtui.ui.screens import CodeScreen, ConfirmScreen, HelpScreen, NameScreen, PresetPicker
 
 REDRAW_SECONDS = 0.2
-EMA = 0.9
-
-
-@dataclass
-class RunView:
-    """What the app keeps of one run: its summary and its curves, in growable float arrays that numpy
-    copies at memory speed, with the loss's EMA kept up to date as steps arrive."""
-
-    id: int
-    label: str
-    scheduler: str
-    colour: str
-    shown: bool
-    status: str = "running"
-    steps_per_epoch: int = 1
-    epochs_total: int = 0
-    lr: array = field(default_factory=lambda: array("d"))
-    loss: array = field(default_factory=lambda: array("d"))
-    ema: array = field(default_factory=lambda: array("d"))
-    epochs: list[dict] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
-
-    def add_steps(self, lr: Iterable[float], loss: Iterable[float]) -> None:
-        self.lr.extend(lr)
-        avg = self.ema[-1] * (1 - EMA ** len(self.ema)) if self.ema else 0.0  # undo the last debiasing
-        for value in loss:
-            self.loss.append(value)
-            avg = EMA * avg + (1 - EMA) * value
-            self.ema.append(avg / (1 - EMA ** len(self.loss)))
-
-    def summary(self) -> dict:
-        from lrtui.report import run_summary
-
-        row = run_summary({"id": self.id, "label": self.label, "status": self.status, "epochs": self.epochs,
-                           "config": {"scheduler": {"name": self.scheduler}}})
-        return {**row, "colour": self.colour, "shown": self.shown}
-
-
-class StatusLine(Widget):
-    """Two lines of text that change often: a refresh without a relayout, unlike Static.update."""
-
-    text = ""
-
-    def show(self, text: str) -> None:
-        if text != self.text:
-            self.text = text
-            self.refresh()
-
-    def render(self) -> Text:
-        return Text.from_markup(self.text)
-
-
-class SchedulerList(OptionList):
-    BINDINGS = [Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False)]
 
 
 class LrtuiApp(App):

@@ -1,0 +1,25 @@
+"""Small widgets of the main screen."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import OptionList
+
+
+class StatusLine(Widget):
+    """Two lines of text that change often: a refresh without a relayout, unlike Static.update."""
+
+    text = ""
+
+    def show(self, text: str) -> None:
+        if text != self.text:
+            self.text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return Text.from_markup(self.text)
+
+
+class SchedulerList(OptionList):
+    BINDINGS = [Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False)]
