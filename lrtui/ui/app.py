@@ -83,8 +83,8 @@ class LrtuiApp(App):
                 yield Static(id="description")
                 yield ParamForm(self.draft, id="form")
             with Vertical(id="plots"):
-                yield Chart("lr: the form's preview in grey, runs in their colours", id="lr-chart")
-                yield Chart("loss: training per step, validation per epoch (dots)", id="loss-chart")
+                yield Chart("lr (grey: the form's preview)", id="lr-chart")
+                yield Chart("loss (large dots: validation)", id="loss-chart")
                 yield StatusLine(id="status")
         yield RunsTable(id="runs")
         yield Footer()

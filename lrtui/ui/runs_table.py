@@ -49,13 +49,14 @@ class RunsTable(DataTable):
             for r in rows:
                 for (title, _), cell in zip(COLUMNS, _cells(r)):
                     if self.get_cell(str(r["id"]), title or "shown") != cell:
-                        self.update_cell(str(r["id"]), title or "shown", cell)
+                        self.update_cell(str(r["id"]), title or "shown", cell, update_width=True)
             return
         current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
+        at_top = self.cursor_row == 0  # then it stays there, where new runs appear
         self.clear()
         for r in rows:
             self.add_row(*_cells(r), key=str(r["id"]))
-        if current in keys:
+        if current in keys and not at_top:
             self.move_cursor(row=keys.index(current))
 
     def _selected(self) -> int | None:
