@@ -210,3 +210,27 @@ async def test_every_scheduler_gets_a_form_from_its_declaration(store):
             fields = [f for f in app.query(Field) if f.section == "scheduler"]
             assert [f.param.name for f in fields] == [p.name for p in spec.params]
             assert not any(f.has_class("-invalid") for f in fields)
+
+
+async def test_copy_as_code_shows_the_snippet_of_the_form_and_export_writes_the_shown_runs(store, tmp_path,
+                                                                                            monkeypatch):
+    from lrtui.codegen import snippet
+
+    monkeypatch.chdir(tmp_path)
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await set_field(pilot, "scheduler", "eta_min", "0.001")
+        await set_field(pilot, "training", "epochs", "2")
+        app.action_copy_code()
+        await pilot.pause()
+        d = app.draft
+        assert app.screen.query_one("#code").text == snippet(d.schedule, d.optimizer, 2, 47)
+        await pilot.press("escape")
+        app.query_one("#schedulers").focus()
+        await pilot.press("r")
+        await until(pilot, lambda: app.runs and next(iter(app.runs.values())).status == "finished")
+        app.action_export()
+        exported = list(tmp_path.glob("lrtui-runs-*.csv"))
+        assert len(exported) == 1
+        rows = exported[0].read_text().splitlines()
+        assert rows[0].startswith("run_id,label,kind") and sum(",epoch," in r for r in rows) == 2

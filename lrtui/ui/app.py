@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, OptionList, Static
@@ -31,17 +31,18 @@ from lrtui.params import ConfigError
 from lrtui.preview import Curve, exact_curve, fast
 from lrtui.store import Store
 from lrtui.ui.charts import Chart, Series, colour
+from lrtui.ui.commands import Commands
 from lrtui.ui.form import Draft, ParamForm
 from lrtui.ui.messages import PreviewReady, TorchReady, TrainingEvents
 from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.runview import RunView
 from lrtui.ui.widgets import SchedulerList, StatusLine
-from lrtui.ui.screens import CodeScreen, ConfirmScreen, HelpScreen, NameScreen, PresetPicker
+from lrtui.ui.screens import ConfirmScreen, HelpScreen
 
 REDRAW_SECONDS = 0.2
 
 
-class LrtuiApp(App):
+class LrtuiApp(Commands, App):
     CSS_PATH = "app.tcss"
     TITLE = "lrtui"
     BINDINGS = [
@@ -399,72 +400,6 @@ class LrtuiApp(App):
 
     def action_leave_field(self) -> None:
         self.query_one("#schedulers").focus()
-
-    def action_presets(self) -> None:
-        def chosen(name: str | None) -> None:
-            if name:
-                self.run_worker(self._load_preset(name))
-
-        self.push_screen(PresetPicker(), chosen)
-
-    async def _load_preset(self, name: str) -> None:
-        try:
-            preset = presets.find(name)
-        except ConfigError as e:
-            self.notify(str(e), severity="error", timeout=8)
-            return
-        self.preset = preset
-        run = preset.runs[0]
-        training = {**preset.training, **{k: v for k, v in self.overrides.items() if v}}
-        self.draft = Draft(run.schedule, run.optimizer, training)
-        await self.query_one("#form", ParamForm).load(self.draft)
-        self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(run.schedule.name)
-        self._describe()
-        self._preview()
-        self._show_status()
-        self.notify(f"{preset.name}: {len(preset.runs)} run(s); c runs them all, r runs the form", timeout=4)
-
-    def action_save(self) -> None:
-        def named(name: str | None) -> None:
-            if not name:
-                return
-            d = self.draft
-            preset = presets.Preset(name, f"{d.schedule.name}, saved from lrtui", d.training, d.optimizer,
-                                    (presets.Run(d.schedule.name, d.schedule, d.optimizer),))
-            path = presets.save(preset)
-            self.notify(f"saved {path}", timeout=4)
-
-        self.push_screen(NameScreen("Save the form as a user preset named:", f"my-{self.draft.schedule.name}"), named)
-
-    def action_copy_code(self) -> None:
-        from lrtui.codegen import snippet
-
-        d = self.draft
-        _, per_epoch = self._length(d)
-        self.push_screen(CodeScreen(snippet(d.schedule, d.optimizer, d.training["epochs"], per_epoch)))
-
-    def action_export(self) -> None:
-        import csv
-
-        from lrtui.report import export_csv
-
-        shown = [i for i, v in self.runs.items() if v.shown]
-        if not shown:
-            self.notify("no run is shown: space in the runs table shows one", severity="warning")
-            return
-        path = Path.cwd() / f"lrtui-runs-{time.strftime('%Y%m%d-%H%M%S')}.csv"
-        with path.open("w", newline="", encoding="utf-8") as out:
-            export_csv(csv.writer(out), [self.store.run(i) for i in shown])
-        self.notify(f"exported {len(shown)} run(s) to {path}", timeout=6)
-
-    def get_system_commands(self, screen: Any) -> Any:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Copy as code", "the current configuration as plain torch", self.action_copy_code)
-        yield SystemCommand("Export runs", "the shown runs' epochs and steps as CSV", self.action_export)
-        for binding in self.BINDINGS:
-            if binding.description:
-                yield SystemCommand(binding.description, f"key: {binding.key}",
-                                    lambda action=binding.action: self.run_action(action))
 
     async def action_quit(self) -> None:
         self.action_stop()
