@@ -68,7 +68,7 @@ async def test_picking_a_scheduler_from_the_keyboard_rebuilds_the_form_and_previ
         assert {f.param.name for f in app.query(Field) if f.section == "scheduler"} == {"step_size", "gamma"}
         expected = preview(validate("StepLR", {"step_size": 30}), validate_optimizer({}), 100).lr
         assert np.allclose(app.curve.lr, expected)
-        assert app.focused.id == "form"  # Enter hands over to the form
+        assert app.focused.id == "scheduler-step_size"  # Enter hands over to the form's first field
         app.query_one("#schedulers").focus()
         await pilot.press("j", "j", "k")  # j/k move in the list too
         assert app.query_one("#schedulers").highlighted == 1

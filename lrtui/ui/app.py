@@ -116,15 +116,16 @@ class LrtuiApp(Commands, App):
     @on(OptionList.OptionSelected, "#schedulers")
     async def _pick(self, event: OptionList.OptionSelected) -> None:
         name = event.option.id
+        form = self.query_one("#form", ParamForm)
         if name == self.draft.schedule.name:
-            self.query_one("#form").focus()
+            form.focus_first()
             return
         schedule = starter(name)
         self.draft = Draft(schedule, self.draft.optimizer, self.draft.training)
-        await self.query_one("#form", ParamForm).load(self.draft)
+        await form.load(self.draft)
         self._describe()
         self._preview()
-        self.query_one("#form").focus()
+        form.focus_first()
 
     @on(OptionList.OptionHighlighted, "#schedulers")
     def _highlight(self, event: OptionList.OptionHighlighted) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
@@ -71,8 +71,9 @@ class Field(Horizontal):
                     tooltip=f"{self.param.help}: {self.param.rule_text()}")
 
 
-class ParamForm(VerticalScroll):
-    """Posts Changed with the new Draft whenever every field holds a good value."""
+class ParamForm(Vertical):
+    """Fields that scroll, and under them a line that always shows: the focused field's help, or the
+    rule a bad value broke. Posts Changed with the new Draft whenever every field holds a good value."""
 
     @dataclass
     class Changed(Message):
@@ -83,7 +84,8 @@ class ParamForm(VerticalScroll):
         self.draft = draft
 
     def compose(self) -> ComposeResult:
-        yield from self._fields(self.draft)
+        with VerticalScroll(id="fields"):
+            yield from self._fields(self.draft)
         yield Static(id="field-help")
 
     def _fields(self, draft: Draft) -> list[Field]:
@@ -99,9 +101,13 @@ class ParamForm(VerticalScroll):
     async def load(self, draft: Draft) -> None:
         """Show `draft` (a scheduler picked, a preset loaded): the fields are rebuilt."""
         self.draft = draft
-        await self.remove_children(Field)
-        await self.mount_all(self._fields(draft), before="#field-help")
+        fields = self.query_one("#fields", VerticalScroll)
+        await fields.remove_children()
+        await fields.mount_all(self._fields(draft))
         self.query_one("#field-help", Static).update("")
+
+    def focus_first(self) -> None:
+        self.query(Input).first().focus()
 
     def field_values(self) -> dict[str, dict[str, Any]]:
         """Every field's current value, by section; raises ConfigError naming the unreadable field."""
