@@ -451,3 +451,24 @@ def test_list_tasks_names_every_builtin(capsys):
 def test_unknown_task_is_a_config_error():
     with pytest.raises(ConfigError, match="unknown task 'minst'.*lrtui list tasks"):
         find("minst")
+
+
+def test_a_task_file_runs_once_per_version(tmp_path):
+    """`lrtui run` checks every task before training, then trains: the file's top level runs once."""
+    import os
+
+    from lrtui import tasks as registry
+
+    counter = tmp_path / "count.txt"
+    path = tmp_path / "counted.py"
+    source = (f"from pathlib import Path\np = Path({str(counter)!r})\n"
+              "p.write_text(str(int(p.read_text() or 0) + 1) if p.exists() else '1')\n"
+              "def build(ctx):\n    return {}\n")
+    path.write_text(source)
+    registry.find(f"{path}:build")
+    registry.find(f"{path}:build")
+    assert counter.read_text() == "1"
+    path.write_text(source + "# edited\n")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10_000_000))
+    registry.find(f"{path}:build")
+    assert counter.read_text() == "2"

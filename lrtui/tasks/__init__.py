@@ -5,6 +5,7 @@ seed before calling it, so the runs of a comparison share initial weights and ba
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import sys
@@ -52,7 +53,10 @@ def find(name: str) -> Task:
     """The task named `name`: a built-in, `imagefolder:PATH`, or `path/to/file.py:function` (user code,
     only ever from the command line). ConfigError("task", ...) when it does not exist."""
     if ".py:" in name or name.endswith(".py"):
-        return Task(name, _user_build(name))
+        path = Path(name.rpartition(":")[0] if ".py:" in name else name)
+        if not path.is_file():
+            raise ConfigError("task", f"no task file {str(path)!r}")
+        return Task(name, _user_build(name, path.stat().st_mtime_ns))
     key = "imagefolder:PATH" if name.startswith("imagefolder:") else name
     if key not in BUILTIN:
         raise ConfigError("task", f"unknown task {name!r} (`lrtui list tasks` shows them)")
@@ -60,11 +64,12 @@ def find(name: str) -> Task:
     return Task(name, lambda ctx: module.build(ctx, name))
 
 
-def _user_build(spec: str) -> Callable[[Context], dict]:
+@functools.lru_cache(maxsize=8)
+def _user_build(spec: str, mtime_ns: int) -> Callable[[Context], dict]:
+    """The file's build function, its module run once per version of the file (`lrtui run` checks
+    every task before training, then trains: the file's top level runs once, not twice)."""
     path_text, _, function = spec.rpartition(":") if ".py:" in spec else (spec, "", "build")
     path = Path(path_text)
-    if not path.is_file():
-        raise ConfigError("task", f"no task file {path_text!r}")
     module_spec = importlib.util.spec_from_file_location(f"lrtui_user_task_{path.stem}", path)
     module = importlib.util.module_from_spec(module_spec)
     sys.path.insert(0, str(path.parent.resolve()))  # the task may import its neighbours
