@@ -82,8 +82,8 @@ class Store:
                               "FROM runs r ORDER BY r.id DESC").fetchall()
         return [_run_dict(row) for row in rows]
 
-    def run(self, run_id: int) -> dict | None:
-        """One run with its epochs and steps, read in one transaction (a consistent snapshot)."""
+    def run(self, run_id: int, steps: bool = True) -> dict | None:
+        """One run with its epochs and (unless steps=False) its steps, read in one transaction."""
         with self.connect() as db:
             db.execute("BEGIN")
             row = db.execute("SELECT r.*, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS n_epochs "
@@ -93,9 +93,9 @@ class Store:
             run = _run_dict(row)
             run["epochs"] = [dict(e) for e in db.execute(
                 f"SELECT {', '.join(EPOCH_FIELDS)} FROM epochs WHERE run_id = ? ORDER BY epoch", (run_id,))]
-            steps = db.execute("SELECT step, lr, momentum, loss FROM steps WHERE run_id = ? ORDER BY step",
-                               (run_id,)).fetchall()
-        run["steps"] = {k: [s[k] for s in steps] for k in ("step", "lr", "momentum", "loss")}
+            rows = db.execute("SELECT step, lr, momentum, loss FROM steps WHERE run_id = ? ORDER BY step",
+                              (run_id,)).fetchall() if steps else []
+        run["steps"] = {k: [s[k] for s in rows] for k in ("step", "lr", "momentum", "loss")}
         return run
 
     def delete(self, run_ids: Iterable[int]) -> int:

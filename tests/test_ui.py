@@ -234,3 +234,22 @@ async def test_copy_as_code_shows_the_snippet_of_the_form_and_export_writes_the_
         assert len(exported) == 1
         rows = exported[0].read_text().splitlines()
         assert rows[0].startswith("run_id,label,kind") and sum(",epoch," in r for r in rows) == 2
+
+
+async def test_stored_runs_are_listed_hidden_and_drawn_once_shown(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await set_field(pilot, "training", "epochs", "2")
+        app.query_one("#schedulers").focus()
+        await pilot.press("r")
+        await until(pilot, lambda: app.runs and next(iter(app.runs.values())).status == "finished")
+    app = LrtuiApp(store=store)  # a new session: the run is in the store only
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = next(iter(app.runs.values()))
+        assert view.status == "finished" and not view.shown and len(view.epochs) == 2 and not view.lr
+        table = app.query_one("#runs")
+        table.focus()
+        await pilot.press("space")
+        await pilot.pause(0.3)
+        assert view.shown and len(view.lr) == 2 * 47
+        assert [s.label for s in app.query_one("#lr-chart", Chart).series] == ["preview", view.label]

@@ -283,17 +283,21 @@ class LrtuiApp(Commands, App):
             self._fill(run_id)
         self._show_table()
 
-    def _fill(self, run_id: int) -> None:
-        stored = self.store.run(run_id)
+    def _fill(self, run_id: int, steps: bool = False) -> None:
+        """A stored run's epochs (for the table) and, once it is shown, its steps (for the charts)."""
+        stored = self.store.run(run_id, steps=steps)
         view = self.runs[run_id]
         view.epochs = stored["epochs"]
-        view.add_steps(stored["steps"]["lr"], stored["steps"]["loss"])
-        view.steps_per_epoch = max(1, len(view.lr) // (len(stored["epochs"]) or 1))
+        if steps:
+            view.add_steps(stored["steps"]["lr"], stored["steps"]["loss"])
+            view.steps_per_epoch = max(1, len(view.lr) // (len(stored["epochs"]) or 1))
 
     @on(RunsTable.Toggled)
     def _toggle(self, event: RunsTable.Toggled) -> None:
         view = self.runs[event.run_id]
         view.shown = not view.shown
+        if view.shown and not view.lr and view.status != "running":
+            self._fill(event.run_id, steps=True)
         self._now()
 
     @on(RunsTable.DeleteAsked)
