@@ -64,7 +64,7 @@ class Chart(PlotextPlot):
                 x = s.x
             if len(y) == 0:
                 continue
-            x, y = downsample(x, y, width // 2)
+            x, y = downsample(x, y, width // (2 if s.lines else 4))  # points: one per column is a band
             lows.append(float(np.min(y)))
             highs.append(float(np.max(y)))
             draw = plt.plot if s.lines else plt.scatter
