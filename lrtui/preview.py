@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lrtui.catalogue import CATALOGUE, Schedule, build, moves_momentum, resolve
+from lrtui.catalogue import Schedule, build, moves_momentum, resolve
 from lrtui.optimizers import OptimizerConfig
 from lrtui.params import ConfigError
 from lrtui.schedules import Spec
@@ -120,5 +120,3 @@ def _join(pieces: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         out["momentum"] = np.concatenate([p["momentum"] for p in pieces])
     return out
 
-
-__all__ = ["CATALOGUE", "Curve", "exact_curve", "fast", "preview", "synthetic_metric"]
