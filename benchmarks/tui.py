@@ -46,7 +46,8 @@ def throughput() -> None:
             await pilot.pause()
             app.query_one("#schedulers").focus()
             await pilot.press("r")
-            while not app.runs or next(iter(v for v in app.runs.values() if v.shown)).status == "running":
+            mine = lambda: [v for v in app.runs.values() if v.shown]  # noqa: E731 - stored runs start hidden
+            while not mine() or mine()[0].status == "running":
                 await pilot.pause(0.1)
             run_id = max(app.runs)
             await app.action_quit()

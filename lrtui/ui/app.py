@@ -1,14 +1,12 @@
 """lrtui's app: pick a scheduler, tune it, see its curve, train it, compare runs live.
 
 Attributes down, messages up: panes post their own messages (SchedulerList's OptionHighlighted,
-ParamForm.Changed, RunsTable.Toggled); the app holds the state and tells panes what to show. One
-thread worker trains the queue of jobs; its events arrive as TrainingEvents; the charts redraw from a
-timer, only when their data changed."""
+ParamForm.Changed, RunsTable.Toggled); the app holds the state and tells panes what to show. A child
+process trains one job at a time (lrtui.trainer); a thread worker hands its events to the app as
+TrainingEvents; the charts redraw from a timer, only when their data changed."""
 from __future__ import annotations
 
 import asyncio
-import os
-import threading
 import time
 from collections import deque
 from pathlib import Path
@@ -33,7 +31,8 @@ from lrtui.store import Store
 from lrtui.ui.charts import Chart, Series, colour
 from lrtui.ui.commands import Commands
 from lrtui.ui.form import Draft, ParamForm
-from lrtui.ui.messages import PreviewReady, TorchReady, TrainingEvents
+from lrtui.trainer import Trainer
+from lrtui.ui.messages import JobRefused, PreviewReady, TorchReady, TrainingEvents
 from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.runview import RunView
 from lrtui.ui.widgets import SchedulerList, StatusLine
@@ -67,7 +66,8 @@ class LrtuiApp(Commands, App):
         self.draft = Draft(schedule, optimizer, training)
         self.runs: dict[int, RunView] = {}
         self.queue: deque = deque()
-        self.stop_event = threading.Event()
+        self.trainer = Trainer(self.store.path)  # starts importing torch in its own process
+        self.busy = self.closing = False
         self.curve: Curve | None = None
         self.log_scale = self.smooth = self.x_steps = False
         self.charts_dirty = True
@@ -104,9 +104,9 @@ class LrtuiApp(Commands, App):
         self._show_status()
 
     def _first_frame(self) -> None:
-        """The first frame is on the screen: now torch may load (its import holds the GIL)."""
+        """The first frame is on the screen: now the training process may start and import torch."""
         self.first_frame = time.perf_counter()
-        self._warm_up()
+        self._listen()
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < 110, "-narrow")
@@ -179,15 +179,19 @@ class LrtuiApp(Commands, App):
             self.charts_dirty = True
 
     # -- training ----------------------------------------------------------------------------------
-    @work(thread=True, group="warm-up", exit_on_error=False)
-    def _warm_up(self) -> None:
-        import torch
+    @work(thread=True, group="trainer", exit_on_error=False)
+    def _listen(self) -> None:
+        """Hands what the training process reports to the app, as messages (never waiting on the UI)."""
+        from lrtui.trainer import Ready, Refused
 
-        # One core stays with the app: on a small machine torch's threads would otherwise take turns
-        # with the event loop, and training would slow down by more than that core is worth.
-        torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
-        torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)  # the first optimizer costs ~1 s
-        self.post_message(TorchReady())
+        while not self.closing:
+            for item in self.trainer.next_events(timeout=0.2):
+                if isinstance(item, Ready):
+                    self.post_message(TorchReady())
+                elif isinstance(item, Refused):
+                    self.post_message(JobRefused(item.label, item.error))
+                else:
+                    self.post_message(TrainingEvents(item))
 
     def on_torch_ready(self, _: TorchReady) -> None:
         self.torch_ready = True
@@ -216,25 +220,24 @@ class LrtuiApp(Commands, App):
 
     def _enqueue(self, jobs: list) -> None:
         self.queue.extend(jobs)
-        self.stop_event.clear()
-        if not any(w.group == "training" and w.is_running for w in self.workers):
-            self._train()
+        if not self.busy:
+            self._submit_next()
         self._show_status()
 
-    @work(thread=True, group="training", exit_on_error=False)
-    def _train(self) -> None:
-        from lrtui.engine import train
+    def _submit_next(self) -> None:
+        """The training process takes one job at a time, so that stop can empty the queue here."""
+        self.busy = bool(self.queue)
+        if self.queue:
+            self.trainer.submit(self.queue.popleft())
 
-        while self.queue and not self.stop_event.is_set():
-            job = self.queue.popleft()
-            try:
-                train(job, self.store, lambda events: self.post_message(TrainingEvents(events)), self.stop_event)
-            except Exception as e:  # noqa: BLE001 - before the run starts (missing data, a task that fails)
-                self.notify(f"{job.label}: {e}", severity="error", timeout=8)
+    def on_job_refused(self, message: JobRefused) -> None:
+        self.notify(f"{message.label}: {message.error}", severity="error", timeout=8)
+        self._submit_next()
 
     def action_stop(self) -> None:
         self.queue.clear()
-        self.stop_event.set()
+        if self.busy:
+            self.trainer.stop.set()
         self._show_status()
 
     def on_training_events(self, message: TrainingEvents) -> None:
@@ -258,6 +261,7 @@ class LrtuiApp(Commands, App):
             elif isinstance(event, RunEnded):
                 run.status = event.status
                 self.next_redraw = 0.0  # the table and status show an ending at the next tick
+                self._submit_next()
                 if event.status in ("failed", "diverged"):
                     self.notify(f"{run.label}: {event.status}" + (f": {event.error}" if event.error else ""),
                                 severity="error" if event.status == "failed" else "warning", timeout=8)
@@ -408,18 +412,19 @@ class LrtuiApp(Commands, App):
 
     async def action_quit(self) -> None:
         self.action_stop()
-        training = [w for w in self.workers if w.group == "training" and w.is_running]
-        if training:
-            try:  # the engine stops within a batch
-                await asyncio.wait_for(self.workers.wait_for_complete(training), timeout=1.5)
-            except asyncio.TimeoutError:
-                pass
+        deadline = time.monotonic() + 1.5
+        while self.busy and time.monotonic() < deadline:  # the engine stops within a batch
+            await asyncio.sleep(0.05)
         self.exit()
+
+    def on_unmount(self) -> None:
+        self.closing = True
+        self.trainer.close()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Stop only while something runs; compare only with a preset loaded (dimmed otherwise)."""
         if action == "stop":
-            return True if self.current is not None or self.queue else None
+            return True if self.busy or self.queue else None
         if action == "compare":
             return True if self.preset else None
         return True

@@ -1,5 +1,5 @@
-"""The messages that cross from worker threads to the app. Training batches are append-only (never
-replaced); each carries the core's events for one flush of the engine."""
+"""The messages that cross from worker threads to the app (the training process's reports among them).
+Training batches are append-only (never replaced); each carries the core's events for one flush."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,3 +25,11 @@ class PreviewReady(Message):
 
     key: object
     curve: object
+
+
+@dataclass
+class JobRefused(Message):
+    """A queued run could not start (missing data, a task that fails before training)."""
+
+    label: str
+    error: str

@@ -1,0 +1,79 @@
+"""Training in a child process: the app's event loop and the training loop then never take turns at
+one interpreter's GIL (on a small machine that costs training a third of its speed in a thread).
+
+The child imports torch once, then trains the jobs it is given one at a time with the same engine
+as `lrtui run`, writing the same store; its events come back over a queue. A shared event stops the
+run in progress within a batch."""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lrtui.engine import Job
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The child has imported torch and can train."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A job that could not start (bad input found late: missing data, a task that fails)."""
+
+    label: str
+    error: str
+
+
+class Trainer:
+    def __init__(self, store_path: Path):
+        context = mp.get_context("spawn")  # a fork of a threaded process (the app, torch) is unsafe
+        self.jobs, self.events, self.stop = context.Queue(), context.Queue(), context.Event()
+        self.process = context.Process(target=_serve, args=(store_path, self.jobs, self.events, self.stop),
+                                       daemon=True, name="lrtui-trainer")
+        self.process.start()
+
+    def submit(self, job: Job) -> None:
+        self.stop.clear()
+        self.jobs.put(job)
+
+    def next_events(self, timeout: float) -> list:
+        """The events (lists of the engine's events, Ready, Refused) that arrived, waiting up to `timeout`."""
+        try:
+            first = self.events.get(timeout=timeout)
+        except queue.Empty:
+            return []
+        out = [first]
+        while True:
+            try:
+                out.append(self.events.get_nowait())
+            except queue.Empty:
+                return out
+
+    def close(self) -> None:
+        self.stop.set()
+        self.jobs.put(None)
+        self.process.join(timeout=1.0)
+        if self.process.is_alive():
+            self.process.terminate()
+
+
+def _serve(store_path: Path, jobs: Any, events: Any, stop: Any) -> None:
+    import torch
+
+    from lrtui.engine import train
+    from lrtui.store import Store
+
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))  # one core stays with the app
+    torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)  # the first optimizer costs ~1 s
+    store = Store(store_path)
+    events.put(Ready())
+    while (job := jobs.get()) is not None:
+        try:
+            train(job, store, events.put, stop)
+        except Exception as e:  # noqa: BLE001 - before the run starts: reported, the child goes on
+            events.put(Refused(job.label, str(e)))
