@@ -3,7 +3,8 @@ one interpreter's GIL (on a small machine that costs training a third of its spe
 
 The child imports torch once, then trains the jobs it is given one at a time with the same engine
 as `lrtui run`, writing the same store; its events come back over a queue. A shared event stops the
-run in progress within a batch."""
+run in progress within a batch. If the app dies, the run in progress still finishes and is stored,
+then the child exits."""
 from __future__ import annotations
 
 import multiprocessing as mp
@@ -72,7 +73,14 @@ def _serve(store_path: Path, jobs: Any, events: Any, stop: Any) -> None:
     torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)  # the first optimizer costs ~1 s
     store = Store(store_path)
     events.put(Ready())
-    while (job := jobs.get()) is not None:
+    parent = os.getppid()
+    while os.getppid() == parent:  # the app gone (an SSH session dropped): the run in progress was kept
+        try:
+            job = jobs.get(timeout=1.0)
+        except queue.Empty:
+            continue
+        if job is None:
+            return
         try:
             train(job, store, events.put, stop)
         except Exception as e:  # noqa: BLE001 - before the run starts: reported, the child goes on
