@@ -136,10 +136,14 @@ async def test_compare_runs_every_run_of_a_loaded_preset(store, tmp_path):
     async with app.run_test(size=(120, 36)) as pilot:
         app.query_one("#schedulers").focus()
         await pilot.press("c")
+        table = app.query_one("#runs")
+        statuses = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
+        assert statuses == ["queued"]  # the second run waits while the first starts
         await until(pilot, lambda: len(app.runs) == 2 and all(v.status == "finished" for v in app.runs.values()), 60)
         assert sorted(v.label for v in app.runs.values()) == ["cos", "step"]
         step = next(v for v in app.runs.values() if v.label == "step")
         assert [e["lr"] for e in step.epochs] == pytest.approx([0.1, 0.01])
+        await until(pilot, lambda: table.row_count == 2, 3)  # no queued row left
 
 
 async def test_preset_picker_loads_and_ctrl_s_saves_a_user_preset(store):

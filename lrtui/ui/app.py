@@ -222,6 +222,7 @@ class LrtuiApp(Commands, App):
         self.queue.extend(jobs)
         if not self.busy:
             self._submit_next()
+        self._show_table()
         self._show_status()
 
     def _submit_next(self) -> None:
@@ -238,6 +239,7 @@ class LrtuiApp(Commands, App):
         self.queue.clear()
         if self.busy:
             self.trainer.stop.set()
+        self._show_table()
         self._show_status()
 
     def on_training_events(self, message: TrainingEvents) -> None:
@@ -322,7 +324,11 @@ class LrtuiApp(Commands, App):
 
     # -- showing -----------------------------------------------------------------------------------
     def _show_table(self) -> None:
-        self.query_one("#runs", RunsTable).show([v.summary() for v in self.runs.values()])
+        queued = [{"id": None, "queued": i, "label": job.label, "scheduler": job.schedule.name, "status": "queued",
+                   "epochs": 0, "final_val_loss": None, "best_val_loss": None, "best_acc": None,
+                   "lr_at_best": None, "seconds_per_epoch": None, "colour": "grey50", "shown": False}
+                  for i, job in enumerate(self.queue)]
+        self.query_one("#runs", RunsTable).show([v.summary() for v in self.runs.values()] + queued)
 
     def _show_status(self) -> None:
         """Two lines: what is happening (the run in progress, or what to do), then the settings and queue."""

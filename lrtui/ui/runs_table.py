@@ -44,25 +44,26 @@ class RunsTable(DataTable):
         key = SORTS[self.sort_by]
         rows = sorted(rows, key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0),
                       reverse=key in ("best_acc", "id"))
-        keys = [str(r["id"]) for r in rows]
+        keys = [_key(r) for r in rows]
         if keys == [k.value for k in self.rows]:
             for r in rows:
                 for (title, _), cell in zip(COLUMNS, _cells(r)):
-                    if self.get_cell(str(r["id"]), title or "shown") != cell:
-                        self.update_cell(str(r["id"]), title or "shown", cell, update_width=True)
+                    if self.get_cell(_key(r), title or "shown") != cell:
+                        self.update_cell(_key(r), title or "shown", cell, update_width=True)
             return
         current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
         at_top = self.cursor_row == 0  # then it stays there, where new runs appear
         self.clear()
         for r in rows:
-            self.add_row(*_cells(r), key=str(r["id"]))
+            self.add_row(*_cells(r), key=_key(r))
         if current in keys and not at_top:
             self.move_cursor(row=keys.index(current))
 
     def _selected(self) -> int | None:
         if not self.row_count:
             return None
-        return int(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return int(key) if key.isdigit() else None  # a queued run has no id yet
 
     def action_toggle(self) -> None:
         run_id = self._selected()
@@ -93,3 +94,8 @@ def _cells(r: dict) -> list:
         else:
             cells.append("-" if value is None else str(value))
     return cells
+
+
+def _key(r: dict) -> str:
+    """A row's key: the run's id, or its place in the queue."""
+    return str(r["id"]) if r["id"] is not None else f"queued-{r['queued']}"
