@@ -42,8 +42,10 @@ class RunsTable(DataTable):
         keeping the cursor on the same run."""
         self.summaries = rows
         key = SORTS[self.sort_by]
-        rows = sorted(rows, key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0),
+        runs = sorted((r for r in rows if r["id"] is not None),
+                      key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0),
                       reverse=key in ("best_acc", "id"))
+        rows = runs + [r for r in rows if r["id"] is None]  # the queue, in order, under the runs
         keys = [_key(r) for r in rows]
         if keys == [k.value for k in self.rows]:
             for r in rows:
