@@ -38,6 +38,15 @@ async def until(pilot, condition, seconds=30):
     raise AssertionError("timed out waiting")
 
 
+async def run_to_finished(pilot, epochs):
+    """A run of the form with `epochs` epochs, started with r and waited for."""
+    app = pilot.app
+    await set_field(pilot, "training", "epochs", str(epochs))
+    app.query_one("#schedulers").focus()
+    await pilot.press("r")
+    await until(pilot, lambda: app.runs and next(iter(app.runs.values())).status == "finished")
+
+
 async def start_long_run(pilot):
     """A 500-epoch run under way: one epoch done."""
     app = pilot.app
@@ -105,10 +114,7 @@ async def test_warmup_and_interval_fields_change_the_preview(store):
 async def test_a_run_goes_from_running_to_finished_into_the_table_and_the_store(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await set_field(pilot, "training", "epochs", "3")
-        app.query_one("#schedulers").focus()
-        await pilot.press("r")
-        await until(pilot, lambda: app.runs and next(iter(app.runs.values())).status == "finished")
+        await run_to_finished(pilot, 3)
         run = next(iter(app.runs.values()))
         stored = store.run(run.id)
         assert stored["status"] == "finished" and len(stored["epochs"]) == 3
@@ -243,10 +249,7 @@ async def test_copy_as_code_shows_the_snippet_of_the_form_and_export_writes_the_
 async def test_stored_runs_are_listed_hidden_and_drawn_once_shown(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await set_field(pilot, "training", "epochs", "2")
-        app.query_one("#schedulers").focus()
-        await pilot.press("r")
-        await until(pilot, lambda: app.runs and next(iter(app.runs.values())).status == "finished")
+        await run_to_finished(pilot, 2)
     app = LrtuiApp(store=store)  # a new session: the run is in the store only
     async with app.run_test(size=(120, 36)) as pilot:
         view = next(iter(app.runs.values()))
@@ -257,3 +260,13 @@ async def test_stored_runs_are_listed_hidden_and_drawn_once_shown(store):
         await pilot.pause(0.3)
         assert view.shown and len(view.lr) == 2 * 47
         assert [s.label for s in app.query_one("#lr-chart", Chart).series] == ["preview", view.label]
+
+
+async def test_the_line_under_the_form_says_what_the_highlighted_scheduler_does(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one("#schedulers").focus()
+        await pilot.press("home")
+        await pilot.pause()
+        line = str(app.query_one("#field-help").render())
+        assert "Enter picks StepLR" in line and CATALOGUE["StepLR"].summary in line

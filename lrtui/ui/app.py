@@ -130,6 +130,9 @@ class LrtuiApp(Commands, App):
     @on(OptionList.OptionHighlighted, "#schedulers")
     def _highlight(self, event: OptionList.OptionHighlighted) -> None:
         self._describe(event.option.id)
+        spec = CATALOGUE[event.option.id]  # the description pane is hidden on narrow screens: say this much
+        self.query_one("#form", ParamForm).say(f"Enter picks [b]{spec.name}[/b], tab edits, r runs. "
+                                               f"{spec.summary}.")
 
     def _describe(self, name: str | None = None) -> None:
         spec = CATALOGUE[name or self.draft.schedule.name]

@@ -104,7 +104,7 @@ class ParamForm(Vertical):
         fields = self.query_one("#fields", VerticalScroll)
         await fields.remove_children()
         await fields.mount_all(self._fields(draft))
-        self.query_one("#field-help", Static).update("")
+        self.say("")
 
     def focus_first(self) -> None:
         self.query(Input).first().focus()
@@ -155,7 +155,7 @@ class ParamForm(Vertical):
             bad = self.query(f"#{e.key}")
             target = bad.first().parent if bad else event.input.parent
             target.add_class("-invalid")
-            self.query_one("#field-help", Static).update(f"[b]{e.key.split('-', 1)[-1]}[/b]: {e.problem}")
+            self.say(f"[b]{e.key.split('-', 1)[-1]}[/b]: {e.problem}")
             return
         switched = draft.optimizer.name != self.draft.optimizer.name
         self.draft = draft
@@ -174,4 +174,8 @@ class ParamForm(Vertical):
 
     def _help(self, widget: Input) -> None:
         param = widget.parent.param
-        self.query_one("#field-help", Static).update(f"[b]{param.name}[/b]: {param.help}. {param.rule_text()}")
+        self.say(f"[b]{param.name}[/b]: {param.help}. {param.rule_text()}")
+
+    def say(self, text: str) -> None:
+        """The line under the fields: a field's help, the rule a value broke, or a hint from the app."""
+        self.query_one("#field-help", Static).update(text)
