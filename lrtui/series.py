@@ -17,3 +17,11 @@ def downsample(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, 
         keep.update((a, b - 1, a + int(np.argmin(part)), a + int(np.argmax(part))))
     idx = np.array(sorted(keep))
     return x[idx], y[idx]
+
+
+def without_flats(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The curve without the inner points of its constant stretches: a line between the ends of a
+    stretch draws the same, and a step schedule is mostly such stretches."""
+    keep = np.ones(len(y), dtype=bool)
+    keep[1:-1] = (y[1:-1] != y[:-2]) | (y[1:-1] != y[2:])
+    return x[keep], y[keep]

@@ -6,14 +6,18 @@ axis with 1eN tick labels (plotext's own log axis breaks when a figure is rebuil
 (plotext draws it over the curves): each run has one colour, the same here and in the runs table."""
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
+from plotext._utility import colors_to_ansi
+from rich.style import Style
+from rich.text import Text
 from textual_plotext import PlotextPlot
 
-from lrtui.series import downsample
+from lrtui.series import downsample, without_flats
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red", "orange", "white")
 
@@ -65,6 +69,8 @@ class Chart(PlotextPlot):
             if len(y) == 0:
                 continue
             x, y = downsample(x, y, width // (2 if s.lines else 4))  # points: one per column is a band
+            if s.lines:
+                x, y = without_flats(x, y)
             lows.append(float(np.min(y)))
             highs.append(float(np.max(y)))
             draw = plt.plot if s.lines else plt.scatter
@@ -81,6 +87,36 @@ class Chart(PlotextPlot):
         """The figure, built by plotext only when the data or the size changed, not at every refresh."""
         if self.built is None or self.built[0] != self.size:
             start = time.perf_counter()
-            self.built = (self.size, super().render())
+            self.built = (self.size, self._figure())
             self.build_seconds = time.perf_counter() - start
         return self.built[1]
+
+    def _figure(self) -> Text:
+        """plotext's figure as rich Text read straight from its character matrix. textual-plotext (1.0.1,
+        pinned) has plotext write an ANSI string and parses it back, which costs more than the plot."""
+        plt, (width, height) = self.plt, self.size
+        plt.plotsize(width, height)
+        plt._set_size(width, height)  # as textual-plotext does: plotsize alone misses a resize
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        plt._set_sizes()
+        plt._build_matrix()
+        matrix = plt.monitor.matrix
+        text = Text(no_wrap=True, overflow="crop")
+        for row in reversed(matrix.Rows):
+            run, colours = [], None
+            for cell in zip(matrix.marker[row], matrix.fullground[row], matrix.style[row], matrix.background[row]):
+                if cell[1:] != colours:
+                    if run:
+                        text.append("".join(run), _style(*colours))
+                    run, colours = [], cell[1:]
+                run.append(cell[0])
+            text.append("".join(run) + "\n", _style(*colours))
+        text.right_crop(1)  # the last newline
+        return text
+
+
+@functools.cache
+def _style(fullground: object, style: str, background: object) -> Style:
+    """The rich style of one plotext colour triple (a colour is a name, a code or an rgb tuple)."""
+    text = Text.from_ansi(colors_to_ansi(fullground, style, background) + "x")
+    return text.spans[0].style if text.spans else Style.null()
