@@ -7,7 +7,6 @@ from typing import Any
 from lrtui.params import ConfigError, Param, Rule, above, at_least, between, check_all
 
 
-
 def _lr(default: float) -> Param:
     return Param("lr", "float", default, "the base learning rate", (above(0),))
 

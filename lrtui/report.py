@@ -9,10 +9,10 @@ import numpy as np
 
 from lrtui.catalogue import CATALOGUE
 from lrtui.params import AUTO, REQUIRED, ConfigError
-from lrtui.presets import Preset, Run, available
-from lrtui.recipes import DECAY_SHAPES
 from lrtui.paths import SHIPPED_PRESETS
+from lrtui.presets import Preset, Run, available
 from lrtui.preview import Curve
+from lrtui.recipes import DECAY_SHAPES
 from lrtui.series import downsample
 
 

@@ -12,8 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from lrtui.params import (AUTO, NOT_EMPTY, REQUIRED, SORTED_DISTINCT, ConfigError, Param, above, at_least,
-                          between)
+from lrtui.params import AUTO, NOT_EMPTY, REQUIRED, SORTED_DISTINCT, ConfigError, Param, above, at_least, between
 
 Curves = dict[str, np.ndarray]  # "lr" and, where a scheduler moves it, "momentum"
 

@@ -28,15 +28,15 @@ from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.preview import Curve, exact_curve, fast
 from lrtui.store import Store
+from lrtui.trainer import Trainer
 from lrtui.ui.charts import Chart, Series, colour
 from lrtui.ui.commands import Commands
 from lrtui.ui.form import Draft, ParamForm
-from lrtui.trainer import Trainer
 from lrtui.ui.messages import JobRefused, PreviewReady, TorchReady, TrainingEvents
 from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.runview import RunView
-from lrtui.ui.widgets import SchedulerList, StatusLine
 from lrtui.ui.screens import ConfirmScreen, HelpScreen
+from lrtui.ui.widgets import SchedulerList, StatusLine
 
 REDRAW_SECONDS = 0.2
 

@@ -1,8 +1,6 @@
 """Modal screens: the preset picker, help, a snippet of code, a name to save under, a yes/no."""
 from __future__ import annotations
 
-
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
