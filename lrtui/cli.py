@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any, NoReturn
 
 from lrtui import __version__
+from lrtui.finder import SETTINGS as SWEEP
 
 EXAMPLES = """examples:
   lrtui preview CosineAnnealingLR --epochs 100 --warmup 5
@@ -92,6 +93,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--download", action="store_true", help="fetch a torchvision dataset that is missing")
     run.add_argument("--json", action="store_true", help="print the runs as JSON on stdout")
     run.set_defaults(func=cmd_run)
+
+    find = commands.add_parser("find", help="the LR range test: which lr to give a schedule",
+                               description="Train briefly while the lr grows from tiny to large; suggest the lr "
+                                           "where the loss falls fastest. The sweep is stored as a run of kind find.")
+    find.add_argument("--preset", metavar="NAME|PATH", help="use the optimizer and training settings of its first run")
+    find.add_argument("--task", help="a built-in task, imagefolder:PATH, or path/to/file.py:build")
+    find.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    find.add_argument("--optimizer", choices=["SGD", "Adam", "AdamW", "RMSprop"],
+                      help="the optimizer, with its defaults (default: the preset's, else SGD)")
+    find.add_argument("--seed", type=int)
+    find.add_argument("--batch-size", type=int)
+    for setting in SWEEP:
+        find.add_argument("--" + setting.name.replace("_", "-"), type={"int": int, "float": float}.get(setting.kind),
+                          choices=setting.choices or None, help=f"{setting.help} (default {setting.default:g})"
+                          if setting.kind != "choice" else f"{setting.help} (default {setting.default})")
+    find.add_argument("--json", action="store_true", help="print the sweep and the suggestions as JSON")
+    _store_args(find)
+    find.add_argument("--data-dir", help="where torchvision datasets are (default: <user data>/data)")
+    find.add_argument("--download", action="store_true", help="fetch a torchvision dataset that is missing")
+    find.set_defaults(func=cmd_find)
 
     runs = commands.add_parser("runs", help="list stored runs (or delete some)")
     _store_args(runs)
@@ -264,6 +285,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if any(status == "failed" for _, status in results) else 0
 
 
+def cmd_find(args: argparse.Namespace) -> int:
+    from lrtui import engine, finder, headless, presets, report, tasks
+    from lrtui.optimizers import validate_optimizer
+    from lrtui.params import check_all
+    from lrtui.paths import data_dir
+
+    preset = presets.find(args.preset) if args.preset else presets.Preset("default")
+    optimizer = preset.runs[0].optimizer if preset.runs else preset.optimizer
+    if args.optimizer:
+        optimizer = validate_optimizer({"name": args.optimizer})
+    overrides = {k: getattr(args, k) for k in ("task", "device", "seed", "batch_size") if getattr(args, k) is not None}
+    training = {**preset.training, **overrides}
+    check_all(presets.TRAINING, {k: v for k, v in training.items() if k != "task"}, "training")
+    settings = finder.sweep({s.name: getattr(args, s.name) for s in SWEEP if getattr(args, s.name) is not None})
+    job = finder.job(training, optimizer, settings, preset.name if args.preset else None, data_dir(args.data_dir),
+                     args.download)
+    tasks.find(job.task)  # bad input is refused before anything runs
+    engine.resolve_device(job.device)
+    store = _store(args)
+    run_id, status, interrupted = headless.sweep(job, store)
+    run = store.run(run_id)
+    found = finder.analyse(run["steps"]["lr"], run["steps"]["loss"], settings.smooth)
+    if args.json:
+        json.dump({"id": run_id, "status": status, "lr": found.lr, "loss": [report.finite(v) for v in found.loss],
+                   "smoothed": [report.finite(v) for v in found.smoothed], "suggestion": found.suggestion,
+                   "suggestions": found.suggestions, "config": run["config"]}, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        size = shutil.get_terminal_size((100, 30))
+        if len(found.lr) > 1:
+            colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            print(report.finding_plot(found, size.columns, min(size.lines - 8, 25), colour))
+        print(report.finding_text(found, run), end="")
+        print(f"stored as run {run_id}: `lrtui runs` lists it, `lrtui export {run_id}` has every step")
+    return 130 if interrupted else 1 if status == "failed" else 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     from lrtui import report
 
@@ -278,7 +336,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         return 0
     runs = store.runs()
     if args.json:
-        keys = ("id", "label", "status", "preset", "task", "device", "seed", "started", "finished", "error")
+        keys = ("id", "kind", "label", "status", "preset", "task", "device", "seed", "started", "finished", "error")
         json.dump({"runs": [{**{k: r[k] for k in keys}, "epochs": r["n_epochs"],
                              "scheduler": r["config"].get("scheduler")} for r in runs]}, sys.stdout)
         sys.stdout.write("\n")

@@ -115,14 +115,20 @@ class _Run:
         return ok
 
 
-def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: threading.Event) -> str:
-    """Train `job`, writing it to `store`; returns its final status. Bad input (an unknown task,
-    missing data, a device that is not there) raises ConfigError before the run is stored."""
+def prepare(job: Any) -> tuple[Any, dict]:
+    """The device and the task's model and batches for a job (a Job or a finder's Sweep job), built
+    after seeding so that the same seed gives the same weights and batches."""
     device = resolve_device(job.device)
     seed_everything(job.seed)
     task = tasks.find(job.task)
-    built = tasks.check_built(task.build(tasks.Context(device, job.batch_size, job.seed, job.data_dir,
-                                                       job.download)), job.task)
+    built = task.build(tasks.Context(device, job.batch_size, job.seed, job.data_dir, job.download))
+    return device, tasks.check_built(built, job.task)
+
+
+def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: threading.Event) -> str:
+    """Train `job`, writing it to `store`; returns its final status. Bad input (an unknown task,
+    missing data, a device that is not there) raises ConfigError before the run is stored."""
+    device, built = prepare(job)
     model = built["model"].to(device)
     optimizer = job.optimizer.build(model.parameters())
     steps_per_epoch = _count(built["train"])
@@ -141,7 +147,7 @@ def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: thr
             run.epoch_losses = []
             model.train()
             for inputs, targets in built["train"]:
-                inputs, targets = _on(inputs, device), _on(targets, device)
+                inputs, targets = on_device(inputs, device), on_device(targets, device)
                 if stop.is_set():
                     status = "stopped"
                     break
@@ -175,7 +181,7 @@ def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: thr
             run.events.append(EpochEnded(writer.run_id, **row))
             run.flush()
     except Exception as e:  # noqa: BLE001 - the run fails; what it did so far is kept
-        status, error = "failed", _explain(e, job)
+        status, error = "failed", explain(e, job)
     try:
         run.flush()
     finally:  # even when the consumer fails, the run is closed in the store
@@ -195,7 +201,7 @@ def evaluate(model: Any, batches: Any, loss_fn: Any, metric: str | None,
     total = correct = count = None
     with torch.no_grad():
         for inputs, targets in batches:
-            inputs, targets = _on(inputs, device), _on(targets, device)
+            inputs, targets = on_device(inputs, device), on_device(targets, device)
             out = model(inputs)
             n = len(targets)
             loss = loss_fn(out, targets) * n
@@ -210,7 +216,7 @@ def evaluate(model: Any, batches: Any, loss_fn: Any, metric: str | None,
     return values[0] / count, (values[1] / count if metric == "accuracy" else None)
 
 
-def _on(value: Any, device: Any) -> Any:
+def on_device(value: Any, device: Any) -> Any:
     """A tensor on the device (a no-op where it is already there, as built-in tasks keep it)."""
     return value.to(device, non_blocking=True) if device is not None and hasattr(value, "to") else value
 
@@ -223,7 +229,7 @@ def _count(batches: Any) -> int:
         return sum(1 for _ in batches)
 
 
-def _explain(error: Exception, job: Job) -> str:
+def explain(error: Exception, job: Any) -> str:
     import torch
 
     if isinstance(error, torch.cuda.OutOfMemoryError):

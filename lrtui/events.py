@@ -12,7 +12,8 @@ class RunStarted:
     device: str
     device_name: str
     epochs: int
-    steps_per_epoch: int
+    steps_per_epoch: int          # a range test: the steps of its sweep (and no epochs)
+    kind: str = "train"           # or "find": a range test
 
 
 @dataclass(frozen=True)

@@ -1,62 +1,89 @@
-"""`lrtui run` without a screen: every run of the presets in turn in a worker thread, a progress bar on
+"""`lrtui run` and `lrtui find` without a screen: the work in a worker thread, a progress bar on
 stderr, Ctrl-C stopping the run in progress (it is kept, as `stopped`)."""
 from __future__ import annotations
 
 import sys
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from lrtui.engine import Job, train
-from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Steps
+from lrtui.events import EpochEnded, Event, RunStarted, Steps
+from lrtui.finder import FindJob, find
 from lrtui.store import Store
 
 
 def run_all(jobs: list[Job], store: Store) -> tuple[list[tuple[int, str]], bool]:
     """Train each job in turn; returns (run id, status) per run and whether the user interrupted."""
     results: list[tuple[int, str]] = []
-    console = Console(file=sys.stderr)
     columns = (TextColumn("{task.description:<18}"), BarColumn(bar_width=20), MofNCompleteColumn(), TextColumn("epochs"),
                TextColumn("loss {task.fields[loss]:<8} lr {task.fields[lr]:<9} {task.fields[rate]:>8} samples/s"),
                TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
+    with Progress(*columns, console=Console(file=sys.stderr), transient=False) as progress:
         for job in jobs:
             bar = progress.add_task(job.label[:18], total=job.epochs, loss="-", lr="-", rate="-")
-            stop, outcome = threading.Event(), {}
+            started: list[int] = []
 
-            def emit(events: list[Event], bar: Any = bar) -> None:
+            def emit(events: list[Event], bar: Any = bar, started: list = started) -> None:
                 for event in events:
                     if isinstance(event, RunStarted):
-                        outcome["id"] = event.run_id
+                        started.append(event.run_id)
                     elif isinstance(event, Steps):
                         progress.update(bar, loss=f"{event.loss[-1]:.4g}", lr=f"{event.lr[-1]:.3g}")
                     elif isinstance(event, EpochEnded):
                         progress.update(bar, completed=event.epoch + 1, rate=f"{event.samples_per_s:,.0f}")
-                    elif isinstance(event, RunEnded):
-                        outcome["status"] = event.status
 
-            worker = threading.Thread(target=_guard, args=(job, store, emit, stop, outcome), daemon=True)
-            worker.start()
-            try:
-                while worker.is_alive():
-                    worker.join(0.2)
-            except KeyboardInterrupt:
-                stop.set()
-                worker.join()
-                if "id" in outcome:
-                    results.append((outcome["id"], outcome.get("status", "stopped")))
+            status, interrupted = in_worker(lambda stop, job=job, emit=emit: train(job, store, emit, stop))
+            if started:
+                results.append((started[0], status or "stopped"))
+            if interrupted:
                 return results, True
-            if "raised" in outcome:
-                raise outcome["raised"]
-            results.append((outcome["id"], outcome["status"]))
     return results, False
 
 
-def _guard(job: Job, store: Store, emit: Any, stop: threading.Event, outcome: dict) -> None:
-    """The worker: bad input (ConfigError) is handed back to the main thread to report."""
+def sweep(job: FindJob, store: Store) -> tuple[int | None, str, bool]:
+    """Run a range test with a progress bar (gone when it ends); returns (run id, status, interrupted)."""
+    columns = (TextColumn("LR range test"), BarColumn(bar_width=20), MofNCompleteColumn(), TextColumn("steps"),
+               TextColumn("lr {task.fields[lr]:<9} loss {task.fields[loss]}"))
+    started: list[int] = []
+    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as progress:
+        bar = progress.add_task("", total=job.sweep.steps, lr="-", loss="-")
+
+        def emit(events: list[Event]) -> None:
+            for event in events:
+                if isinstance(event, RunStarted):
+                    started.append(event.run_id)
+                elif isinstance(event, Steps):
+                    progress.update(bar, completed=event.first + len(event.lr), lr=f"{event.lr[-1]:.3g}",
+                                    loss=f"{event.loss[-1]:.4g}")
+
+        status, interrupted = in_worker(lambda stop: find(job, store, emit, stop))
+    return (started[0] if started else None), status or "stopped", interrupted
+
+
+def in_worker(work: Callable[[threading.Event], Any]) -> tuple[Any, bool]:
+    """`work(stop)` in a worker thread, so that Ctrl-C here sets `stop` (the work then ends within a
+    batch and keeps what it did). Returns (what work returned, interrupted); its exception is raised here."""
+    stop, outcome = threading.Event(), {}
+
+    def guard() -> None:
+        try:
+            outcome["result"] = work(stop)
+        except Exception as e:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["raised"] = e
+
+    worker = threading.Thread(target=guard, daemon=True)
+    worker.start()
+    interrupted = False
     try:
-        train(job, store, emit, stop)
-    except Exception as e:  # noqa: BLE001 - re-raised in the caller's thread
-        outcome["raised"] = e
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        stop.set()
+        worker.join()
+        interrupted = True
+    if "raised" in outcome:
+        raise outcome["raised"]
+    return outcome.get("result"), interrupted

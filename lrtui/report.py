@@ -8,12 +8,13 @@ from typing import Any
 import numpy as np
 
 from lrtui.catalogue import CATALOGUE
+from lrtui.finder import ADVICE, Finding, analyse
 from lrtui.params import AUTO, REQUIRED, ConfigError
 from lrtui.paths import SHIPPED_PRESETS
 from lrtui.presets import Preset, Run, available
 from lrtui.preview import Curve
 from lrtui.recipes import DECAY_SHAPES
-from lrtui.series import downsample
+from lrtui.series import decades, downsample
 
 
 def describe(run: Run) -> str:
@@ -105,12 +106,54 @@ def plot(preset: Preset, curves: list[Curve], width: int, height: int, log: bool
         plt.plot(x.tolist(), y.tolist(), label=run.label, marker=marker)
     if log:
         positive = np.concatenate([c.lr[c.lr > 0] for c in curves])
-        lo, hi = math.floor(np.log10(positive.min())), math.ceil(np.log10(positive.max()))
-        ticks = list(range(hi, lo - 1, -max(1, math.ceil((hi - lo) / max(2, height // 4)))))
-        plt.yticks(ticks, [f"1e{t}" for t in ticks])
+        plt.yticks(*decades(np.log10(positive.min()), np.log10(positive.max()), height // 4))
     plt.title(f"{preset.name}: lr{' (log)' if log else ''}")
     plt.xlabel("epoch")
     return plt.build() if colour else plt.uncolorize(plt.build())
+
+
+MARKS = {"valley": "green", "steepest": "red"}  # a suggestion's colour, on every chart of a range test
+
+
+def finding_plot(finding: Finding, width: int, height: int, colour: bool = True) -> str:
+    """A range test: the loss (dots) and its moving average (a line) against log10 of the lr, with a
+    vertical line at each suggestion."""
+    import plotext as plt
+
+    plt.clear_figure()
+    plt.plotsize(width, height)
+    plt.theme("clear")
+    x = np.log10(finding.lr)
+    lo, hi = finding.loss_range()
+    plt.scatter(x.tolist(), finding.loss, marker="dot", color="gray")
+    plt.plot(x.tolist(), finding.smoothed, marker="braille" if colour else "*", color="cyan")
+    for name, lr in finding.suggestions.items():
+        if lr is not None:
+            plt.plot([math.log10(lr)] * 2, [lo, hi], marker="braille" if colour else "|", color=MARKS[name])
+            plt.text(name, math.log10(lr), hi, color=MARKS[name], alignment="center")
+    plt.ylim(lo, hi)
+    plt.xticks(*decades(x.min(), x.max(), width // 10))
+    plt.title("LR range test: loss against lr")
+    plt.xlabel("lr (log10)")
+    return plt.build() if colour else plt.uncolorize(plt.build())
+
+
+def finding_text(finding: Finding, run: dict) -> str:
+    """What a stored range test found, in words: how the sweep ended, the suggestions, how to use them."""
+    config, n = run["config"], len(finding.lr)
+    steps = config["sweep"]["steps"]
+    ended = {"stopped": f"stopped by you after {n} of {steps} steps",
+             "failed": f"failed after {n} of {steps} steps: {run['error']}"}.get(run["status"]) or (
+        f"the loss diverged at lr {finding.lr[-1]:.2e}, after {n} of {steps} steps" if n < steps
+        else f"swept all {steps} steps")
+    sweep = config["sweep"]
+    out = [f"LR range test of {config['optimizer']['name']} on {config['training']['task']}, lr {sweep['start_lr']:g} "
+           f"to {sweep['end_lr']:g} ({sweep['mode']}): {ended}"]
+    for name, lr in finding.suggestions.items():
+        out.append(f"  {name:<9} {'-' if lr is None else format(lr, '.2e')}" + "   <- suggested" * (name == "valley"))
+    if finding.suggestion is None:
+        out.append("  too few steps to suggest an lr: give the sweep more --steps or a wider range")
+    return "\n".join(out + textwrap.wrap(ADVICE, 100)) + "\n"
 
 
 def schedulers(name: str | None, width: int) -> str:
@@ -166,7 +209,13 @@ def tasks(name: str | None, width: int) -> str:
 
 
 def run_summary(run: dict) -> dict:
-    """The figures a runs table shows, from a stored run with its epochs."""
+    """The figures a runs table shows, from a stored run with its epochs. A range test has none of
+    them but one: its suggested lr, shown as the lr at best."""
+    if run.get("kind") == "find":
+        found = analyse(run["steps"]["lr"], run["steps"]["loss"], run["config"]["sweep"]["smooth"])
+        return {"id": run["id"], "label": run["label"], "status": run["status"], "epochs": 0, "final_val_loss": None,
+                "best_val_loss": None, "best_acc": None, "lr_at_best": found.suggestion, "seconds_per_epoch": None,
+                "scheduler": "LR range test"}
     epochs = run["epochs"]
     key = "val_loss" if any(e["val_loss"] is not None for e in epochs) else "train_loss"
     scored = [e for e in epochs if e[key] is not None and math.isfinite(e[key])]
@@ -204,14 +253,14 @@ def run_json(run: dict, steps: bool = False) -> dict:
     keys = ("epoch", "lr", "train_loss", "val_loss", "val_acc", "seconds")
     doc = {"id": run["id"], "label": run["label"], "scheduler": run["config"].get("scheduler", {}),
            "status": run["status"], "error": run["error"], "task": run["task"], "device": run["device"],
-           "seed": run["seed"], "epochs": [{k: _finite(e[k]) for k in keys} for e in run["epochs"]]}
+           "seed": run["seed"], "epochs": [{k: finite(e[k]) for k in keys} for e in run["epochs"]]}
     if steps:
         doc["config"] = run["config"]
-        doc["steps"] = {k: [_finite(v) for v in values] for k, values in run["steps"].items()}
+        doc["steps"] = {k: [finite(v) for v in values] for k, values in run["steps"].items()}
     return doc
 
 
-def _finite(value: Any) -> Any:
+def finite(value: Any) -> Any:
     """JSON has no inf or nan: a diverged step's loss is written as null."""
     return None if isinstance(value, float) and not math.isfinite(value) else value
 

@@ -1,6 +1,8 @@
 """Curves for display: at most a few points per screen column, with every peak and drop kept."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -25,3 +27,11 @@ def without_flats(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     keep = np.ones(len(y), dtype=bool)
     keep[1:-1] = (y[1:-1] != y[:-2]) | (y[1:-1] != y[2:])
     return x[keep], y[keep]
+
+
+def decades(lo: float, hi: float, room: int) -> tuple[list[int], list[str]]:
+    """Ticks for an axis of log10 values from `lo` to `hi`: whole powers of ten, at most about `room`
+    of them, labelled 1eN (plotext's own log axis breaks when a figure is rebuilt)."""
+    first, last = math.floor(lo), math.ceil(hi)
+    ticks = list(range(last, first - 1, -max(1, math.ceil((last - first) / max(2, room)))))
+    return ticks, [f"1e{t}" for t in ticks]

@@ -8,6 +8,8 @@ a headless run write while the TUI reads.
 Per-step data is kept whole up to MAX_STEPS steps per run; a longer run keeps one row per `stride`
 steps (stride = ceil(total / MAX_STEPS)): the lr at the first step of each window and the mean loss
 over the window.
+
+A run's `kind` is `train` (a training run) or `find` (an LR range test: its steps are the sweep).
 """
 from __future__ import annotations
 
@@ -20,14 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: runs.kind
 MAX_STEPS = 100_000
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, label TEXT NOT NULL, preset TEXT, config TEXT NOT NULL,
     task TEXT NOT NULL, device TEXT, device_name TEXT, seed INTEGER, status TEXT NOT NULL,
-    started REAL NOT NULL, finished REAL, error TEXT, pid INTEGER, host TEXT, stride INTEGER NOT NULL DEFAULT 1);
+    started REAL NOT NULL, finished REAL, error TEXT, pid INTEGER, host TEXT, stride INTEGER NOT NULL DEFAULT 1,
+    kind TEXT NOT NULL DEFAULT 'train');
 CREATE TABLE IF NOT EXISTS epochs (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL, lr REAL,
     train_loss REAL, val_loss REAL, val_acc REAL, seconds REAL, samples_per_s REAL,
@@ -37,7 +40,7 @@ CREATE TABLE IF NOT EXISTS steps (
     momentum REAL, loss REAL, PRIMARY KEY (run_id, step));
 """
 EPOCH_FIELDS = ("epoch", "lr", "train_loss", "val_loss", "val_acc", "seconds", "samples_per_s")
-RUN_FIELDS = ("id", "label", "preset", "task", "device", "device_name", "seed", "status", "started",
+RUN_FIELDS = ("id", "kind", "label", "preset", "task", "device", "device_name", "seed", "status", "started",
               "finished", "error")
 
 
@@ -54,12 +57,13 @@ class Store:
         folder.mkdir(parents=True, exist_ok=True)
         store = cls(folder / "runs.sqlite")
         with store.connect() as db:
-            db.executescript(SCHEMA)
+            db.executescript(SCHEMA)  # leaves the tables of an older schema as they are
             row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
+            if row is not None and int(row[0]) > SCHEMA_VERSION:
                 raise StoreError(f"{store.path} has schema {row[0]}, newer than this lrtui ({SCHEMA_VERSION})")
+            if row is not None and int(row[0]) < 2:  # runs before the range test were all training runs
+                db.execute("ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train'")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         return store
 
     def connect(self) -> sqlite3.Connection:
@@ -104,13 +108,13 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------------
     def start(self, label: str, preset: str | None, config: dict, task: str, device: str, device_name: str,
-              seed: int, total_steps: int) -> RunWriter:
+              seed: int, total_steps: int, kind: str = "train") -> RunWriter:
         stride = -(-total_steps // MAX_STEPS)
         db = self.connect()
         cur = db.execute("INSERT INTO runs (label, preset, config, task, device, device_name, seed, status, "
-                         "started, pid, host, stride) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+                         "started, pid, host, stride, kind) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
                          (label, preset, json.dumps(config), task, device, device_name, seed, time.time(),
-                          os.getpid(), socket.gethostname(), stride))
+                          os.getpid(), socket.gethostname(), stride, kind))
         return RunWriter(db, cur.lastrowid, stride)
 
 

@@ -1,8 +1,8 @@
 """Training in a child process: the app's event loop and the training loop then never take turns at
 one interpreter's GIL (on a small machine that costs training a third of its speed in a thread).
 
-The child imports torch once, then trains the jobs it is given one at a time with the same engine
-as `lrtui run`, writing the same store; its events come back over a queue. A shared event stops the
+The child imports torch once, then runs the jobs it is given one at a time (training runs with the
+engine of `lrtui run`, range tests with the finder of `lrtui find`), writing the same store; its events come back over a queue. A shared event stops the
 run in progress within a batch. If the app dies, the run in progress still finishes and is stored,
 then the child exits."""
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lrtui.engine import Job
+from lrtui.finder import FindJob
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Trainer:
                                        daemon=True, name="lrtui-trainer")
         self.process.start()
 
-    def submit(self, job: Job) -> None:
+    def submit(self, job: Job | FindJob) -> None:
         self.stop.clear()
         self.jobs.put(job)
 
@@ -67,6 +68,7 @@ def _serve(store_path: Path, jobs: Any, events: Any, stop: Any) -> None:
     import torch
 
     from lrtui.engine import train
+    from lrtui.finder import FindJob, find
     from lrtui.store import Store
 
     torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))  # one core stays with the app
@@ -82,6 +84,6 @@ def _serve(store_path: Path, jobs: Any, events: Any, stop: Any) -> None:
         if job is None:
             return
         try:
-            train(job, store, events.put, stop)
+            (find if isinstance(job, FindJob) else train)(job, store, events.put, stop)
         except Exception as e:  # noqa: BLE001 - before the run starts: reported, the child goes on
             events.put(Refused(job.label, str(e)))

@@ -6,3 +6,19 @@ def isolated_dirs(tmp_path, monkeypatch):
     """No test reads or writes the real user's presets or runs."""
     monkeypatch.setenv("LRTUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("LRTUI_RUNS_DIR", str(tmp_path / "runs"))
+
+
+@pytest.fixture
+def cli(capsys):
+    """`lrtui ARGS...` run in this process: returns (exit code, stdout, stderr)."""
+    from lrtui.cli import main
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        try:
+            code = main(list(argv))
+        except SystemExit as e:  # argparse refusing an argument
+            code = e.code
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

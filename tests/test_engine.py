@@ -18,7 +18,6 @@ import torch
 
 from lrtui import engine
 from lrtui.catalogue import moves_momentum, validate
-from lrtui.cli import main
 from lrtui.engine import Job, train
 from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
 from lrtui.optimizers import validate_optimizer
@@ -455,17 +454,11 @@ scheduler = { name = "OneCycleLR", params = { max_lr = 0.3 } }
 """
 
 
-def cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_run_json_is_the_documented_document(tmp_path, capsys):
+def test_run_json_is_the_documented_document(tmp_path, cli):
     preset = tmp_path / "check.toml"
     preset.write_text(PRESET)
     runs_dir = tmp_path / "runs-here"
-    code, out, _ = cli(capsys, "run", str(preset), "--epochs", "2", "--json", "--runs-dir", str(runs_dir),
+    code, out, _ = cli("run", str(preset), "--epochs", "2", "--json", "--runs-dir", str(runs_dir),
                        "--device", "cpu")
     assert code == 0
     doc = json.loads(out)  # stdout is the document alone
@@ -493,11 +486,11 @@ def test_run_json_is_the_documented_document(tmp_path, capsys):
     assert store.run(one_cycle["id"])["steps"]["lr"] == pytest.approx(list(curve.lr), rel=1e-12)
 
 
-def test_run_that_fails_exits_1_after_saving(tmp_path, tasks_file, capsys):
+def test_run_that_fails_exits_1_after_saving(tmp_path, tasks_file, cli):
     preset = tmp_path / "check.toml"
     preset.write_text(PRESET)
     runs_dir = tmp_path / "runs-here"
-    code, out, _ = cli(capsys, "run", str(preset), "--task", f"{tasks_file}:build_raising", "--batch-size", "4",
+    code, out, _ = cli("run", str(preset), "--task", f"{tasks_file}:build_raising", "--batch-size", "4",
                        "--epochs", "3", "--json", "--runs-dir", str(runs_dir))
     assert code == 1
     doc = json.loads(out)
@@ -522,7 +515,7 @@ label = "too short"
 
 @pytest.mark.parametrize("bad", ["unknown preset", "unknown task", "missing task file", "broken task file",
                                  "absent device", "warmup longer than the run", "total_steps short of the run"])
-def test_run_with_bad_input_exits_2_with_one_line(bad, tmp_path, tasks_file, capsys):
+def test_run_with_bad_input_exits_2_with_one_line(bad, tmp_path, tasks_file, cli):
     """Refused before anything trains: not even the runs before the bad one are stored."""
     preset = tmp_path / "check.toml"
     preset.write_text(PRESET)
@@ -540,7 +533,7 @@ def test_run_with_bad_input_exits_2_with_one_line(bad, tmp_path, tasks_file, cap
             "absent device": [str(preset), "--device", f"cuda:{max(7, torch.cuda.device_count())}"],
             "warmup longer than the run": [str(warm)],
             "total_steps short of the run": [str(cycle)]}[bad]
-    code, out, err = cli(capsys, "run", *argv, "--epochs", "1", "--runs-dir", str(runs_dir))
+    code, out, err = cli("run", *argv, "--epochs", "1", "--runs-dir", str(runs_dir))
     assert code == 2
     assert out == ""
     assert err.startswith("lrtui run: ") and err.endswith("\n") and err.count("\n") == 1, err

@@ -21,7 +21,6 @@ import pytest
 
 from lrtui import store as store_module
 from lrtui.catalogue import validate
-from lrtui.cli import main
 from lrtui.engine import Job, train
 from lrtui.events import EpochEnded, Steps
 from lrtui.optimizers import validate_optimizer
@@ -78,25 +77,47 @@ def insert_running(store: Store, pid: int, host: str) -> int:
         return cur.lastrowid
 
 
-def cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 # -- the database -----------------------------------------------------------------------------------
 def test_schema_is_created_and_wal_is_on(store):
     with raw(store) as db:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"meta", "runs", "epochs", "steps"} <= tables
-        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("1",)
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # kept in the file: every reader gets it
     assert Store.at(store.path.parent).runs() == []  # opening it again changes nothing
 
 
+V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, label TEXT NOT NULL, preset TEXT, config TEXT NOT NULL,
+    task TEXT NOT NULL, device TEXT, device_name TEXT, seed INTEGER, status TEXT NOT NULL,
+    started REAL NOT NULL, finished REAL, error TEXT, pid INTEGER, host TEXT, stride INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE epochs (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL, lr REAL,
+    train_loss REAL, val_loss REAL, val_acc REAL, seconds REAL, samples_per_s REAL, PRIMARY KEY (run_id, epoch));
+CREATE TABLE steps (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, step INTEGER NOT NULL, lr REAL,
+    momentum REAL, loss REAL, PRIMARY KEY (run_id, step));
+INSERT INTO meta VALUES ('schema', '1');
+INSERT INTO runs (label, config, task, status, started) VALUES ('old', '{}', 'spirals', 'finished', 0);
+"""
+
+
+def test_a_store_of_schema_1_is_upgraded_with_its_runs_kept_as_training_runs(tmp_path):
+    with sqlite3.connect(tmp_path / "runs.sqlite") as db:
+        db.executescript(V1)
+    store = Store.at(tmp_path)
+    assert [(r["label"], r["kind"]) for r in store.runs()] == [("old", "train")]
+    store.start("sweep", None, {}, "spirals", "cpu", "cpu", 0, 100, kind="find").finish("finished")
+    assert [(r["label"], r["kind"]) for r in Store.at(tmp_path).runs()] == [("sweep", "find"), ("old", "train")]
+    with raw(store) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+
+
 def test_a_newer_schema_or_a_file_that_is_not_a_database_is_refused(tmp_path, store):
     with raw(store) as db:
-        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
     with pytest.raises(StoreError, match="newer"):
         Store.at(store.path.parent)
     junk = tmp_path / "junk"
@@ -233,7 +254,7 @@ scheduler = { name = "CosineAnnealingLR", params = { T_max = "auto" } }
 """
 
 
-def test_a_killed_run_keeps_its_epochs_and_reads_as_interrupted(tmp_path, capsys):
+def test_a_killed_run_keeps_its_epochs_and_reads_as_interrupted(tmp_path, cli):
     preset = tmp_path / "long.toml"
     preset.write_text(LONG_PRESET)
     runs_dir = tmp_path / "killed"
@@ -270,7 +291,7 @@ def test_a_killed_run_keeps_its_epochs_and_reads_as_interrupted(tmp_path, capsys
     assert len(run["steps"]["step"]) >= n * 47  # ceil(6000 / 128) batches in each committed epoch
     assert run["steps"]["step"] == list(range(len(run["steps"]["step"])))
 
-    code, out, _ = cli(capsys, "runs", "--json", "--runs-dir", str(runs_dir))
+    code, out, _ = cli("runs", "--json", "--runs-dir", str(runs_dir))
     assert code == 0
     [doc] = json.loads(out)["runs"]
     assert doc["id"] == listed["id"] and doc["label"] == "long cosine"
@@ -297,20 +318,20 @@ scheduler = { name = "ExponentialLR", params = { gamma = 0.5 } }
 
 
 @pytest.fixture
-def two_runs(tmp_path, task, capsys):
+def two_runs(tmp_path, task, cli):
     """Two runs made by `lrtui run` on the small task: 3 epochs of 5 batches each."""
     preset = tmp_path / "two.toml"
     preset.write_text(PRESET)
     runs_dir = tmp_path / "cli-runs"
-    code, out, _ = cli(capsys, "run", str(preset), "--task", task, "--epochs", "3", "--batch-size", "4",
+    code, out, _ = cli("run", str(preset), "--task", task, "--epochs", "3", "--batch-size", "4",
                        "--device", "cpu", "--runs-dir", str(runs_dir), "--json")
     assert code == 0
     return runs_dir, {r["label"]: r["id"] for r in json.loads(out)["runs"]}
 
 
-def test_runs_json_lists_every_run(two_runs, capsys):
+def test_runs_json_lists_every_run(two_runs, cli):
     runs_dir, ids = two_runs
-    code, out, _ = cli(capsys, "runs", "--json", "--runs-dir", str(runs_dir))
+    code, out, _ = cli("runs", "--json", "--runs-dir", str(runs_dir))
     assert code == 0
     listed = json.loads(out)["runs"]
     assert [r["id"] for r in listed] == [ids["exp"], ids["steps"]]  # newest first
@@ -319,9 +340,9 @@ def test_runs_json_lists_every_run(two_runs, capsys):
     assert listed[1]["scheduler"] == {"name": "StepLR", "params": {"step_size": 1}}  # gamma 0.1 is the default
 
 
-def test_runs_delete_removes_a_run_and_refuses_an_unknown_id(two_runs, capsys):
+def test_runs_delete_removes_a_run_and_refuses_an_unknown_id(two_runs, cli):
     runs_dir, ids = two_runs
-    code, out, _ = cli(capsys, "runs", "--delete", str(ids["steps"]), "--runs-dir", str(runs_dir))
+    code, out, _ = cli("runs", "--delete", str(ids["steps"]), "--runs-dir", str(runs_dir))
     assert code == 0 and "deleted 1" in out
     store = Store.at(runs_dir)
     assert [r["id"] for r in store.runs()] == [ids["exp"]]
@@ -329,14 +350,14 @@ def test_runs_delete_removes_a_run_and_refuses_an_unknown_id(two_runs, capsys):
         assert db.execute("SELECT COUNT(*) FROM steps WHERE run_id = ?", (ids["steps"],)).fetchone() == (0,)
         assert db.execute("SELECT COUNT(*) FROM epochs WHERE run_id = ?", (ids["steps"],)).fetchone() == (0,)
 
-    code, out, err = cli(capsys, "runs", "--delete", str(ids["steps"]), "--runs-dir", str(runs_dir))
+    code, out, err = cli("runs", "--delete", str(ids["steps"]), "--runs-dir", str(runs_dir))
     assert code == 2 and out == "" and err.count("\n") == 1 and str(ids["steps"]) in err
     assert [r["id"] for r in store.runs()] == [ids["exp"]]
 
 
-def test_export_csv_has_every_epoch_and_step(two_runs, capsys):
+def test_export_csv_has_every_epoch_and_step(two_runs, cli):
     runs_dir, ids = two_runs
-    code, out, _ = cli(capsys, "export", str(ids["steps"]), str(ids["exp"]), "--format", "csv",
+    code, out, _ = cli("export", str(ids["steps"]), str(ids["exp"]), "--format", "csv",
                        "--runs-dir", str(runs_dir))
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -353,10 +374,10 @@ def test_export_csv_has_every_epoch_and_step(two_runs, capsys):
         assert all(float(r["loss"]) > 0 and r["momentum"] == "" for r in steps)
 
 
-def test_export_json_has_every_epoch_and_step(two_runs, tmp_path, capsys):
+def test_export_json_has_every_epoch_and_step(two_runs, tmp_path, cli):
     runs_dir, ids = two_runs
     target = tmp_path / "out.json"
-    code, out, _ = cli(capsys, "export", str(ids["exp"]), "--format", "json", "-o", str(target),
+    code, out, _ = cli("export", str(ids["exp"]), "--format", "json", "-o", str(target),
                        "--runs-dir", str(runs_dir))
     assert code == 0 and out == ""
     [run] = json.loads(target.read_text())["runs"]
@@ -369,8 +390,8 @@ def test_export_json_has_every_epoch_and_step(two_runs, tmp_path, capsys):
     assert run["config"]["training"]["epochs"] == 3
 
 
-def test_export_of_an_unknown_id_exits_2(two_runs, capsys):
+def test_export_of_an_unknown_id_exits_2(two_runs, cli):
     runs_dir, _ = two_runs
     for fmt in ("csv", "json"):
-        code, out, err = cli(capsys, "export", "999", "--format", fmt, "--runs-dir", str(runs_dir))
+        code, out, err = cli("export", "999", "--format", fmt, "--runs-dir", str(runs_dir))
         assert code == 2 and out == "" and err.count("\n") == 1 and "999" in err and "Traceback" not in err

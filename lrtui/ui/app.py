@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 from lrtui import presets
 from lrtui.catalogue import CATALOGUE, starter
 from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
+from lrtui.finder import FindJob
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.preview import Curve, exact_curve, fast
@@ -33,6 +34,7 @@ from lrtui.ui.charts import Chart, Series, colour
 from lrtui.ui.commands import Commands
 from lrtui.ui.form import Draft, ParamForm
 from lrtui.ui.messages import JobRefused, PreviewReady, TorchReady, TrainingEvents
+from lrtui.ui.range_test import RangeTest
 from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.runview import RunView
 from lrtui.ui.screens import ConfirmScreen, HelpScreen
@@ -41,7 +43,7 @@ from lrtui.ui.widgets import SchedulerList, StatusLine
 REDRAW_SECONDS = 0.2
 
 
-class LrtuiApp(Commands, App):
+class LrtuiApp(Commands, RangeTest, App):
     CSS_PATH = "app.tcss"
     TITLE = "lrtui"
     BINDINGS = [
@@ -49,7 +51,8 @@ class LrtuiApp(Commands, App):
         Binding("s", "stop", "Stop", id="stop"), Binding("p", "presets", "Presets", id="presets"),
         Binding("ctrl+s", "save", "Save", id="save"), Binding("l", "log", "Log", id="log"),
         Binding("m", "smooth", "Smooth", id="smooth"), Binding("x", "x_axis", "Steps/epochs", id="x_axis"),
-        Binding("question_mark", "help", "Help", id="help"), Binding("q", "quit", "Quit", id="quit"),
+        Binding("f", "find", "Find lr", id="find"), Binding("a", "apply", "Apply lr", id="apply"),
+        Binding("A", "apply('steepest')", show=False), Binding("question_mark", "help", "Help", id="help"), Binding("q", "quit", "Quit", id="quit"),
         Binding("escape", "leave_field", show=False),
     ]
 
@@ -247,6 +250,8 @@ class LrtuiApp(Commands, App):
 
     def on_training_events(self, message: TrainingEvents) -> None:
         for event in message.events:
+            if self.sweep_event(event):
+                continue
             if isinstance(event, RunStarted):
                 self.current = event.run_id
                 self.runs[event.run_id] = RunView(event.run_id, event.label, self._scheduler_of(event.run_id),
@@ -285,7 +290,7 @@ class LrtuiApp(Commands, App):
 
     # -- the store ---------------------------------------------------------------------------------
     def _load_stored_runs(self) -> None:
-        for run in reversed(self.store.runs()):
+        for run in reversed([r for r in self.store.runs() if r["kind"] == "train"]):  # range tests: `lrtui runs`
             self.runs[run["id"]] = RunView(run["id"], run["label"], run["config"].get("scheduler", {}).get("name", ""),
                                            colour(run["id"]), False, run["status"])
         for run_id in self.runs:
@@ -327,7 +332,8 @@ class LrtuiApp(Commands, App):
 
     # -- showing -----------------------------------------------------------------------------------
     def _show_table(self) -> None:
-        queued = [{"id": None, "queued": i, "label": job.label, "scheduler": job.schedule.name, "status": "queued",
+        queued = [{"id": None, "queued": i, "label": job.label, "status": "queued",
+                   "scheduler": "LR range test" if isinstance(job, FindJob) else job.schedule.name,
                    "epochs": 0, "final_val_loss": None, "best_val_loss": None, "best_acc": None,
                    "lr_at_best": None, "seconds_per_epoch": None, "colour": "grey50", "shown": False}
                   for i, job in enumerate(self.queue)]
@@ -345,10 +351,13 @@ class LrtuiApp(Commands, App):
                    f"{run.loss[-1]:.4g}  lr {run.lr[-1]:.3g}{rate}  {elapsed:.0f}s{eta}")
         elif run:
             now = f"[b]{run.label}[/b]: starting"
+        elif self.sweep_status():
+            now = self.sweep_status()
         elif not self.torch_ready:
             now = "loading torch in the background; r queues a run meanwhile"
         else:
-            now = "ready: r runs the form" + (f", c runs {self.preset.name}" if self.preset else ", p picks a preset")
+            now = ("ready: r runs the form" + (f", c runs {self.preset.name}" if self.preset else ", p picks a preset")
+                   + ", f finds an lr")
         d = self.draft.training
         settings = f"{d['task']}  {d['epochs']} epochs  batch {d['batch_size']}  seed {d['seed']}  {d['device']}"
         if self.queue:
@@ -385,7 +394,11 @@ class LrtuiApp(Commands, App):
                 loss_series.append(Series(f"{view.label} val", vx, np.array([v[1] for v in val]), view.colour,
                                           marker="dot", lines=False))
         xlabel = "step" if self.x_steps else "epoch"
-        self.query_one("#lr-chart", Chart).show(lr_series, self.log_scale, xlabel)
+        if self.showing_sweep and self.sweep and self.sweep.lr:
+            series, title, ylim = self.sweep_chart()
+            self.query_one("#lr-chart", Chart).show(series, False, "lr", title, log_x=True, ylim=ylim)
+        else:
+            self.query_one("#lr-chart", Chart).show(lr_series, self.log_scale, xlabel)
         self.query_one("#loss-chart", Chart).show(loss_series, self.log_scale, xlabel)
         for chart in self.query(Chart):
             chart.replot()
@@ -417,7 +430,8 @@ class LrtuiApp(Commands, App):
         self.push_screen(HelpScreen())
 
     def action_leave_field(self) -> None:
-        self.query_one("#schedulers").focus()
+        if not self.action_close_sweep():
+            self.query_one("#schedulers").focus()
 
     async def action_quit(self) -> None:
         self.action_stop()

@@ -7,7 +7,6 @@ axis with 1eN tick labels (plotext's own log axis breaks when a figure is rebuil
 from __future__ import annotations
 
 import functools
-import math
 import time
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ from rich.style import Style
 from rich.text import Text
 from textual_plotext import PlotextPlot
 
-from lrtui.series import downsample, without_flats
+from lrtui.series import decades, downsample, without_flats
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red", "orange", "white")
 
@@ -41,12 +40,17 @@ class Chart(PlotextPlot):
     def __init__(self, title: str, **kwargs: object):
         super().__init__(**kwargs)
         self.heading, self.series, self.log_scale, self.xlabel = title, [], False, "epoch"
+        self.title, self.log_x, self.ylim = title, False, None
         self.dirty = True
         self.built: tuple[object, object] | None = None  # (size, figure): plotext builds once per change
         self.build_seconds = 0.0
 
-    def show(self, series: list[Series], log: bool, xlabel: str) -> None:
+    def show(self, series: list[Series], log: bool, xlabel: str, title: str | None = None,
+             log_x: bool = False, ylim: tuple[float, float] | None = None) -> None:
+        """Plot `series` at the next replot; `log` and `log_x`: log10 of y and of x; `ylim`: the y
+        range to show (else all of every series)."""
         self.series, self.log_scale, self.xlabel, self.dirty = series, log, xlabel, True
+        self.title, self.log_x, self.ylim = title or self.heading, log_x, ylim
 
     def replot(self) -> None:
         """Rebuild the figure from the series, if they changed since the last time."""
@@ -55,31 +59,30 @@ class Chart(PlotextPlot):
         self.dirty = False
         plt = self.plt
         plt.clear_figure()
-        plt.title(self.heading + (" (log10)" if self.log_scale else ""))
-        plt.xlabel(self.xlabel)
+        plt.title(self.title + (" (log10)" if self.log_scale else ""))
+        plt.xlabel(self.xlabel + (" (log10)" if self.log_x else ""))
         width = max(self.size.width, 20)
-        lows, highs = [], []
+        xs, ys = [], []
         for s in self.series:
-            y = s.y
-            if self.log_scale:
-                keep = y > 0
-                x, y = s.x[keep], np.log10(y[keep])
-            else:
-                x = s.x
+            x, y = s.x, s.y
+            if self.log_scale or self.log_x:  # a log axis has no room for values <= 0
+                keep = ((y > 0) | (not self.log_scale)) & ((x > 0) | (not self.log_x))
+                x, y = (np.log10(x[keep]) if self.log_x else x[keep]), (np.log10(y[keep]) if self.log_scale else y[keep])
             if len(y) == 0:
                 continue
             x, y = downsample(x, y, width // (2 if s.lines else 4))  # points: one per column is a band
             if s.lines:
                 x, y = without_flats(x, y)
-            lows.append(float(np.min(y)))
-            highs.append(float(np.max(y)))
+            xs.append(x)
+            ys.append(y)
             draw = plt.plot if s.lines else plt.scatter
             draw(x.tolist(), y.tolist(), color=s.colour, marker=s.marker)  # no legend: it would hide data
-        if self.log_scale and lows:
-            lo, hi = math.floor(min(lows)), math.ceil(max(highs))
-            step = max(1, math.ceil((hi - lo) / max(2, self.size.height // 4)))
-            ticks = list(range(hi, lo - 1, -step))
-            plt.yticks(ticks, [f"1e{t}" for t in ticks])
+        if self.log_scale and ys:
+            plt.yticks(*decades(min(map(np.min, ys)), max(map(np.max, ys)), self.size.height // 4))
+        if self.ylim:
+            plt.ylim(*self.ylim)
+        if self.log_x and xs:
+            plt.xticks(*decades(min(map(np.min, xs)), max(map(np.max, xs)), width // 10))
         self.built = None
         self.refresh()
 

@@ -109,6 +109,10 @@ class ParamForm(Vertical):
     def focus_first(self) -> None:
         self.query(Input).first().focus()
 
+    def put(self, key: str, text: str) -> None:
+        """`text` in the field `key` ("optimizer-lr"), checked as if typed."""
+        self.query_one(f"#{key}", Input).value = text
+
     def field_values(self) -> dict[str, dict[str, Any]]:
         """Every field's current value, by section; raises ConfigError naming the unreadable field."""
         out: dict[str, dict[str, Any]] = {"scheduler": {}, "run": {}, "optimizer": {}, "training": {}}

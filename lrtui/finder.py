@@ -1,0 +1,231 @@
+"""The LR range test (Smith, "Cyclical Learning Rates", 2017; torch-lr-finder, fastai's lr_find):
+train a fresh model briefly while the lr grows from tiny to large, and read off the lr where the
+loss falls fastest.
+
+`find` trains its own copy of the task's model, built from the seed, with its own optimizer: nothing
+of the caller's is touched, so nothing needs restoring. Each step's loss is read at once (the sweep
+stops on divergence; a hundred syncs are nothing next to a training run's). `analyse` turns a sweep
+into a Finding with the suggestions; it is pure, so a stored sweep gives the same answer again.
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from lrtui.events import Event, RunEnded, RunStarted, Steps
+from lrtui.optimizers import OptimizerConfig
+from lrtui.params import ConfigError, Param, above, at_least, between, check_all
+from lrtui.store import Store
+
+SETTINGS = (
+    Param("start_lr", "float", 1e-7, "the lr of the first step", (above(0),)),
+    Param("end_lr", "float", 10.0, "the lr of the last step", (above(0),)),
+    Param("steps", "int", 100, "batches in the sweep (the task's batches, cycled)", (between(10, 10_000),)),
+    Param("mode", "choice", "exp", "how the lr grows: exp (evenly on a log scale) or linear",
+          choices=("exp", "linear")),
+    Param("smooth", "float", 0.05, "the weight of each new loss in the moving average (1: no smoothing)",
+          (between(0, 1, open_lo=True),)),
+    Param("diverge_factor", "float", 4.0, "stop once the smoothed loss exceeds this times its best",
+          (above(1),)),
+)
+ADVICE = ("valley (fastai's rule, the one suggested): halfway along the longest steady fall of the smoothed "
+          "loss. steepest: where the smoothed loss falls fastest; noisier, and often higher. Use the lr as the "
+          "base lr of a step, exponential or cosine schedule, or as the peak of a warmup recipe; for OneCycleLR "
+          "and CyclicLR as max_lr as it is: an lr where the loss still falls is already a peak, and ten times it "
+          "(an old rule of thumb) is usually past the blow-up.")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Checked settings of a range test: make one with `sweep`."""
+
+    start_lr: float = 1e-7
+    end_lr: float = 10.0
+    steps: int = 100
+    mode: str = "exp"
+    smooth: float = 0.05
+    diverge_factor: float = 4.0
+
+    def lrs(self) -> np.ndarray:
+        """The lr of every step of the sweep."""
+        if self.mode == "exp":
+            return np.geomspace(self.start_lr, self.end_lr, self.steps)
+        return np.linspace(self.start_lr, self.end_lr, self.steps)
+
+
+def sweep(values: dict) -> Sweep:
+    """A checked Sweep from {setting: value}; ConfigError names the bad setting."""
+    clean = check_all(SETTINGS, values, "the range test")
+    if clean["end_lr"] <= clean["start_lr"]:
+        raise ConfigError("end_lr", f"the range test needs end_lr > start_lr ({clean['start_lr']:g}), "
+                                    f"got {clean['end_lr']:g}")
+    return Sweep(**clean)
+
+
+@dataclass(frozen=True)
+class FindJob:
+    """A range test, fully specified: what a Job is to training (same task and device fields)."""
+
+    label: str
+    optimizer: OptimizerConfig
+    sweep: Sweep = Sweep()
+    task: str = "spirals"
+    batch_size: int = 128
+    seed: int = 0
+    device: str = "auto"
+    preset: str | None = None
+    data_dir: Path | None = None
+    download: bool = False
+    config: dict = field(default_factory=dict, compare=False)
+
+
+def job(training: dict, optimizer: OptimizerConfig, settings: Sweep, preset: str | None = None,
+        data_dir: Path | None = None, download: bool = False) -> FindJob:
+    """The range test of a configuration: its optimizer and training settings (task, batch size,
+    seed, device); the lr is the sweep's."""
+    kept = {k: training[k] for k in ("task", "batch_size", "seed", "device")}
+    return FindJob(f"range test {optimizer.name}", optimizer, settings, **kept, preset=preset, data_dir=data_dir,
+                   download=download, config={"preset": preset, "sweep": asdict(settings), "training": kept,
+                                              "optimizer": {"name": optimizer.name, **optimizer.params}})
+
+
+@dataclass(frozen=True)
+class Finding:
+    lr: list[float]
+    loss: list[float]
+    smoothed: list[float]
+    suggestions: dict[str, float | None]  # valley, steepest; None when the sweep is too short to tell
+
+    @property
+    def suggestion(self) -> float | None:
+        return self.suggestions["valley"]
+
+    def loss_range(self) -> tuple[float, float]:
+        """The losses worth showing: from the lowest smoothed loss to the highest before it, so that
+        the fall fills the chart and the blow-up leaves it at the top."""
+        smooth = np.array(self.smoothed)
+        smooth = smooth[np.isfinite(smooth)]
+        if len(smooth) == 0:
+            return 0.0, 1.0
+        lo = float(smooth.min())
+        hi = float(smooth[:int(np.argmin(smooth)) + 1].max())
+        if hi <= lo:  # the loss only rose: show all of it
+            hi = float(smooth.max())
+        pad = (hi - lo) * 0.05 or abs(lo) * 0.05 or 1.0
+        return lo - pad, hi + pad
+
+
+class Ema:
+    """The debiased exponential moving average (debiased as Adam's moments are: without the
+    correction the first values are pulled towards zero)."""
+
+    def __init__(self, weight: float):
+        self.weight, self.avg, self.count = weight, 0.0, 0
+
+    def add(self, value: float) -> float:
+        """The average with `value` in it."""
+        self.count += 1
+        self.avg = (1 - self.weight) * self.avg + self.weight * value
+        return self.avg / (1 - (1 - self.weight) ** self.count)
+
+
+def smoothed(loss: list[float], weight: float) -> np.ndarray:
+    ema = Ema(weight)
+    return np.array([ema.add(v) for v in loss], dtype=float)
+
+
+def diverged(smooth: float, best: float, factor: float) -> bool:
+    """The stopping rule: the smoothed loss is not finite, or above `factor` times its best so far."""
+    return not math.isfinite(smooth) or smooth > factor * best
+
+
+def analyse(lr: list[float], loss: list[float], weight: float) -> Finding:
+    """The suggestions of a sweep. Both ignore the first tenth (the lr too small to move the loss,
+    where noise makes the slopes) and the last twentieth (the blow-up)."""
+    smooth = smoothed(loss, weight)
+    finite = np.isfinite(smooth)
+    n = int(np.argmin(finite)) if not finite.all() else len(smooth)  # up to the first inf or nan
+    lo, hi = n // 10, n - max(1, n // 20)
+    suggestions: dict[str, float | None] = {"valley": None, "steepest": None}
+    if hi - lo >= 5:
+        part = smooth[lo:hi]
+        suggestions["steepest"] = lr[lo + int(np.argmin(np.gradient(part)))]
+        start, end = _longest_fall(part)
+        suggestions["valley"] = lr[lo + (start + end) // 2]
+    return Finding(list(lr), list(loss), [float(v) for v in smooth], suggestions)
+
+
+def _longest_fall(values: np.ndarray) -> tuple[int, int]:
+    """The first and last index of the longest strictly decreasing subsequence (fastai's valley
+    measures its length this way: noise breaks a run of consecutive falls, not a subsequence)."""
+    length, start = np.ones(len(values), dtype=int), np.arange(len(values))
+    for i in range(1, len(values)):
+        higher = np.flatnonzero(values[:i] > values[i])
+        if len(higher):
+            best = higher[np.argmax(length[higher])]
+            length[i], start[i] = length[best] + 1, start[best]
+    end = int(np.argmax(length))
+    return int(start[end]), end
+
+
+def find(job: FindJob, store: Store, emit: Callable[[list[Event]], None], stop: threading.Event) -> str:
+    """Run the range test of `job`, stored as a run of kind `find`; returns its status: finished (the
+    sweep reached end_lr or diverged, which is how a sweep normally ends), stopped or failed. Bad input
+    raises ConfigError before anything is stored."""
+    from lrtui.engine import FLUSH_SECONDS, device_name, explain, on_device, prepare
+
+    device, built = prepare(job)
+    model = copy.deepcopy(built["model"]).to(device)  # a task may hand out a model it keeps: not ours to train
+    optimizer = job.optimizer.build(model.parameters())
+    lrs = job.sweep.lrs()
+    writer = store.start(job.label, job.preset, job.config, job.task, str(device), device_name(device), job.seed,
+                         job.sweep.steps, kind="find")
+    emit([RunStarted(writer.run_id, job.label, str(device), device_name(device), 0, job.sweep.steps, kind="find")])
+    batches = itertools.chain.from_iterable(itertools.repeat(built["train"]))  # cycled when shorter
+    done: list[float] = []
+    ema, best = Ema(job.sweep.smooth), math.inf
+    first, flushed = 0, time.monotonic()
+    status, error = "finished", None
+
+    def flush() -> None:
+        nonlocal first, flushed
+        if len(done) > first:
+            writer.steps(first, lrs[first:len(done)].tolist(), None, done[first:])
+            emit([Steps(writer.run_id, first, tuple(lrs[first:len(done)].tolist()), None, tuple(done[first:]))])
+            first, flushed = len(done), time.monotonic()
+
+    try:
+        model.train()
+        for lr, (inputs, targets) in zip(lrs, batches):
+            if stop.is_set():
+                status = "stopped"
+                break
+            for group in optimizer.param_groups:
+                group["lr"] = float(lr)
+            loss = built["loss"](model(on_device(inputs, device)), on_device(targets, device))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            done.append(loss.item())
+            smooth = ema.add(done[-1])
+            best = min(best, smooth)
+            if diverged(smooth, best, job.sweep.diverge_factor):
+                break
+            if time.monotonic() - flushed > FLUSH_SECONDS:
+                flush()
+    except Exception as e:  # noqa: BLE001 - the sweep fails; what it did so far is kept
+        status, error = "failed", explain(e, job)
+    try:
+        flush()
+    finally:
+        writer.finish(status, error)
+    emit([RunEnded(writer.run_id, status, error)])
+    return status
