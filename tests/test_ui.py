@@ -270,3 +270,61 @@ async def test_the_line_under_the_form_says_what_the_highlighted_scheduler_does(
         await pilot.pause()
         line = str(app.query_one("#field-help").render())
         assert "Enter picks StepLR" in line and CATALOGUE["StepLR"].summary in line
+
+
+async def test_f_runs_the_range_test_and_a_puts_its_suggestion_in_the_form(store):
+    from lrtui.finder import analyse
+
+    app = LrtuiApp(store=store, device="cpu")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await set_field(pilot, "optimizer", "momentum", "0.9")
+        app.query_one("#schedulers").focus()
+        await pilot.press("f")
+        await until(pilot, lambda: app.finding is not None)
+        stored = store.run(app.sweep.id)
+        assert stored["kind"] == "find" and stored["config"]["optimizer"]["momentum"] == 0.9
+        assert app.finding == analyse(stored["steps"]["lr"], stored["steps"]["loss"], app.settings.smooth)
+        assert app.sweep.id not in app.runs  # a range test is not a schedule's run: not in the table
+        await pilot.pause(0.3)
+        chart = app.query_one("#lr-chart", Chart)
+        assert chart.title == "LR range test (finished): loss against lr" and chart.log_x
+        assert f"valley {app.finding.suggestion:.3g} (a puts it in the form)" in str(app.query_one("#status").render())
+        assert [s.label for s in chart.series] == ["loss", "smoothed", "valley", "steepest"]
+        assert chart.series[2].x[0] == app.finding.suggestions["valley"]
+        await pilot.press("a")
+        valley = app.finding.suggestions["valley"]
+        assert field_input(app, "optimizer", "lr").value == f"{valley:.3g}"
+        assert app.draft.optimizer.lr == pytest.approx(valley, rel=5e-3)
+        assert app.draft.optimizer.params["momentum"] == 0.9
+        await until(pilot, lambda: chart.series[0].label == "preview"
+                    and chart.series[0].y[0] == pytest.approx(valley, rel=5e-3))  # the new preview
+        await pilot.press("A")  # the steepest suggestion, into OneCycleLR's max_lr once it is picked
+        assert app.draft.optimizer.lr == pytest.approx(app.finding.suggestions["steepest"], rel=5e-3)
+        app.query_one("#schedulers").highlighted = list(CATALOGUE).index("OneCycleLR")
+        app.query_one("#schedulers").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        app.query_one("#schedulers").focus()
+        await pilot.press("a")
+        assert app.draft.schedule.name == "OneCycleLR"
+        assert app.draft.schedule.params["max_lr"] == pytest.approx(valley, rel=5e-3)
+
+
+async def test_a_range_test_is_stopped_by_s_and_escape_goes_back_to_the_schedule(store):
+    from lrtui.finder import Sweep
+
+    app = LrtuiApp(store=store, device="cpu")
+    app.settings = Sweep(start_lr=1e-7, end_lr=1e-6, steps=10_000)  # never diverges, runs for a while
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.query_one("#schedulers").focus()
+        await pilot.press("f")
+        await until(pilot, lambda: "range test: step" in str(app.query_one("#status").render()))
+        await pilot.press("s")
+        await until(pilot, lambda: app.finding is not None)
+        assert app.sweep.status == "stopped" and store.run(app.sweep.id)["status"] == "stopped"
+        await pilot.pause(0.3)
+        assert app.query_one("#lr-chart", Chart).title.startswith("LR range test (stopped)")
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        assert app.query_one("#lr-chart", Chart).series[0].label == "preview"
+        await run_to_finished(pilot, 1)  # the training process goes on with the next job

@@ -46,14 +46,15 @@ REDRAW_SECONDS = 0.2
 class LrtuiApp(Commands, RangeTest, App):
     CSS_PATH = "app.tcss"
     TITLE = "lrtui"
-    BINDINGS = [
+    BINDINGS = [  # the footer's order: help first (as htop), so that a narrow footer still shows it
+        Binding("question_mark", "help", "Help", id="help"),
         Binding("r", "run", "Run", id="run"), Binding("c", "compare", "Compare", id="compare"),
         Binding("s", "stop", "Stop", id="stop"), Binding("p", "presets", "Presets", id="presets"),
+        Binding("f", "find", "Find lr", id="find"), Binding("a", "apply", "Apply lr", id="apply"),
+        Binding("A", "apply('steepest')", "Apply steepest lr", show=False),
         Binding("ctrl+s", "save", "Save", id="save"), Binding("l", "log", "Log", id="log"),
         Binding("m", "smooth", "Smooth", id="smooth"), Binding("x", "x_axis", "Steps/epochs", id="x_axis"),
-        Binding("f", "find", "Find lr", id="find"), Binding("a", "apply", "Apply lr", id="apply"),
-        Binding("A", "apply('steepest')", show=False), Binding("question_mark", "help", "Help", id="help"), Binding("q", "quit", "Quit", id="quit"),
-        Binding("escape", "leave_field", show=False),
+        Binding("q", "quit", "Quit", id="quit"), Binding("escape", "leave_field", show=False),
     ]
 
     def __init__(self, preset: presets.Preset | None = None, store: Store | None = None, task: str | None = None,
@@ -91,7 +92,7 @@ class LrtuiApp(Commands, RangeTest, App):
                 yield Chart("loss (large dots: validation)", id="loss-chart")
                 yield StatusLine(id="status")
         yield RunsTable(id="runs")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(self.draft.schedule.name)
@@ -166,7 +167,7 @@ class LrtuiApp(Commands, RangeTest, App):
             return
         if curve is not None:
             self.curve = curve
-            self.charts_dirty = True
+            self.charts_dirty, self.next_redraw = True, 0.0  # an edit: at the next tick, whatever the throttle
         else:
             self._exact_preview(draft, length)
 
@@ -182,7 +183,7 @@ class LrtuiApp(Commands, RangeTest, App):
     def on_preview_ready(self, message: PreviewReady) -> None:
         if message.key == self.draft:
             self.curve = message.curve
-            self.charts_dirty = True
+            self.charts_dirty, self.next_redraw = True, 0.0
 
     # -- training ----------------------------------------------------------------------------------
     @work(thread=True, group="trainer", exit_on_error=False)
@@ -394,7 +395,9 @@ class LrtuiApp(Commands, RangeTest, App):
                 loss_series.append(Series(f"{view.label} val", vx, np.array([v[1] for v in val]), view.colour,
                                           marker="dot", lines=False))
         xlabel = "step" if self.x_steps else "epoch"
-        if self.showing_sweep and self.sweep and self.sweep.lr:
+        sweep_shown = bool(self.showing_sweep and self.sweep and self.sweep.lr)
+        self.query_one("#plots").set_class(sweep_shown, "-sweep")
+        if sweep_shown:
             series, title, ylim = self.sweep_chart()
             self.query_one("#lr-chart", Chart).show(series, False, "lr", title, log_x=True, ylim=ylim)
         else:

@@ -52,6 +52,12 @@ class Chart(PlotextPlot):
         self.series, self.log_scale, self.xlabel, self.dirty = series, log, xlabel, True
         self.title, self.log_x, self.ylim = title or self.heading, log_x, ylim
 
+    def on_resize(self) -> None:
+        """Downsampling and the title fit the width: replot at the new size (a chart shown again after
+        being hidden was last plotted with no width)."""
+        self.dirty = True
+        self.replot()
+
     def replot(self) -> None:
         """Rebuild the figure from the series, if they changed since the last time."""
         if not self.dirty:
@@ -59,9 +65,11 @@ class Chart(PlotextPlot):
         self.dirty = False
         plt = self.plt
         plt.clear_figure()
-        plt.title(self.title + (" (log10)" if self.log_scale else ""))
-        plt.xlabel(self.xlabel + (" (log10)" if self.log_x else ""))
+        title = self.title + (" (log10)" if self.log_scale else "")
         width = max(self.size.width, 20)
+        room = width - 16  # plotext centres a title on the canvas, right of the tick labels, and drops one too long
+        plt.title(title if len(title) <= room else title[:room - 1] + "…")
+        plt.xlabel(self.xlabel + (" (log10)" if self.log_x else ""))
         xs, ys = [], []
         for s in self.series:
             x, y = s.x, s.y

@@ -74,24 +74,26 @@ class RangeTest:
         return True
 
     def sweep_status(self) -> str | None:
-        """The status line while a sweep runs."""
-        view = self.sweep
-        if view is None or view.status != "running" or not view.loss:
-            return None
-        return (f"[b]range test[/b]: step {len(view.loss)}/{view.steps_per_epoch}  lr {view.lr[-1]:.3g}  "
-                f"loss {view.loss[-1]:.4g}  (s stops it)")
+        """The status line while a sweep runs, and while its chart is shown."""
+        view, found = self.sweep, self.finding
+        if view is not None and view.status == "running" and view.loss:
+            return (f"[b]range test[/b]: step {len(view.loss)}/{view.steps_per_epoch}  lr {view.lr[-1]:.3g}  "
+                    f"loss {view.loss[-1]:.4g}  (s stops it)")
+        if self.showing_sweep and found and found.suggestion is not None:
+            return (f"[b]range test[/b]: valley {found.suggestions['valley']:.3g} (a puts it in the form), steepest "
+                    f"{found.suggestions['steepest']:.3g} (A); escape: back to the schedule")
+        return None
 
     def sweep_chart(self) -> tuple[list[Series], str, tuple[float, float]]:
-        """The LR chart's series while it shows the sweep, its title and the loss range to show."""
+        """The LR chart's series while it shows the sweep (the suggestions as vertical lines, green the
+        valley, red the steepest), its title and the loss range to show."""
         view, found = self.sweep, self.finding
         lr, loss = np.array(view.lr), np.array(view.loss)
         smooth = np.array(found.smoothed) if found else finder.smoothed(loss.tolist(), self.settings.smooth)
         shown = found or finder.Finding(lr.tolist(), loss.tolist(), smooth.tolist(), {})
         lo, hi = shown.loss_range()
         series = [Series("loss", lr, loss, "gray", marker="dot", lines=False), Series("smoothed", lr, smooth, "cyan")]
-        title = f"LR range test ({view.status}): loss against lr"
         if found and found.suggestion is not None:
             series += [Series(name, np.array([at, at]), np.array([lo, hi]), MARKS[name])
                        for name, at in found.suggestions.items()]
-            title += f"; a: valley {found.suggestions['valley']:.2g}, A: steepest {found.suggestions['steepest']:.2g}"
-        return series, title, (lo, hi)
+        return series, f"LR range test ({view.status}): loss against lr", (lo, hi)

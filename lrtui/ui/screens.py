@@ -17,7 +17,9 @@ KEYS = """\
 [b]s[/b]  stop the run (and the queue)            [b]p[/b]  pick a preset
 [b]ctrl+s[/b]  save the form as a user preset     [b]l[/b]  log scale      [b]m[/b]  smooth the loss
 [b]x[/b]  x axis in steps or epochs               [b]?[/b]  this help      [b]q[/b]  quit (stops a run first)
+[b]f[/b]  LR range test of the form's optimizer   [b]a[/b] / [b]A[/b]  its valley / steepest lr into the form
 [b]tab[/b] / [b]shift+tab[/b]  next / previous pane     [b]j[/b] / [b]k[/b]  down / up in lists
+[b]escape[/b]  from the range test's chart back to the schedule, or from a field to the list
 In the runs table: [b]space[/b] show or hide a run on the charts, [b]delete[/b] delete it, [b]o[/b] sort.
 In the form: type a value; a bad one is marked and the last good one stays in force.
 [b]ctrl+p[/b]: the command palette (copy as code, export runs, and every action above).
