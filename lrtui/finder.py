@@ -14,15 +14,15 @@ import itertools
 import math
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from lrtui.events import Event, RunEnded, RunStarted, Steps
 from lrtui.optimizers import OptimizerConfig
-from lrtui.params import ConfigError, Param, above, at_least, between, check_all
+from lrtui.params import ConfigError, Param, above, between, check_all
 from lrtui.store import Store
 
 SETTINGS = (
@@ -84,7 +84,12 @@ class FindJob:
     preset: str | None = None
     data_dir: Path | None = None
     download: bool = False
-    config: dict = field(default_factory=dict, compare=False)
+
+    def config(self) -> dict:
+        """What the store keeps of it (and `lrtui find --json` prints)."""
+        training = {"task": self.task, "batch_size": self.batch_size, "seed": self.seed, "device": self.device}
+        return {"preset": self.preset, "sweep": asdict(self.sweep), "training": training,
+                "optimizer": {"name": self.optimizer.name, **self.optimizer.params}}
 
 
 def job(training: dict, optimizer: OptimizerConfig, settings: Sweep, preset: str | None = None,
@@ -93,8 +98,7 @@ def job(training: dict, optimizer: OptimizerConfig, settings: Sweep, preset: str
     seed, device); the lr is the sweep's."""
     kept = {k: training[k] for k in ("task", "batch_size", "seed", "device")}
     return FindJob(f"range test {optimizer.name}", optimizer, settings, **kept, preset=preset, data_dir=data_dir,
-                   download=download, config={"preset": preset, "sweep": asdict(settings), "training": kept,
-                                              "optimizer": {"name": optimizer.name, **optimizer.params}})
+                   download=download)
 
 
 @dataclass(frozen=True)
@@ -186,7 +190,7 @@ def find(job: FindJob, store: Store, emit: Callable[[list[Event]], None], stop: 
     model = copy.deepcopy(built["model"]).to(device)  # a task may hand out a model it keeps: not ours to train
     optimizer = job.optimizer.build(model.parameters())
     lrs = job.sweep.lrs()
-    writer = store.start(job.label, job.preset, job.config, job.task, str(device), device_name(device), job.seed,
+    writer = store.start(job.label, job.preset, job.config(), job.task, str(device), device_name(device), job.seed,
                          job.sweep.steps, kind="find")
     emit([RunStarted(writer.run_id, job.label, str(device), device_name(device), 0, job.sweep.steps, kind="find")])
     batches = itertools.chain.from_iterable(itertools.repeat(built["train"]))  # cycled when shorter

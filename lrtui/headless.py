@@ -18,7 +18,8 @@ from lrtui.store import Store
 def run_all(jobs: list[Job], store: Store) -> tuple[list[tuple[int, str]], bool]:
     """Train each job in turn; returns (run id, status) per run and whether the user interrupted."""
     results: list[tuple[int, str]] = []
-    columns = (TextColumn("{task.description:<18}"), BarColumn(bar_width=20), MofNCompleteColumn(), TextColumn("epochs"),
+    columns = (TextColumn("{task.description:<18}"), BarColumn(bar_width=20), MofNCompleteColumn(),
+               TextColumn("epochs"),
                TextColumn("loss {task.fields[loss]:<8} lr {task.fields[lr]:<9} {task.fields[rate]:>8} samples/s"),
                TimeRemainingColumn())
     with Progress(*columns, console=Console(file=sys.stderr), transient=False) as progress:

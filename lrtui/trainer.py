@@ -2,8 +2,8 @@
 one interpreter's GIL (on a small machine that costs training a third of its speed in a thread).
 
 The child imports torch once, then runs the jobs it is given one at a time (training runs with the
-engine of `lrtui run`, range tests with the finder of `lrtui find`), writing the same store; its events come back over a queue. A shared event stops the
-run in progress within a batch. If the app dies, the run in progress still finishes and is stored,
+engine of `lrtui run`, range tests with the finder of `lrtui find`), writing the same store; its
+events come back over a queue. A shared event stops the run in progress within a batch. If the app dies, the run in progress still finishes and is stored,
 then the child exits."""
 from __future__ import annotations
 

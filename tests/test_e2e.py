@@ -83,3 +83,16 @@ def test_load_a_preset_compare_stop_and_quit(terminal, tmp_path):
     runs = Store.at(tmp_path / "runs").runs()
     assert [r["label"] for r in runs] == ["e2e-step"]  # stop ended the queue: the cosine run never started
     assert runs[0]["status"] == "stopped" and 0 < runs[0]["n_epochs"] < 200
+
+
+def test_find_an_lr_and_apply_it(terminal, tmp_path):
+    terminal.wait("ready", 30)
+    terminal.keys("f")
+    screen = terminal.wait("(a puts it in the", 60)
+    assert "LR range test" in screen and "lr (log10)" in screen
+    terminal.keys("a")
+    terminal.wait("lr = ", 10)  # the notification of what went where
+    terminal.keys("q")
+    terminal.wait("EXITED 0", 5)
+    runs = Store.at(tmp_path / "runs").runs()
+    assert [(r["kind"], r["status"]) for r in runs] == [("find", "finished")]

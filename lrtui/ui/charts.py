@@ -75,7 +75,8 @@ class Chart(PlotextPlot):
             x, y = s.x, s.y
             if self.log_scale or self.log_x:  # a log axis has no room for values <= 0
                 keep = ((y > 0) | (not self.log_scale)) & ((x > 0) | (not self.log_x))
-                x, y = (np.log10(x[keep]) if self.log_x else x[keep]), (np.log10(y[keep]) if self.log_scale else y[keep])
+                x, y = x[keep], y[keep]
+                x, y = (np.log10(x) if self.log_x else x), (np.log10(y) if self.log_scale else y)
             if len(y) == 0:
                 continue
             x, y = downsample(x, y, width // (2 if s.lines else 4))  # points: one per column is a band

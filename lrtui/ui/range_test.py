@@ -90,7 +90,7 @@ class RangeTest:
         view, found = self.sweep, self.finding
         lr, loss = np.array(view.lr), np.array(view.loss)
         smooth = np.array(found.smoothed) if found else finder.smoothed(loss.tolist(), self.settings.smooth)
-        shown = found or finder.Finding(lr.tolist(), loss.tolist(), smooth.tolist(), {})
+        shown = found or finder.Finding(lr.tolist(), loss.tolist(), smooth.tolist(), {"valley": None, "steepest": None})
         lo, hi = shown.loss_range()
         series = [Series("loss", lr, loss, "gray", marker="dot", lines=False), Series("smoothed", lr, smooth, "cyan")]
         if found and found.suggestion is not None:
