@@ -150,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     except StoreError as e:
         print(f"{who}: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C outside training (which stops the run and keeps it): no traceback
+        return 130
     except BrokenPipeError:  # `lrtui preview ... | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -203,6 +203,7 @@ def find(job: FindJob, store: Store, emit: Callable[[list[Event]], None], stop: 
         nonlocal first, flushed
         if len(done) > first:
             writer.steps(first, lrs[first:len(done)].tolist(), None, done[first:])
+            writer.commit()
             emit([Steps(writer.run_id, first, tuple(lrs[first:len(done)].tolist()), None, tuple(done[first:]))])
             first, flushed = len(done), time.monotonic()
 

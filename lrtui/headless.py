@@ -66,24 +66,26 @@ def sweep(job: FindJob, store: Store) -> tuple[int | None, str, bool]:
 
 def in_worker(work: Callable[[threading.Event], Any]) -> tuple[Any, bool]:
     """`work(stop)` in a worker thread, so that Ctrl-C here sets `stop` (the work then ends within a
-    batch and keeps what it did). Returns (what work returned, interrupted); its exception is raised here."""
-    stop, outcome = threading.Event(), {}
+    batch and keeps what it did). Returns (what work returned, interrupted); its exception is raised here.
+    The wait is on an event, not Thread.join: a join cut short by Ctrl-C can report a live thread dead."""
+    stop, done, outcome = threading.Event(), threading.Event(), {}
 
     def guard() -> None:
         try:
             outcome["result"] = work(stop)
         except Exception as e:  # noqa: BLE001 - re-raised in the caller's thread
             outcome["raised"] = e
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=guard, daemon=True)
-    worker.start()
+    threading.Thread(target=guard, daemon=True).start()
     interrupted = False
     try:
-        while worker.is_alive():
-            worker.join(0.2)
+        while not done.wait(0.2):
+            pass
     except KeyboardInterrupt:
         stop.set()
-        worker.join()
+        done.wait()
         interrupted = True
     if "raised" in outcome:
         raise outcome["raised"]

@@ -142,10 +142,14 @@ def finding_text(finding: Finding, run: dict) -> str:
     """What a stored range test found, in words: how the sweep ended, the suggestions, how to use them."""
     config, n = run["config"], len(finding.lr)
     steps = config["sweep"]["steps"]
-    ended = {"stopped": f"stopped by you after {n} of {steps} steps",
-             "failed": f"failed after {n} of {steps} steps: {run['error']}"}.get(run["status"]) or (
-        f"the loss diverged at lr {finding.lr[-1]:.2e}, after {n} of {steps} steps" if n < steps
-        else f"swept all {steps} steps")
+    status = run["status"]
+    if status in ("stopped", "failed", "interrupted"):
+        ended = (f"{'stopped by you' if status == 'stopped' else status} after {n} of {steps} steps"
+                 + (f": {run['error']}" if run["error"] else ""))
+    elif n < steps:
+        ended = f"the loss diverged at lr {finding.lr[-1]:.2e}, after {n} of {steps} steps"
+    else:
+        ended = f"swept all {steps} steps"
     sweep = config["sweep"]
     out = [f"LR range test of {config['optimizer']['name']} on {config['training']['task']}, lr {sweep['start_lr']:g} "
            f"to {sweep['end_lr']:g} ({sweep['mode']}): {ended}"]

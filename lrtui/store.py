@@ -143,25 +143,26 @@ class RunWriter:
             self.pending.append((self.run_id, step, rate, mom, sum(self.window) / len(self.window)))
             self.window = []
 
-    def epoch(self, row: dict) -> None:
-        """Commit the epoch and every step before it."""
-        with self.db:  # one transaction
+    def commit(self, sql: str = "", args: tuple = ()) -> None:
+        """Commit the steps so far, with `sql` in the same transaction. A range test calls it as it
+        goes (it has no epochs), so that a killed sweep keeps its steps."""
+        with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?, ?)", self.pending)
-            self.db.execute(f"INSERT OR REPLACE INTO epochs (run_id, {', '.join(EPOCH_FIELDS)}) VALUES "
-                            f"(?, {', '.join('?' * len(EPOCH_FIELDS))})",
-                            (self.run_id, *(row.get(k) for k in EPOCH_FIELDS)))
+            if sql:
+                self.db.execute(sql, args)
         self.pending = []
+
+    def epoch(self, row: dict) -> None:
+        """Commit the epoch and every step before it."""
+        self.commit(f"INSERT OR REPLACE INTO epochs (run_id, {', '.join(EPOCH_FIELDS)}) VALUES "
+                    f"(?, {', '.join('?' * len(EPOCH_FIELDS))})", (self.run_id, *(row.get(k) for k in EPOCH_FIELDS)))
 
     def finish(self, status: str, error: str | None = None) -> None:
         """The run's end: whatever steps remain (a partial epoch of a stopped run), and its status."""
         self._close_window()
-        with self.db:
-            self.db.execute("BEGIN")
-            self.db.executemany("INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?, ?)", self.pending)
-            self.db.execute("UPDATE runs SET status = ?, finished = ?, error = ? WHERE id = ?",
-                            (status, time.time(), error, self.run_id))
-        self.pending = []
+        self.commit("UPDATE runs SET status = ?, finished = ?, error = ? WHERE id = ?",
+                    (status, time.time(), error, self.run_id))
         self.db.close()
 
 

@@ -263,3 +263,28 @@ def test_job_keeps_the_training_settings_and_the_optimizer():
                      "seed-four")
     assert (job.task, job.batch_size, job.seed, job.device, job.preset) == ("spirals", 64, 3, "cpu", "seed-four")
     assert job.config()["optimizer"] == {"name": "SGD", **opt.params} and job.config()["sweep"]["steps"] == 100
+
+
+def test_ctrl_c_stops_the_sweep_keeps_its_steps_and_exits_130(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "LRTUI_RUNS_DIR": str(tmp_path / "ctrl-c")}
+    process = subprocess.Popen([sys.executable, "-m", "lrtui", "find", "--steps", "10000", "--end-lr", "1e-5",
+                                "--device", "cpu"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    store = Store.at(tmp_path / "ctrl-c")
+    for _ in range(600):  # until the sweep has stored steps: it is under way
+        runs = store.runs()
+        if runs and store.run(runs[0]["id"])["steps"]["loss"]:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    stored = store.run(store.runs()[0]["id"])
+    assert process.returncode == 130, err
+    assert stored["status"] == "stopped" and 0 < len(stored["steps"]["loss"]) < 10_000
+    assert f"stopped by you after {len(stored['steps']['loss'])} of 10000 steps" in out
+    assert "Traceback" not in err and "terminate" not in err
