@@ -328,3 +328,24 @@ async def test_a_range_test_is_stopped_by_s_and_escape_goes_back_to_the_schedule
         await pilot.pause(0.3)
         assert app.query_one("#lr-chart", Chart).series[0].label == "preview"
         await run_to_finished(pilot, 1)  # the training process goes on with the next job
+
+
+async def test_F_sets_the_sweep_refusing_a_bad_value_then_runs_it(store):
+    app = LrtuiApp(store=store, device="cpu")
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.query_one("#schedulers").focus()
+        await pilot.press("F")
+        await pilot.pause()
+        steps = app.screen.query_one("#sweep-steps")
+        steps.value = "3"
+        steps.focus()
+        await pilot.press("enter")
+        assert steps.parent.has_class("-invalid") and app.sweep is None  # refused: the dialog stays
+        assert "steps" in str(app.screen.query_one("#sweep-problem").render())
+        steps.value = "30"
+        app.screen.query_one("#sweep-end_lr").value = "1.0"
+        await pilot.press("enter")
+        await until(pilot, lambda: app.finding is not None)
+        stored = store.run(app.sweep.id)["config"]["sweep"]
+        assert (stored["steps"], stored["end_lr"]) == (30, 1.0) and app.settings.steps == 30
+        assert max(app.finding.lr) <= 1.0 and len(app.finding.lr) <= 30

@@ -52,6 +52,7 @@ class LrtuiApp(Commands, RangeTest, App):
         Binding("s", "stop", "Stop", id="stop"), Binding("p", "presets", "Presets", id="presets"),
         Binding("f", "find", "Find lr", id="find"), Binding("a", "apply", "Apply lr", id="apply"),
         Binding("A", "apply('steepest')", "Apply steepest lr", show=False),
+        Binding("F", "find_settings", "Range test settings", show=False),
         Binding("ctrl+s", "save", "Save", id="save"), Binding("l", "log", "Log", id="log"),
         Binding("m", "smooth", "Smooth", id="smooth"), Binding("x", "x_axis", "Steps/epochs", id="x_axis"),
         Binding("q", "quit", "Quit", id="quit"), Binding("escape", "leave_field", show=False),

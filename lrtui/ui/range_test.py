@@ -1,5 +1,5 @@
 """The LR range test in the app: `f` sweeps the lr for the form's optimizer and task in the training
-process (queued like a run, stopped by `s` like one); the LR chart then shows loss against lr with the
+process (queued like a run, stopped by `s` like one; `F` sets the sweep first); the LR chart then shows loss against lr with the
 suggestions, `a` puts the valley suggestion in the form (A: the steepest), escape goes back to the
 schedule. A mixin of LrtuiApp, which holds the state and routes the sweep's events here."""
 from __future__ import annotations
@@ -12,6 +12,7 @@ from lrtui.report import MARKS
 from lrtui.ui.charts import Series
 from lrtui.ui.form import ParamForm
 from lrtui.ui.runview import RunView
+from lrtui.ui.screens import SweepScreen
 
 
 class RangeTest:
@@ -26,6 +27,15 @@ class RangeTest:
                                   self.data_dir)])
         self.notify(f"range test of {d.optimizer.name} on {d.training['task']}: lr {self.settings.start_lr:g} to "
                     f"{self.settings.end_lr:g} over {self.settings.steps} steps", timeout=4)
+
+    def action_find_settings(self) -> None:
+        """The sweep's settings in a dialog; Enter there runs it."""
+        def chosen(settings: finder.Sweep | None) -> None:
+            if settings:
+                self.settings = settings
+                self.action_find()
+
+        self.push_screen(SweepScreen(self.settings), chosen)
 
     def action_apply(self, which: str = "valley") -> None:
         """The suggestion in the form: max_lr where the schedule has one (OneCycleLR, CyclicLR), else

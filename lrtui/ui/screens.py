@@ -9,8 +9,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from lrtui import presets
+from lrtui import finder, presets
 from lrtui.params import ConfigError
+from lrtui.ui.form import Field, read
 
 KEYS = """\
 [b]r[/b]  run the configuration in the form      [b]c[/b]  run every run of the loaded preset
@@ -18,6 +19,7 @@ KEYS = """\
 [b]ctrl+s[/b]  save the form as a user preset     [b]l[/b]  log scale      [b]m[/b]  smooth the loss
 [b]x[/b]  x axis in steps or epochs               [b]?[/b]  this help      [b]q[/b]  quit (stops a run first)
 [b]f[/b]  LR range test of the form's optimizer   [b]a[/b] / [b]A[/b]  its valley / steepest lr into the form
+[b]F[/b]  the range test's settings (lr range, steps, smoothing), then run it
 [b]tab[/b] / [b]shift+tab[/b]  next / previous pane     [b]j[/b] / [b]k[/b]  down / up in lists
 [b]escape[/b]  from the range test's chart back to the schedule, or from a field to the list
 In the runs table: [b]space[/b] show or hide a run on the charts, [b]delete[/b] delete it, [b]o[/b] sort.
@@ -91,6 +93,32 @@ class NameScreen(Modal):
             self.dismiss(name)
         else:
             self.notify("letters, digits, - _ and . only", severity="error")
+
+
+class SweepScreen(Modal):
+    """The range test's settings, a field each; Enter checks them all and returns the Sweep (a bad
+    value is marked with its rule, the screen stays), Escape returns None."""
+
+    def __init__(self, settings: finder.Sweep):
+        super().__init__()
+        self.settings = settings
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("LR range test: Enter runs it with these settings, Escape cancels")
+            for param in finder.SETTINGS:
+                yield Field("sweep", param, getattr(self.settings, param.name))
+            yield Static(id="sweep-problem", classes="hint")
+
+    @on(Input.Submitted)
+    def _run(self, event: Input.Submitted) -> None:
+        for field in self.query(Field):
+            field.remove_class("-invalid")
+        try:
+            self.dismiss(finder.sweep({f.param.name: read(f.param, f.query_one(Input).value) for f in self.query(Field)}))
+        except ConfigError as e:
+            self.query_one(f"#sweep-{e.key}").parent.add_class("-invalid")
+            self.query_one("#sweep-problem", Static).update(f"[b]{e.key}[/b]: {e.problem}")
 
 
 class ConfirmScreen(Modal):
