@@ -13,19 +13,23 @@ from lrtui import finder, presets
 from lrtui.params import ConfigError
 from lrtui.ui.form import Field, read
 
-KEYS = """\
-[b]r[/b]  run the configuration in the form      [b]c[/b]  run every run of the loaded preset
-[b]s[/b]  stop the run (and the queue)            [b]p[/b]  pick a preset
-[b]ctrl+s[/b]  save the form as a user preset     [b]l[/b]  log scale      [b]m[/b]  smooth the loss
-[b]x[/b]  x axis in steps or epochs               [b]?[/b]  this help      [b]q[/b]  quit (stops a run first)
-[b]f[/b]  LR range test of the form's optimizer   [b]a[/b] / [b]A[/b]  its valley / steepest lr into the form
-[b]F[/b]  the range test's settings (lr range, steps, smoothing), then run it
-[b]tab[/b] / [b]shift+tab[/b]  next / previous pane     [b]j[/b] / [b]k[/b]  down / up in lists
-[b]escape[/b]  from the range test's chart back to the schedule, or from a field to the list
-In the runs table: [b]space[/b] show or hide a run on the charts, [b]delete[/b] delete it, [b]o[/b] sort.
-In the form: type a value; a bad one is marked and the last good one stays in force.
-[b]ctrl+p[/b]: the command palette (copy as code, export runs, and every action above).
-"""
+KEYS = (("?", "this help"), ("q", "quit (stops a run first)"),
+        ("r", "run the form"), ("c", "run every run of the preset"),
+        ("s", "stop the run and the queue"), ("p", "pick a preset"),
+        ("f", "LR range test of the form"), ("F", "its settings, then run it"),
+        ("a / A", "valley / steepest lr to form"), ("ctrl+s", "save the form as a preset"),
+        ("l", "log scale"), ("m", "smooth the loss (EMA)"),
+        ("x", "x axis: steps or epochs"), ("ctrl+p", "palette: code, export, all"),
+        ("tab", "next pane (shift: previous)"), ("j / k", "down / up in lists"))
+NOTES = """[b]escape[/b]  from a field to the list; from the range test back to the schedule
+Runs table: [b]space[/b] shows or hides a run, [b]delete[/b] deletes it, [b]o[/b] sorts.
+Form: type a value; a bad one is marked, the last good one stays in force."""
+
+
+def keys_text() -> str:
+    """The keys in two columns that fit 80 columns."""
+    cells = [f"[b]{key:<7}[/b] {text:<29}" for key, text in KEYS]
+    return "\n".join(" ".join(cells[i:i + 2]) for i in range(0, len(cells), 2)) + "\n" + NOTES
 
 
 class Modal(ModalScreen):
@@ -36,7 +40,7 @@ class HelpScreen(Modal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("[b]lrtui[/b]: which learning-rate schedule, with which parameters?")
-            yield Static(KEYS)
+            yield Static(keys_text())
             yield Label("Escape closes this.", classes="hint")
 
 
