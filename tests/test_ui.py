@@ -349,3 +349,16 @@ async def test_F_sets_the_sweep_refusing_a_bad_value_then_runs_it(store):
         stored = store.run(app.sweep.id)["config"]["sweep"]
         assert (stored["steps"], stored["end_lr"]) == (30, 1.0) and app.settings.steps == 30
         assert max(app.finding.lr) <= 1.0 and len(app.finding.lr) <= 30
+
+
+def test_every_key_is_in_the_help_and_the_readme():
+    from pathlib import Path
+
+    from lrtui.ui.screens import KEYS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    helped = {k for key, _ in KEYS for k in key.split(" / ")} | {"escape"}
+    for binding in LrtuiApp.BINDINGS:
+        key = {"question_mark": "?"}.get(binding.key, binding.key)
+        assert key in helped, key
+        assert f"`{key}`" in readme, key
