@@ -384,17 +384,10 @@ class LrtuiApp(Commands, RangeTest, App):
                 x *= per_epoch
             lr_series.append(Series("preview", x, self.curve.lr, "gray"))
         for view in self.runs.values():
-            if not view.shown or not view.lr:
-                continue
-            x = np.arange(len(view.lr), dtype=float) / (1 if self.x_steps else view.steps_per_epoch)
-            lr_series.append(Series(view.label, x, np.array(view.lr), view.colour))
-            loss_series.append(Series(view.label, x, np.array(view.ema if self.smooth else view.loss),
-                                      view.colour, lines=self.smooth))
-            val = [(e["epoch"] + 1, e["val_loss"]) for e in view.epochs if e["val_loss"] is not None]
-            if val:
-                vx = np.array([v[0] for v in val], dtype=float) * (view.steps_per_epoch if self.x_steps else 1)
-                loss_series.append(Series(f"{view.label} val", vx, np.array([v[1] for v in val]), view.colour,
-                                          marker="dot", lines=False))
+            if view.shown and view.lr:
+                lr, losses = view.series(self.x_steps, self.smooth)
+                lr_series.append(lr)
+                loss_series += losses
         xlabel = "step" if self.x_steps else "epoch"
         sweep_shown = bool(self.showing_sweep and self.sweep and self.sweep.lr)
         self.query_one("#plots").set_class(sweep_shown, "-sweep")

@@ -6,6 +6,10 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import numpy as np
+
+from lrtui.ui.charts import Series
+
 EMA = 0.9
 
 
@@ -35,6 +39,19 @@ class RunView:
             self.loss.append(value)
             avg = EMA * avg + (1 - EMA) * value
             self.ema.append(avg / (1 - EMA ** len(self.loss)))
+
+    def series(self, x_steps: bool, smooth: bool) -> tuple[Series, list[Series]]:
+        """Its lr, and its training loss (the EMA with `smooth`) with the validation loss per epoch, for
+        the charts; x in steps or epochs."""
+        x = np.arange(len(self.lr), dtype=float) / (1 if x_steps else self.steps_per_epoch)
+        lr = Series(self.label, x, np.array(self.lr), self.colour)
+        losses = [Series(self.label, x, np.array(self.ema if smooth else self.loss), self.colour, lines=smooth)]
+        val = [(e["epoch"] + 1, e["val_loss"]) for e in self.epochs if e["val_loss"] is not None]
+        if val:
+            epochs, values = (np.array(v, dtype=float) for v in zip(*val))
+            losses.append(Series(f"{self.label} val", epochs * (self.steps_per_epoch if x_steps else 1), values,
+                                 self.colour, marker="dot", lines=False))
+        return lr, losses
 
     def summary(self) -> dict:
         from lrtui.report import run_summary

@@ -119,7 +119,8 @@ class SweepScreen(Modal):
         for field in self.query(Field):
             field.remove_class("-invalid")
         try:
-            self.dismiss(finder.sweep({f.param.name: read(f.param, f.query_one(Input).value) for f in self.query(Field)}))
+            values = {f.param.name: read(f.param, f.query_one(Input).value) for f in self.query(Field)}
+            self.dismiss(finder.sweep(values))
         except ConfigError as e:
             self.query_one(f"#sweep-{e.key}").parent.add_class("-invalid")
             self.query_one("#sweep-problem", Static).update(f"[b]{e.key}[/b]: {e.problem}")
