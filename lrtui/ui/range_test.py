@@ -1,7 +1,8 @@
 """The LR range test in the app: `f` sweeps the lr for the form's optimizer and task in the training
 process (queued like a run, stopped by `s` like one; `F` sets the sweep first); the LR chart then
 shows loss against lr with the suggestions, `a` puts the valley suggestion in the form (A: the
-steepest), escape goes back to the schedule. A mixin of LrtuiApp, which holds the state and routes the sweep's events here."""
+steepest), escape goes back to the schedule. A mixin of LrtuiApp, which holds the state and routes
+the sweep's events here."""
 from __future__ import annotations
 
 import numpy as np
