@@ -72,7 +72,8 @@ class RangeTest:
         elif isinstance(event, RunEnded):
             self.sweep.status, self.next_redraw = event.status, 0.0
             stored = self.store.run(self.sweep.id)
-            self.finding = finder.analyse(stored["steps"]["lr"], stored["steps"]["loss"], self.settings.smooth)
+            self.finding = finder.analyse(stored["steps"]["lr"], stored["steps"]["loss"],
+                                          stored["config"]["sweep"]["smooth"])  # the sweep's own, if F changed it since
             self._submit_next()
             if event.status == "failed":
                 self.notify(f"range test failed: {event.error}", severity="error", timeout=8)
