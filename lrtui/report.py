@@ -112,7 +112,8 @@ def plot(preset: Preset, curves: list[Curve], width: int, height: int, log: bool
     return plt.build() if colour else plt.uncolorize(plt.build())
 
 
-MARKS = {"valley": "green", "steepest": "red"}  # a suggestion's colour, on every chart of a range test
+# a suggestion's line on every chart of a range test: its colour, and a marker that tells it apart without colour
+MARKS = {"valley": ("green", "braille"), "steepest": ("red", "dot")}
 
 
 def finding_plot(finding: Finding, width: int, height: int, colour: bool = True) -> str:
@@ -129,8 +130,9 @@ def finding_plot(finding: Finding, width: int, height: int, colour: bool = True)
     plt.plot(x.tolist(), finding.smoothed, marker="braille" if colour else "*", color="cyan")
     for name, lr in finding.suggestions.items():
         if lr is not None:
-            plt.plot([math.log10(lr)] * 2, [lo, hi], marker="braille" if colour else "|", color=MARKS[name])
-            plt.text(name, math.log10(lr), hi, color=MARKS[name], alignment="center")
+            hue, marker = MARKS[name]
+            plt.plot([math.log10(lr)] * 2, [lo, hi], marker=marker if colour else "|", color=hue)
+            plt.text(name, math.log10(lr), hi, color=hue, alignment="center")
     plt.ylim(lo, hi)
     plt.xticks(*decades(x.min(), x.max(), width // 10))
     plt.title("LR range test: loss against lr")

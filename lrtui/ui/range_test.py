@@ -97,8 +97,8 @@ class RangeTest:
         return None
 
     def sweep_chart(self) -> tuple[list[Series], str, tuple[float, float]]:
-        """The LR chart's series while it shows the sweep (the suggestions as vertical lines, green the
-        valley, red the steepest), its title and the loss range to show."""
+        """The LR chart's series while it shows the sweep (the suggestions as vertical lines: the valley
+        solid and green, the steepest dotted and red), its title and the loss range to show."""
         view, found = self.sweep, self.finding
         lr, loss = np.array(view.lr), np.array(view.loss)
         smooth = np.array(found.smoothed) if found else finder.smoothed(loss.tolist(), self.settings.smooth)
@@ -106,6 +106,6 @@ class RangeTest:
         lo, hi = shown.loss_range()
         series = [Series("loss", lr, loss, "gray", marker="dot", lines=False), Series("smoothed", lr, smooth, "cyan")]
         if found and found.suggestion is not None:
-            series += [Series(name, np.array([at, at]), np.array([lo, hi]), MARKS[name])
+            series += [Series(name, np.array([at, at]), np.array([lo, hi]), *MARKS[name])
                        for name, at in found.suggestions.items()]
         return series, f"LR range test ({view.status}): loss against lr", (lo, hi)
