@@ -152,12 +152,16 @@ def diverged(smooth: float, best: float, factor: float) -> bool:
 
 
 def analyse(lr: list[float], loss: list[float], weight: float) -> Finding:
-    """The suggestions of a sweep. Both ignore the first tenth (the lr too small to move the loss,
-    where noise makes the slopes) and the last twentieth (the blow-up)."""
+    """The suggestions of a sweep, read on the smoothed loss from the end of its first tenth (an lr too
+    small to move the loss: slopes there are noise) to its lowest point (past it the loss rises: a fall
+    there is noise or a recovery, as when a network dies at chance level), short of the last twentieth
+    (the blow-up)."""
     smooth = smoothed(loss, weight)
     finite = np.isfinite(smooth)
     n = int(np.argmin(finite)) if not finite.all() else len(smooth)  # up to the first inf or nan
     lo, hi = n // 10, n - max(1, n // 20)
+    if hi - lo >= 5:
+        hi = min(hi, lo + int(np.argmin(smooth[lo:hi])) + 1)
     suggestions: dict[str, float | None] = {"valley": None, "steepest": None}
     if hi - lo >= 5:
         part = smooth[lo:hi]

@@ -288,3 +288,15 @@ def test_ctrl_c_stops_the_sweep_keeps_its_steps_and_exits_130(tmp_path):
     assert stored["status"] == "stopped" and 0 < len(stored["steps"]["loss"]) < 10_000
     assert f"stopped by you after {len(stored['steps']['loss'])} of 10000 steps" in out
     assert "Traceback" not in err and "terminate" not in err
+
+
+def test_a_fall_after_the_lowest_point_is_not_suggested():
+    """Loss falls to its lowest at 1e-3, then climbs to a noisy plateau (a network dead at chance
+    level) whose jitter holds steeper drops than the fall itself."""
+    rng = np.random.default_rng(2)
+    lr = np.geomspace(1e-6, 10.0, 300)
+    x = np.log10(lr)
+    loss = np.where(x < -3, 2 - 0.2 * (x + 6) / 3, 1.8 + 0.4 * np.tanh(3 * (x + 3)))
+    loss[x > -2] += rng.normal(0, 0.3, int((x > -2).sum()))
+    found = analyse(lr.tolist(), loss.tolist(), 0.3)
+    assert found.suggestions["steepest"] <= 1.1e-3 and found.suggestion <= 1.1e-3
