@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from lrtui import __version__
 from lrtui.finder import SETTINGS as SWEEP
+from lrtui.optimizers import OPTIMIZERS
 
 EXAMPLES = """examples:
   lrtui preview CosineAnnealingLR --epochs 100 --warmup 5
@@ -38,7 +39,7 @@ def _selection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a scheduler parameter; VALUE is TOML (0.1, [30, 80], \"cos\", true) or auto")
     p.add_argument("--lr", type=float, help="the optimizer's base lr")
-    p.add_argument("--optimizer", choices=["SGD", "Adam", "AdamW", "RMSprop"], help="the optimizer")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS), help="the optimizer")
     p.add_argument("--epochs", type=int, help="epochs in the run")
     p.add_argument("--steps-per-epoch", type=int, metavar="S", help="batches per epoch (for per-step schedules)")
     p.add_argument("--interval", choices=["epoch", "step"], help="step the scheduler every epoch or every batch")
@@ -100,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     find.add_argument("--preset", metavar="NAME|PATH", help="use the optimizer and training settings of its first run")
     find.add_argument("--task", help="a built-in task, imagefolder:PATH, or path/to/file.py:build")
     find.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
-    find.add_argument("--optimizer", choices=["SGD", "Adam", "AdamW", "RMSprop"],
+    find.add_argument("--optimizer", choices=list(OPTIMIZERS),
                       help="the optimizer, with its defaults (default: the preset's, else SGD)")
     find.add_argument("--seed", type=int)
     find.add_argument("--batch-size", type=int)
@@ -166,7 +167,7 @@ def selection(args: argparse.Namespace) -> Any:
     """The Preset a preview or code command is about, with the command line's overrides applied."""
     from lrtui import presets
     from lrtui.catalogue import CATALOGUE, lookup, validate
-    from lrtui.optimizers import OPTIMIZERS, validate_optimizer
+    from lrtui.optimizers import validate_optimizer
     from lrtui.params import ConfigError, check_all, parse_value
 
     if args.preset and args.target:
@@ -181,7 +182,8 @@ def selection(args: argparse.Namespace) -> Any:
             raise ConfigError("--set", f"needs KEY=VALUE, got {item!r}")
         sets[key.strip()] = parse_value(value.strip())
 
-    if not args.preset and target not in CATALOGUE and target not in presets.available() and not target.endswith(".toml"):
+    known = target in CATALOGUE or target in presets.available() or target.endswith(".toml")
+    if not args.preset and not known:
         lookup(target)  # neither a scheduler nor a preset: the error names the scheduler it may have meant
     if target in CATALOGUE and not args.preset:
         name = args.optimizer or "SGD"
