@@ -25,21 +25,28 @@ from lrtui.store import Store
 FLUSH_SECONDS = 0.1
 
 
-@dataclass(frozen=True)
-class Job:
-    """One run, fully specified: a preset's run with its shared training settings."""
+@dataclass(frozen=True, kw_only=True)
+class Setup:
+    """What a job trains on, given by name: the task and its batches, the seed, the device, and where
+    its data is. A training run (Job) and a range test (finder.FindJob) share it."""
 
-    label: str
-    schedule: Schedule
-    optimizer: OptimizerConfig
     task: str = "spirals"
-    epochs: int = 100
     batch_size: int = 128
     seed: int = 0
     device: str = "auto"
     preset: str | None = None
     data_dir: Path | None = None
     download: bool = False
+
+
+@dataclass(frozen=True)
+class Job(Setup):
+    """One run, fully specified: a preset's run with its shared training settings."""
+
+    label: str
+    schedule: Schedule
+    optimizer: OptimizerConfig
+    epochs: int = 100
     config: dict = field(default_factory=dict, compare=False)  # what the store keeps as the full config
 
 
@@ -115,9 +122,9 @@ class _Run:
         return ok
 
 
-def prepare(job: Any) -> tuple[Any, dict]:
-    """The device and the task's model and batches for a job (a Job or a finder's Sweep job), built
-    after seeding so that the same seed gives the same weights and batches."""
+def prepare(job: Setup) -> tuple[Any, dict]:
+    """The device and the task's model and batches for a job (a Job or a range test), built after
+    seeding so that the same seed gives the same weights and batches."""
     device = resolve_device(job.device)
     seed_everything(job.seed)
     task = tasks.find(job.task)
@@ -229,7 +236,7 @@ def _count(batches: Any) -> int:
         return sum(1 for _ in batches)
 
 
-def explain(error: Exception, job: Any) -> str:
+def explain(error: Exception, job: Setup) -> str:
     import torch
 
     if isinstance(error, torch.cuda.OutOfMemoryError):
@@ -246,8 +253,8 @@ def jobs(preset: Any, *, task: str | None = None, epochs: int | None = None, dev
     for key in ("epochs", "batch_size"):
         if not isinstance(t[key], int) or t[key] < 1:
             raise ConfigError(key, f"needs an integer >= 1, got {t[key]!r}")
-    return [Job(run.label, run.schedule, run.optimizer, t["task"], t["epochs"], t["batch_size"], t["seed"],
-                t["device"], preset.name, data_dir, download,
+    return [Job(run.label, run.schedule, run.optimizer, t["epochs"], task=t["task"], batch_size=t["batch_size"],
+                seed=t["seed"], device=t["device"], preset=preset.name, data_dir=data_dir, download=download,
                 config={"preset": preset.name, "scheduler": run.schedule.to_table(),
                         "interval": run.schedule.interval, "warmup": run.schedule.warmup,
                         "optimizer": {"name": run.optimizer.name, **run.optimizer.params},

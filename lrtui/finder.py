@@ -20,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from lrtui.engine import Setup
 from lrtui.events import Event, RunEnded, RunStarted, Steps
 from lrtui.optimizers import OptimizerConfig
 from lrtui.params import ConfigError, Param, above, between, check_all
@@ -71,19 +72,12 @@ def sweep(values: dict) -> Sweep:
 
 
 @dataclass(frozen=True)
-class FindJob:
-    """A range test, fully specified: what a Job is to training (same task and device fields)."""
+class FindJob(Setup):
+    """A range test, fully specified: what a Job is to training."""
 
     label: str
     optimizer: OptimizerConfig
     sweep: Sweep = Sweep()
-    task: str = "spirals"
-    batch_size: int = 128
-    seed: int = 0
-    device: str = "auto"
-    preset: str | None = None
-    data_dir: Path | None = None
-    download: bool = False
 
     def config(self) -> dict:
         """What the store keeps of it (and `lrtui find --json` prints)."""

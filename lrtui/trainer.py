@@ -3,8 +3,8 @@ one interpreter's GIL (on a small machine that costs training a third of its spe
 
 The child imports torch once, then runs the jobs it is given one at a time (training runs with the
 engine of `lrtui run`, range tests with the finder of `lrtui find`), writing the same store; its
-events come back over a queue. A shared event stops the run in progress within a batch. If the app dies, the run in progress still finishes and is stored,
-then the child exits."""
+events come back over a queue. A shared event stops the run in progress within a batch. If the app
+dies, the run in progress still finishes and is stored, then the child exits."""
 from __future__ import annotations
 
 import multiprocessing as mp

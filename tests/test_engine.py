@@ -159,7 +159,8 @@ def make_job(task: str, name: str = "StepLR", params: dict | None = None, *, int
              warmup: int = 0, optimizer: dict = SGD, epochs: int = 6, batch_size: int = 4, seed: int = 0,
              label: str = "run") -> Job:
     schedule = validate(name, params if params is not None else {"step_size": 2}, interval=interval, warmup=warmup)
-    return Job(label, schedule, validate_optimizer(optimizer), task, epochs, batch_size, seed, "cpu")
+    return Job(label, schedule, validate_optimizer(optimizer), epochs, task=task, batch_size=batch_size, seed=seed,
+               device="cpu")
 
 
 def run_job(store: Store, job: Job, stop: threading.Event | None = None, on_events=None):
@@ -373,7 +374,8 @@ def test_bad_input_raises_config_error_and_stores_nothing(change, tasks_file, st
             "not a model": f"{tasks_file}:build_not_a_model"}.get(change, f"{tasks_file}:build")
     job = make_job(task)
     if change == "absent device":
-        job = Job(job.label, job.schedule, job.optimizer, task, 2, 4, 0, f"cuda:{max(7, torch.cuda.device_count())}")
+        job = Job(job.label, job.schedule, job.optimizer, 2, task=task, batch_size=4,
+                  device=f"cuda:{max(7, torch.cuda.device_count())}")
     called = []
     with pytest.raises(ConfigError):
         train(job, store, called.append, threading.Event())

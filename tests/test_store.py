@@ -200,7 +200,7 @@ def test_a_long_training_run_is_stored_downsampled(store, task, monkeypatch):
     monkeypatch.setattr(store_module, "MAX_STEPS", 4)
     schedule = validate("CosineAnnealingLR", {"T_max": "auto"}, interval="step")
     optimizer = validate_optimizer({"name": "SGD", "lr": 0.1})
-    job = Job("long", schedule, optimizer, task, 6, 4, 0, "cpu")  # 6 epochs x 5 batches: stride 8
+    job = Job("long", schedule, optimizer, 6, task=task, batch_size=4, device="cpu")  # 6 epochs x 5 batches: stride 8
     events = []
     assert train(job, store, events.extend, threading.Event()) == "finished"
     losses = [x for e in events if isinstance(e, Steps) for x in e.loss]
@@ -234,7 +234,8 @@ def test_readers_see_each_epoch_while_the_run_goes_on(store, task):
                                        capture_output=True, text=True, check=True).stdout.split()
                 seen.append((e.epoch, epochs, steps, status, [int(v) for v in other]))
 
-    job = Job("watched", validate("StepLR", {"step_size": 1}), validate_optimizer({}), task, 3, 4, 0, "cpu")
+    job = Job("watched", validate("StepLR", {"step_size": 1}), validate_optimizer({}), 3, task=task, batch_size=4,
+              device="cpu")
     assert train(job, store, emit, threading.Event()) == "finished"
     assert seen == [(e, e + 1, 5 * (e + 1), "running", [e + 1, 5 * (e + 1)]) for e in range(3)]
 

@@ -45,8 +45,8 @@ def match(got, expected):
 
 def job(task, epochs, *, optimizer=None, batch_size=128, seed=0):
     return engine.Job("test", catalogue.validate("StepLR", {"step_size": 30}),
-                      validate_optimizer(optimizer or {"name": "SGD", "lr": 0.1}), task, epochs, batch_size, seed,
-                      "cpu")
+                      validate_optimizer(optimizer or {"name": "SGD", "lr": 0.1}), epochs, task=task,
+                      batch_size=batch_size, seed=seed, device="cpu")
 
 
 # -- MNIST, Fashion-MNIST: idx files ---------------------------------------------------------------
@@ -433,8 +433,8 @@ def test_example_user_task_trains_through_the_engine(tmp_path):
     assert last["val_loss"] < first["val_loss"] < 0.3  # 0.3: about the targets' variance (predicting the mean)
     # a second run with the seed (another schedule, as in a comparison) starts from the same weights and
     # batches: its first step's loss is the same, bit for bit
-    other = engine.Job("other", catalogue.validate("ExponentialLR", {"gamma": 0.5}), validate_optimizer({"name": "SGD", "lr": 0.1}),
-                       f"{EXAMPLE}:build", 1, 128, 0, "cpu")
+    other = engine.Job("other", catalogue.validate("ExponentialLR", {"gamma": 0.5}),
+                       validate_optimizer({"name": "SGD", "lr": 0.1}), 1, task=f"{EXAMPLE}:build", device="cpu")
     assert engine.train(other, store, events.extend, threading.Event()) == "finished"
     again = store.run(store.runs()[0]["id"])
     assert again["steps"]["loss"][0] == run["steps"]["loss"][0]
