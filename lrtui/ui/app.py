@@ -396,7 +396,8 @@ class LrtuiApp(Commands, RangeTest, App):
             self.query_one("#lr-chart", Chart).show(series, False, "lr", title, log_x=True, ylim=ylim)
         else:
             self.query_one("#lr-chart", Chart).show(lr_series, self.log_scale, xlabel)
-        self.query_one("#loss-chart", Chart).show(loss_series, self.log_scale, xlabel)
+        self.query_one("#loss-chart", Chart).show(loss_series, self.log_scale, xlabel,
+                                                  None if loss_series else "loss: r trains the form")
         for chart in self.query(Chart):
             chart.replot()
         self._show_table()

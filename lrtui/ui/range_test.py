@@ -71,9 +71,8 @@ class RangeTest:
             self.sweep.add_steps(event.lr, event.loss)
         elif isinstance(event, RunEnded):
             self.sweep.status, self.next_redraw = event.status, 0.0
-            stored = self.store.run(self.sweep.id)
-            self.finding = finder.analyse(stored["steps"]["lr"], stored["steps"]["loss"],
-                                          stored["config"]["sweep"]["smooth"])  # the sweep's own, if F changed it since
+            smooth = self.store.run(self.sweep.id, steps=False)["config"]["sweep"]["smooth"]  # its own, if F changed
+            self.finding = finder.analyse(list(self.sweep.lr), list(self.sweep.loss), smooth)  # every step came here
             self._submit_next()
             if event.status == "failed":
                 self.notify(f"range test failed: {event.error}", severity="error", timeout=8)
