@@ -238,6 +238,30 @@ def test_imagefolder_refuses_one_class_and_a_missing_folder(tmp_path):
         find(f"imagefolder:{tmp_path / 'nowhere'}").build(ctx())
 
 
+
+def png_bytes(size=(20, 20)) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.RandomState(0).randint(0, 256, (*size, 3), dtype=np.uint8)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("content", [b"these are not the bytes of a PNG", png_bytes()[:300]],
+                         ids=["garbage", "truncated"])
+def test_imagefolder_an_unreadable_image_is_bad_input_naming_it(tmp_path, capsys, content):
+    write_images(tmp_path / "pics")
+    bad = tmp_path / "pics" / "dog" / "broken.png"
+    bad.write_bytes(content)
+    with pytest.raises(ConfigError) as caught:
+        find(f"imagefolder:{tmp_path / 'pics'}").build(ctx())
+    assert caught.value.key == "task" and f"{bad} is not a readable image" in caught.value.problem
+
+    code = main(["run", "seed-four", "--task", f"imagefolder:{tmp_path / 'pics'}", "--epochs", "1",
+                 "--runs-dir", str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == f"lrtui run: {caught.value}"
+    assert Store.at(tmp_path / "runs").runs() == []
+
 # -- spirals, shapes -------------------------------------------------------------------------------
 def seeded_build(name, seed, batch_size=64):
     engine.seed_everything(seed)  # what the engine does before build

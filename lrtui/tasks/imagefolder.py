@@ -22,7 +22,7 @@ def build(ctx: Any, name: str) -> dict:
     root = Path(name.partition(":")[2]).expanduser()
     transform = v2.Compose([v2.ToImage(), v2.Resize((SIZE, SIZE), antialias=True), v2.ToDtype(torch.float32, scale=True)])
     try:
-        folder = datasets.ImageFolder(str(root), transform=transform, loader=lambda p: _rgb(p))
+        folder = datasets.ImageFolder(str(root), transform=transform, loader=lambda p: _rgb(p, name))
     except (FileNotFoundError, OSError) as e:
         raise ConfigError("task", f"{name}: {e}") from None
     if len(folder.classes) < 2:
@@ -36,8 +36,11 @@ def build(ctx: Any, name: str) -> dict:
             "val": TensorBatches(x[val], y[val], 1024)}
 
 
-def _rgb(path: str) -> Any:
+def _rgb(path: str, name: str) -> Any:
     from PIL import Image
 
-    with Image.open(path) as image:
-        return image.convert("RGB")
+    try:
+        with Image.open(path) as image:
+            return image.convert("RGB")
+    except OSError:  # PIL's UnidentifiedImageError, a truncated or corrupt file
+        raise ConfigError("task", f"{name}: {path} is not a readable image") from None
