@@ -187,7 +187,8 @@ def selection(args: argparse.Namespace) -> Any:
         lookup(target)  # neither a scheduler nor a preset: the error names the scheduler it may have meant
     if target in CATALOGUE and not args.preset:
         name = args.optimizer or "SGD"
-        optimizer = validate_optimizer({"name": name, "lr": args.lr or OPTIMIZERS[name][0].default})
+        lr = OPTIMIZERS[name][0].default if args.lr is None else args.lr
+        optimizer = validate_optimizer({"name": name, "lr": lr})
         schedule = validate(target, sets, interval=args.interval, warmup=args.warmup or 0)
         preset = presets.Preset(target, runs=(presets.Run(target, schedule, optimizer),))
     else:
@@ -200,7 +201,7 @@ def selection(args: argparse.Namespace) -> Any:
                                 warmup=run.schedule.warmup if args.warmup is None else args.warmup)
             opt = ({"name": args.optimizer, "lr": run.optimizer.lr} if args.optimizer
                    else {"name": run.optimizer.name, **run.optimizer.params})
-            optimizer = validate_optimizer({**opt, **({"lr": args.lr} if args.lr else {})})
+            optimizer = validate_optimizer({**opt, **({} if args.lr is None else {"lr": args.lr})})
             runs.append(replace(run, schedule=schedule, optimizer=optimizer))
         unused = set(sets) - {k for r in runs for k in sets if r.schedule.spec.has(k)}
         if unused:
