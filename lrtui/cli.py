@@ -12,11 +12,13 @@ import os
 import shutil
 import sys
 from dataclasses import replace
-from typing import Any, NoReturn
+from typing import Any, Callable, NoReturn
 
 from lrtui import __version__
 from lrtui.finder import SETTINGS as SWEEP
 from lrtui.optimizers import OPTIMIZERS
+from lrtui.params import ConfigError, parse_value
+from lrtui.presets import TRAINING
 
 EXAMPLES = """examples:
   lrtui preview CosineAnnealingLR --epochs 100 --warmup 5
@@ -30,6 +32,22 @@ EXAMPLES = """examples:
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2: the contract for bad input
         self.exit(2, f"{self.prog}: {message}\n")
+
+
+def training(name: str) -> Callable[[str], Any]:
+    """An argparse type: the text read as a value and checked by the training setting `name`, so that
+    a bad --device or --seed is refused at parse time, before torch hears of it."""
+    param = next(p for p in TRAINING if p.name == name)
+
+    def check(text: str) -> Any:
+        try:
+            return param.check(parse_value(text), "training")
+        except ConfigError as e:
+            raise argparse.ArgumentTypeError(e.problem) from None
+    return check
+
+
+DEVICE = {"type": training("device"), "help": "auto, cpu, cuda, cuda:N or mps"}
 
 
 def _selection_args(p: argparse.ArgumentParser) -> None:
@@ -63,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
     parser.add_argument("--preset", metavar="NAME|PATH", help="open the app with a preset loaded")
     parser.add_argument("--task", help="the task runs train on (a built-in, imagefolder:PATH, or file.py:build)")
-    parser.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    parser.add_argument("--device", **DEVICE)
     parser.add_argument("--data-dir", help="where torchvision datasets are")
     _store_args(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -86,8 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("presets", nargs="+", metavar="PRESET_OR_PATH")
     run.add_argument("--epochs", type=int, help="epochs per run (default: the preset's)")
     run.add_argument("--task", help="a built-in task, imagefolder:PATH, or path/to/file.py:build")
-    run.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
-    run.add_argument("--seed", type=int, help="the seed every run shares")
+    run.add_argument("--device", **DEVICE)
+    run.add_argument("--seed", type=training("seed"), help="the seed every run shares")
     run.add_argument("--batch-size", type=int)
     _store_args(run)
     run.add_argument("--data-dir", help="where torchvision datasets are (default: <user data>/data)")
@@ -100,10 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
                                            "where the loss falls fastest. The sweep is stored as a run of kind find.")
     find.add_argument("--preset", metavar="NAME|PATH", help="use the optimizer and training settings of its first run")
     find.add_argument("--task", help="a built-in task, imagefolder:PATH, or path/to/file.py:build")
-    find.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    find.add_argument("--device", **DEVICE)
     find.add_argument("--optimizer", choices=list(OPTIMIZERS),
                       help="the optimizer, with its defaults (default: the preset's, else SGD)")
-    find.add_argument("--seed", type=int)
+    find.add_argument("--seed", type=training("seed"))
     find.add_argument("--batch-size", type=int)
     for setting in SWEEP:
         find.add_argument("--" + setting.name.replace("_", "-"), type={"int": int, "float": float}.get(setting.kind),
@@ -119,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     _store_args(runs)
     runs.add_argument("--json", action="store_true")
     runs.add_argument("--delete", type=int, nargs="+", metavar="ID", help="delete these runs")
+    runs.add_argument("--failed", action="store_true", help="only the runs that ended with an error, and the error")
     runs.set_defaults(func=cmd_runs)
 
     export = commands.add_parser("export", help="per-epoch and per-step data of stored runs")
@@ -279,15 +298,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         if per_epoch:  # and a schedule that does not fit the run (a warmup longer than it), where known
             resolve(job.schedule, job.epochs * per_epoch)
     results, interrupted = headless.run_all(jobs, store)
-    stored = [store.run(run_id) for run_id, _ in results]
+    stored = [store.run(ran.run_id) for ran in results]
     if args.json:
         json.dump({"runs": [report.run_json(run) for run in stored]}, sys.stdout)
         sys.stdout.write("\n")
     _console(sys.stderr if args.json else sys.stdout).print(
         report.summary_table([report.run_summary(run) for run in stored]))
+    for ran, run in zip(results, stored):
+        if ran.status == "failed":
+            print(f"lrtui run: {report.failure(run, ran.skipped)}", file=sys.stderr)
     if interrupted:
         return 130
-    return 1 if any(status == "failed" for _, status in results) else 0
+    return 1 if any(ran.status == "failed" for ran in results) else 0
 
 
 def cmd_find(args: argparse.Namespace) -> int:
@@ -340,14 +362,24 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(f"deleted {store.delete(args.delete)} run(s)")
         return 0
     runs = store.runs()
+    if args.failed:
+        runs = [r for r in runs if r["error"]]
     if args.json:
         keys = ("id", "kind", "label", "status", "preset", "task", "device", "seed", "started", "finished", "error")
         json.dump({"runs": [{**{k: r[k] for k in keys}, "epochs": r["n_epochs"],
                              "scheduler": r["config"].get("scheduler")} for r in runs]}, sys.stdout)
         sys.stdout.write("\n")
         return 0
-    _console(sys.stdout).print(report.summary_table([report.run_summary(store.run(r["id"])) for r in runs])
-                    if runs else "no runs stored yet: `lrtui run seed-four` makes four")
+    if not runs:
+        print("no run ended with an error" if args.failed else "no runs stored yet: `lrtui run seed-four` makes four")
+    elif args.failed:
+        _console(sys.stdout).print(report.errors_table(runs))
+    else:
+        _console(sys.stdout).print(report.summary_table([report.run_summary(store.run(r["id"])) for r in runs]))
+        n = sum(1 for r in runs if r["error"])
+        if n:
+            them = "them" if n > 1 else "it"
+            print(f"{n} run{'s' * (n > 1)} ended with an error: `lrtui runs --failed` shows {them}")
     return 0
 
 

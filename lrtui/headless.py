@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from rich.console import Console
@@ -15,30 +16,49 @@ from lrtui.finder import FindJob, find
 from lrtui.store import Store
 
 
-def run_all(jobs: list[Job], store: Store) -> tuple[list[tuple[int, str]], bool]:
-    """Train each job in turn; returns (run id, status) per run and whether the user interrupted."""
-    results: list[tuple[int, str]] = []
+@dataclass(frozen=True)
+class Ran:
+    """A run `lrtui run` trained, and how many runs of its preset were not started after it: none,
+    unless it failed before its first step (the others, on the same task, would fail the same way)."""
+
+    run_id: int
+    status: str
+    skipped: int = 0
+
+
+def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
+    """Train each job in turn, its progress bar drawn once it starts; returns the runs and whether the
+    user interrupted."""
+    results: list[Ran] = []
+    given_up: set[str | None] = set()  # presets whose task failed before a first step
     columns = (TextColumn("{task.description:<18}"), BarColumn(bar_width=20), MofNCompleteColumn(),
                TextColumn("epochs"),
                TextColumn("loss {task.fields[loss]:<8} lr {task.fields[lr]:<9} {task.fields[rate]:>8} samples/s"),
                TimeRemainingColumn())
     with Progress(*columns, console=Console(file=sys.stderr), transient=False) as progress:
-        for job in jobs:
-            bar = progress.add_task(job.label[:18], total=job.epochs, loss="-", lr="-", rate="-")
-            started: list[int] = []
+        for i, job in enumerate(jobs):
+            if job.preset in given_up:
+                continue
+            run: dict = {"stepped": False}
 
-            def emit(events: list[Event], bar: Any = bar, started: list = started) -> None:
+            def emit(events: list[Event], job: Job = job, run: dict = run) -> None:
                 for event in events:
                     if isinstance(event, RunStarted):
-                        started.append(event.run_id)
+                        run["id"] = event.run_id
+                        run["bar"] = progress.add_task(job.label[:18], total=job.epochs, loss="-", lr="-", rate="-")
                     elif isinstance(event, Steps):
-                        progress.update(bar, loss=f"{event.loss[-1]:.4g}", lr=f"{event.lr[-1]:.3g}")
+                        run["stepped"] = True
+                        progress.update(run["bar"], loss=f"{event.loss[-1]:.4g}", lr=f"{event.lr[-1]:.3g}")
                     elif isinstance(event, EpochEnded):
-                        progress.update(bar, completed=event.epoch + 1, rate=f"{event.samples_per_s:,.0f}")
+                        progress.update(run["bar"], completed=event.epoch + 1, rate=f"{event.samples_per_s:,.0f}")
 
             status, interrupted = in_worker(lambda stop, job=job, emit=emit: train(job, store, emit, stop))
-            if started:
-                results.append((started[0], status or "stopped"))
+            if "id" in run:
+                skipped = 0
+                if status == "failed" and not run["stepped"]:
+                    skipped = sum(later.preset == job.preset for later in jobs[i + 1:])
+                    given_up.add(job.preset)
+                results.append(Ran(run["id"], status or "stopped", skipped))
             if interrupted:
                 return results, True
     return results, False

@@ -147,7 +147,7 @@ def finding_text(finding: Finding, run: dict) -> str:
     status = run["status"]
     if status in ("stopped", "failed", "interrupted"):
         ended = (f"{'stopped by you' if status == 'stopped' else status} after {n} of {steps} steps"
-                 + (f": {run['error']}" if run["error"] else ""))
+                 + (f": {first_line(run['error'])}" if run["error"] else ""))
     elif n < steps:
         ended = f"the loss diverged at lr {finding.lr[-1]:.2e}, after {n} of {steps} steps"
     else:
@@ -250,6 +250,34 @@ def summary_table(summaries: list[dict]) -> Any:
         table.add_row(str(s["id"]), s["label"], s["scheduler"], s["status"], str(s["epochs"]),
                       show(s["final_val_loss"], ".4f"), show(s["best_val_loss"], ".4f"), show(s["best_acc"], ".3f"),
                       show(s["lr_at_best"], ".3g"), show(s["seconds_per_epoch"], ".2f"))
+    return table
+
+
+def first_line(error: str | None) -> str:
+    """What a one-line view shows of a run's error (the store keeps it whole)."""
+    return (error or "").strip().partition("\n")[0]
+
+
+def failure(run: dict, skipped: int = 0) -> str:
+    """A failed run in one line: why, and the runs of its preset that were not started after it."""
+    if not skipped:
+        return f"run {run['id']} {run['label']} failed: {first_line(run['error'])}"
+    others = f"the other {skipped} runs of {run['preset']} were" if skipped > 1 else \
+        f"the other run of {run['preset']} was"
+    return (f"run {run['id']} {run['label']} failed before its first step: {first_line(run['error'])}; {others} "
+            "not started (the same task would fail the same way)")
+
+
+def errors_table(runs: list[dict]) -> Any:
+    """A rich Table of stored runs with the first line of each one's error, wrapped to fit."""
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for title in ("id", "label", "status", "error"):
+        table.add_column(title, justify="right" if title == "id" else "left", no_wrap=title != "error",
+                         overflow="fold" if title == "error" else "ellipsis")
+    for run in runs:
+        table.add_row(str(run["id"]), run["label"], run["status"], first_line(run["error"]))
     return table
 
 

@@ -1,0 +1,131 @@
+"""Runs and the store survive bad tasks and bad files: a failed run says why, a preset whose task fails
+before its first step stops after one run, bad input found before training exits 2 with one line and
+stores nothing, an empty or used-up training set and a validation loss that is not finite are named,
+a damaged row or a damaged, read-only store is reported in one line.
+
+Every task here is a small user task file written to tmp_path."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from lrtui.store import Store
+
+TASKS = '''
+import torch
+from torch import nn
+
+
+def data(n=20, features=4):
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, features, generator=g)
+    return x, (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
+
+
+def batches(x, y, size=4):
+    return [(x[i:i + size], y[i:i + size]) for i in range(0, len(x), size)]
+
+
+def build(ctx):                    # 5 batches an epoch
+    return {"model": nn.Linear(4, 3), "train": batches(*data())}
+
+
+class Raising:                     # the 8th batch fetched raises, with a message of two lines
+    def __init__(self, items):
+        self.items, self.served = items, 0
+
+    def __len__(self):
+        return len(self.items)
+
+    def __iter__(self):
+        for item in self.items:
+            if self.served == 7:
+                raise RuntimeError("boom at batch 7\\nsecond line of the message")
+            self.served += 1
+            yield item
+
+
+def build_raising(ctx):
+    return {"model": nn.Linear(4, 3), "train": Raising(batches(*data()))}
+
+
+def build_wrong_shape(ctx):        # the model wants 3 features, the batches have 4: fails at the first step
+    return {"model": nn.Linear(3, 3), "train": batches(*data())}
+'''
+
+
+@pytest.fixture
+def tasks_file(tmp_path: Path) -> Path:
+    path = tmp_path / "robust_tasks.py"
+    path.write_text(TASKS)
+    return path
+
+
+def preset(tmp_path: Path, runs: int = 3, name: str = "robust") -> Path:
+    """A preset of `runs` StepLR runs labelled r0, r1, ..."""
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'name = "{name}"\n[training]\nepochs = 2\n' + "".join(
+        f'[[runs]]\nlabel = "r{i}"\nscheduler = {{ name = "StepLR", params = {{ step_size = {i + 1} }} }}\n'
+        for i in range(runs)))
+    return path
+
+
+def run(cli, tmp_path: Path, task: str, *presets: Path, extra: tuple = ()) -> tuple[int, str, str]:
+    return cli("run", *map(str, presets), "--task", task, "--device", "cpu", "--runs-dir", str(tmp_path / "runs"),
+               *extra)
+
+
+def lines_with(text: str, needle: str) -> list[str]:
+    return [line for line in text.splitlines() if needle in line]
+
+
+# -- 1. a failed run says why ------------------------------------------------------------------------
+def test_run_prints_the_first_line_of_each_failed_runs_error(tmp_path, tasks_file, cli):
+    code, out, err = run(cli, tmp_path, f"{tasks_file}:build_raising", preset(tmp_path, runs=2), extra=("--json",))
+    assert code == 1
+    doc = json.loads(out)
+    assert [r["status"] for r in doc["runs"]] == ["failed", "failed"]  # batch 7 is in epoch 1: both ran, both failed
+    assert doc["runs"][0]["error"] == "RuntimeError: boom at batch 7\nsecond line of the message"  # kept whole
+    for r in doc["runs"]:
+        [line] = lines_with(err, f"run {r['id']} ")
+        assert line == f"lrtui run: run {r['id']} {r['label']} failed: RuntimeError: boom at batch 7"
+    assert "second line" not in err
+
+
+def test_a_preset_whose_task_fails_before_its_first_step_stops_after_one_run(tmp_path, tasks_file, cli):
+    other = preset(tmp_path, runs=2, name="other")
+    code, out, err = run(cli, tmp_path, f"{tasks_file}:build_wrong_shape", preset(tmp_path, runs=3), other,
+                         extra=("--json",))
+    assert code == 1
+    runs = json.loads(out)["runs"]
+    assert [(r["label"], r["status"]) for r in runs] == [("r0", "failed"), ("r0", "failed")]  # one run a preset
+    assert "shapes cannot be multiplied" in runs[0]["error"]
+    first, second = (lines_with(err, f"run {r['id']} ") for r in runs)
+    assert len(first) == len(second) == 1
+    assert first[0].startswith(f"lrtui run: run {runs[0]['id']} r0 failed before its first step: RuntimeError: ")
+    assert first[0].endswith("the other 2 runs of robust were not started (the same task would fail the same way)")
+    assert second[0].endswith("the other run of other was not started (the same task would fail the same way)")
+    assert len(Store.at(tmp_path / "runs").runs()) == 2
+
+
+def test_runs_failed_lists_the_runs_that_ended_with_an_error(tmp_path, tasks_file, cli):
+    run(cli, tmp_path, f"{tasks_file}:build", preset(tmp_path, runs=1, name="fine"))
+    run(cli, tmp_path, f"{tasks_file}:build_raising", preset(tmp_path, runs=1, name="broken"))
+    runs_dir = ("--runs-dir", str(tmp_path / "runs"))
+    _, out, _ = cli("runs", "--json", *runs_dir)
+    broken, fine = json.loads(out)["runs"]
+    assert (broken["status"], fine["status"]) == ("failed", "finished")
+
+    code, out, err = cli("runs", *runs_dir)
+    assert code == 0 and err == ""
+    assert out.splitlines()[-1] == "1 run ended with an error: `lrtui runs --failed` shows it"
+    code, out, err = cli("runs", "--failed", *runs_dir)
+    assert code == 0 and err == ""
+    [row] = [line.split() for line in out.splitlines()[1:]]
+    assert row[:3] == [str(broken["id"]), "r0", "failed"] and " ".join(row[3:]) == "RuntimeError: boom at batch 7"
+    code, out, _ = cli("runs", "--failed", "--json", *runs_dir)
+    assert code == 0 and [r["id"] for r in json.loads(out)["runs"]] == [broken["id"]]
