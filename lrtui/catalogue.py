@@ -48,6 +48,8 @@ class Schedule:
 
 
 def lookup(name: str) -> Spec:
+    if not isinstance(name, str):
+        raise ConfigError("name", f"needs a scheduler's name (a string), got {name!r}")
     if name not in CATALOGUE:
         close = [n for n in CATALOGUE if n.lower() == str(name).lower()]
         hint = f"did you mean {close[0]}?" if close else "`lrtui list schedulers` and `lrtui list presets` show them"
@@ -100,12 +102,12 @@ def _children(spec: Spec, clean: dict) -> list[dict]:
         if unknown:
             raise ConfigError(f"schedulers[{i}].{unknown[0]}", "a child scheduler has only name and params")
         try:
+            refusal = _refused_child(spec, lookup(table.get("name", "")), len(clean["schedulers"]))
+            if refusal:  # before the child's own parameters: a composite is refused, never walked
+                raise ConfigError("", refusal)
             child = validate(table.get("name", ""), table.get("params"))
         except ConfigError as e:
-            raise e.under(f"schedulers[{i}]" + ("" if e.key in ("name", "params") else ".params")) from None
-        refusal = _refused_child(spec, child.spec, len(clean["schedulers"]))
-        if refusal:
-            raise ConfigError(f"schedulers[{i}]", refusal)
+            raise e.under(f"schedulers[{i}]" + ("" if e.key in ("", "name", "params") else ".params")) from None
         children.append({"name": child.name, "params": child.params})
     if spec.name == "SequentialLR" and len(clean["milestones"]) != len(children) - 1:
         raise ConfigError("milestones", f"{spec.name} needs one milestone fewer than schedulers, got "

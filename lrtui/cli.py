@@ -157,7 +157,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from lrtui.params import ConfigError
     from lrtui.store import StoreError
 
     who = f"lrtui {args.command}" if args.command else "lrtui"
@@ -187,7 +186,7 @@ def selection(args: argparse.Namespace) -> Any:
     from lrtui import presets
     from lrtui.catalogue import CATALOGUE, lookup, validate
     from lrtui.optimizers import validate_optimizer
-    from lrtui.params import ConfigError, check_all, parse_value
+    from lrtui.params import check_all
 
     if args.preset and args.target:
         raise ConfigError("preset", "give a scheduler or a preset, not both")
@@ -196,10 +195,14 @@ def selection(args: argparse.Namespace) -> Any:
         raise ConfigError("scheduler", "name a scheduler (`lrtui list schedulers`) or a preset (--preset NAME)")
     sets = {}
     for item in args.set:
-        key, eq, value = item.partition("=")
-        if not eq or not key.strip():
+        key, eq, text = (part.strip() for part in item.partition("="))
+        if not eq or not key:
             raise ConfigError("--set", f"needs KEY=VALUE, got {item!r}")
-        sets[key.strip()] = parse_value(value.strip())
+        try:
+            sets[key] = parse_value(text)
+        except RecursionError:  # tomllib recurses once per level
+            raise ConfigError(f"--set {key}", presets.TOO_DEEP) from None
+        presets.check_nesting(sets[key], f"--set {key}")
 
     known = target in CATALOGUE or target in presets.available() or target.endswith(".toml")
     if not args.preset and not known:
@@ -354,10 +357,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     store = _store(args)
     if args.delete:
-        missing = [i for i in args.delete if store.run(i) is None]
+        missing = [i for i in args.delete if _stored(store, i) is None]
         if missing:
-            from lrtui.params import ConfigError
-
             raise ConfigError("--delete", f"no run with id {missing[0]}")
         print(f"deleted {store.delete(args.delete)} run(s)")
         return 0
@@ -390,14 +391,18 @@ def _console(file: Any) -> Any:
     return Console(file=file, width=None if file.isatty() else 160)
 
 
+def _stored(store: Any, run_id: int) -> dict | None:
+    """The stored run with this id; None for an id beyond SQLite's 64-bit integers, which names no run."""
+    return store.run(run_id) if -2**63 <= run_id < 2**63 else None
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from lrtui import report
-    from lrtui.params import ConfigError
 
     store = _store(args)
     runs = []
     for run_id in args.ids:
-        run = store.run(run_id)
+        run = _stored(store, run_id)
         if run is None:
             raise ConfigError("RUN_ID", f"no run with id {run_id} (`lrtui runs` lists them)")
         runs.append(run)

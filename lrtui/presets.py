@@ -19,19 +19,25 @@ from lrtui.params import ConfigError, Param, Rule, at_least, check_all
 from lrtui.paths import SHIPPED_PRESETS, user_presets_dir
 from lrtui.tasks import known_batches
 
-DEVICE = Rule("auto, cpu, cuda, cuda:N or mps", lambda v: re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", v) is not None)
+MAX_DEVICE_INDEX = 127  # torch keeps a device index in an int8: cuda:128 would be cuda:-128
+DEVICE = Rule(f"auto, cpu, cuda, cuda:N (N from 0 to {MAX_DEVICE_INDEX}) or mps",
+              lambda v: re.fullmatch(r"auto|cpu|mps|cuda(:(0|[1-9]\d{0,2}))?", v) is not None
+              and int(v.partition(":")[2] or 0) <= MAX_DEVICE_INDEX)
+SEED = Rule("< 2**32 (numpy's limit)", lambda v: v < 2**32)
 TRAINING = (
     Param("task", "str", "spirals", "what to train: a built-in task name",
           (Rule("a built-in task (a preset never names code: give --task file.py:build instead)",
                 lambda v: ".py" not in v),)),
     Param("epochs", "int", 100, "epochs per run", (at_least(1),)),
     Param("batch_size", "int", 128, "samples per batch", (at_least(1),)),
-    Param("seed", "int", 0, "seed shared by every run: same initial weights, same batch order", (at_least(0),)),
+    Param("seed", "int", 0, "seed shared by every run: same initial weights, same batch order", (at_least(0), SEED)),
     Param("device", "str", "auto", "where to train", (DEVICE,)),
     Param("steps_per_epoch", "int", None, "batches per epoch for previews of per-step schedules (default: the "
           "built-in task's, else 100; training counts the real ones)", (at_least(1),)),
 )
 DEFAULT_STEPS_PER_EPOCH = 100
+MAX_NESTING = 10  # arrays and tables within one another, counted from a preset's top or a --set value
+TOO_DEEP = f"nests arrays and tables more than {MAX_NESTING} deep"
 TOP_KEYS = ("name", "description", "training", "optimizer", "runs")
 RUN_KEYS = ("label", "scheduler", "optimizer", "warmup")
 
@@ -128,11 +134,25 @@ def _no_unknown(table: dict, known: tuple[str, ...], prefix: str) -> None:
             raise ConfigError(f"{prefix}{key}", f"unknown key (expected one of: {', '.join(known)})")
 
 
+def check_nesting(value: Any, key: str) -> None:
+    """ConfigError(key, TOO_DEEP) past MAX_NESTING levels, found without recursion (whatever the depth)."""
+    todo = [(value, 1)]
+    while todo:
+        value, depth = todo.pop()
+        if isinstance(value, (list, dict)):
+            if depth > MAX_NESTING:
+                raise ConfigError(key, TOO_DEEP)
+            todo += [(v, depth + 1) for v in (value.values() if isinstance(value, dict) else value)]
+
+
 def load(path: Path) -> Preset:
     """The preset in `path`, or ConfigError("<path>: <key>", problem)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+        check_nesting(data, "")
         return replace(parse(data), name=data.get("name") or path.stem, path=path)
+    except RecursionError:  # tomllib recurses once per level: a few hundred levels are too many for it
+        raise ConfigError(str(path), TOO_DEEP) from None
     except OSError as e:
         raise ConfigError(str(path), f"cannot read: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:

@@ -74,7 +74,8 @@ def fast(schedule: Schedule, optimizer: OptimizerConfig, length: int) -> Curve |
         return None
     n, base = schedule.warmup, optimizer.lr
     t = np.arange(length, dtype=np.float64)
-    curves = _closed(schedule.spec, t[n:] - n, base, params)
+    with np.errstate(all="ignore"):  # an overflow gives inf, which preview() refuses, naming the step
+        curves = _closed(schedule.spec, t[n:] - n, base, params)
     lr = np.concatenate([base * (t[:n] + 1) / (n + 1), curves["lr"]])
     return Curve(lr, curves.get("momentum"), optimizer.momentum_name, None, False)
 

@@ -22,3 +22,100 @@ def test_an_lr_of_zero_or_less_is_refused_not_replaced(cli, target, lr):
 def test_a_given_lr_is_the_lr_of_the_preview(cli):
     code, out, _ = cli("preview", "StepLR", "--set", "step_size=3", "--lr", "0.25", "--epochs", "2", "--format", "csv")
     assert code == 0 and out.splitlines()[1].split(",")[3] == "0.25"
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "1" + "]" * depth
+
+
+def chained(depth: int) -> str:
+    """A ChainedScheduler `depth` levels deep around one StepLR, as an inline TOML table."""
+    table = '{name = "StepLR", params = {step_size = 2}}'
+    for _ in range(depth):
+        table = f'{{name = "ChainedScheduler", params = {{schedulers = [{table}]}}}}'
+    return table
+
+
+@pytest.mark.parametrize("device", ["tpu", "", "cuda:99999999999999999999", "cuda:128", "cuda:01", "cuda:-1", "CPU"])
+@pytest.mark.parametrize("command", [["run", "seed-four"], ["find"], []])
+def test_a_device_name_of_the_wrong_form_is_refused_before_anything_runs(cli, command, device):
+    err = refused(cli, *command, "--device", device, "--runs-dir", "unused")
+    assert "--device" in err and "cuda:N" in err
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**32), str(2**63), "99999999999999999999"])
+@pytest.mark.parametrize("command", [["run", "seed-four"], ["find"]])
+def test_a_seed_numpy_cannot_take_is_refused(cli, command, seed):
+    assert "--seed" in refused(cli, *command, "--seed", seed, "--runs-dir", "unused")
+
+
+def test_the_largest_seed_is_accepted():
+    import numpy as np
+
+    from lrtui.params import check_all
+    from lrtui.presets import TRAINING
+
+    seed = check_all(TRAINING, {"seed": 2**32 - 1}, "training")["seed"]
+    np.random.seed(seed)  # what the engine does with it
+
+
+@pytest.mark.parametrize("name", ['["StepLR"]', "{a = 1}", "3"])
+def test_a_scheduler_name_that_is_not_a_string_is_refused(cli, tmp_path, name):
+    err = refused(cli, "preview", "SequentialLR", "--set", f"schedulers=[{{name = {name}}}]", "--set", "milestones=[]")
+    assert "schedulers[0].name" in err
+    path = tmp_path / "p.toml"
+    path.write_text(f'[[runs]]\nscheduler = {{name = {name}}}\n')
+    assert "runs[0].scheduler.name" in refused(cli, "preview", str(path))
+
+
+@pytest.mark.parametrize("depth", [11, 450, 2000])
+def test_values_nested_past_the_limit_are_refused(cli, tmp_path, depth):
+    assert "more than 10 deep" in refused(cli, "preview", "MultiStepLR", "--set", f"milestones={nested(depth)}")
+    path = tmp_path / "p.toml"
+    path.write_text(f'[[runs]]\nscheduler = {{name = "MultiStepLR", params = {{milestones = {nested(depth)}}}}}\n')
+    assert f"{path}: nests arrays and tables more than 10 deep" in refused(cli, "preview", str(path))
+
+
+def test_values_nested_within_the_limit_get_their_own_message(cli):
+    assert "a list of integers" in refused(cli, "preview", "MultiStepLR", "--set", f"milestones={nested(9)}")
+
+
+@pytest.mark.parametrize("depth", [1, 200])
+def test_a_composite_inside_a_composite_is_refused_whatever_its_depth(cli, tmp_path, depth):
+    from lrtui.catalogue import validate
+    from lrtui.params import ConfigError
+
+    with pytest.raises(ConfigError, match="cannot hold ChainedScheduler"):
+        validate("ChainedScheduler", {"schedulers": [tomllib_value(chained(depth))]})
+    path = tmp_path / "p.toml"
+    path.write_text(f'[[runs]]\nscheduler = {{name = "ChainedScheduler", params = {{schedulers = [{chained(depth)}]}}}}\n')
+    refused(cli, "preview", str(path))
+
+
+def tomllib_value(text: str):
+    import sys
+    import tomllib
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(10_000)  # tomllib itself recurses once per level
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+@pytest.mark.parametrize("run_id", [str(2**63), "99999999999999999999999", str(-2**63 - 1)])
+def test_a_run_id_sqlite_cannot_hold_is_no_such_run(cli, tmp_path, run_id):
+    runs = str(tmp_path / "runs")
+    assert f"no run with id {run_id}" in refused(cli, "export", run_id, "--runs-dir", runs)
+    assert f"no run with id {run_id}" in refused(cli, "runs", "--delete", run_id, "--runs-dir", runs)
+
+
+def test_a_closed_form_that_overflows_prints_no_numpy_warning():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "lrtui", "preview", "MultiplicativeLR", "--set", 'lr_lambda="1e10"',
+                           "--epochs", "100"], capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.splitlines() == [
+        "lrtui preview: params: MultiplicativeLR gives an lr of inf at epoch 31"]  # 1e10 ** 31 > 1.8e308
