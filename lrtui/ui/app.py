@@ -29,6 +29,7 @@ from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.preview import Curve, exact_curve, fast
 from lrtui.store import Store
+from lrtui.tasks import known_batches
 from lrtui.trainer import Trainer
 from lrtui.ui.charts import Chart, Series, colour
 from lrtui.ui.commands import Commands
@@ -306,7 +307,7 @@ class LrtuiApp(Commands, RangeTest, App):
         view.epochs = stored["epochs"]
         if steps:
             view.add_steps(stored["steps"]["lr"], stored["steps"]["loss"])
-            view.steps_per_epoch = max(1, len(view.lr) // (len(stored["epochs"]) or 1))
+            view.steps_per_epoch = _rows_per_epoch(stored)
 
     @on(RunsTable.Toggled)
     def _toggle(self, event: RunsTable.Toggled) -> None:
@@ -449,3 +450,14 @@ class LrtuiApp(Commands, RangeTest, App):
         if action == "compare":
             return True if self.preset else None
         return True
+
+
+def _rows_per_epoch(stored: dict) -> int:
+    """A stored run's step rows per epoch: its built-in task's batches (over the store's stride, one
+    row per `stride` steps), else its rows over its epochs (which a stopped or diverged run's partial
+    epoch overestimates)."""
+    training, step = stored["config"].get("training", {}), stored["steps"]["step"]
+    batches = known_batches(training.get("task", ""), training.get("batch_size") or 1)
+    if batches:
+        return max(1, batches // (step[1] - step[0] if len(step) > 1 else 1))
+    return max(1, len(step) // (len(stored["epochs"]) or 1))

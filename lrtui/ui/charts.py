@@ -1,7 +1,8 @@
 """The LR and loss charts: plotext plots that own their series and replot only when told to.
 
 Each series is downsampled to a few points per column before plotting (plotext's cost grows with
-points x series); the full data stays with the app. A log scale plots log10 of the values on a linear
+points x series); the full data stays with the app, and points that are not finite are left out
+(plotext raises on them). A log scale plots log10 of the values on a linear
 axis with 1eN tick labels (plotext's own log axis breaks when a figure is rebuilt). There is no legend
 (plotext draws it over the curves): each run has one colour, the same here and in the runs table."""
 from __future__ import annotations
@@ -72,11 +73,11 @@ class Chart(PlotextPlot):
         plt.xlabel(self.xlabel + (" (log10)" if self.log_x else ""))
         xs, ys = [], []
         for s in self.series:
-            x, y = s.x, s.y
+            keep = np.isfinite(s.x) & np.isfinite(s.y)  # plotext raises on NaN and inf
             if self.log_scale or self.log_x:  # a log axis has no room for values <= 0
-                keep = ((y > 0) | (not self.log_scale)) & ((x > 0) | (not self.log_x))
-                x, y = x[keep], y[keep]
-                x, y = (np.log10(x) if self.log_x else x), (np.log10(y) if self.log_scale else y)
+                keep &= ((s.y > 0) | (not self.log_scale)) & ((s.x > 0) | (not self.log_x))
+            x, y = s.x[keep], s.y[keep]
+            x, y = (np.log10(x) if self.log_x else x), (np.log10(y) if self.log_scale else y)
             if len(y) == 0:
                 continue
             x, y = downsample(x, y, width // (2 if s.lines else 4))  # points: one per column is a band

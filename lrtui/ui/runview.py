@@ -1,6 +1,7 @@
 """What the app keeps of one run while it is on screen."""
 from __future__ import annotations
 
+import math
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ EMA = 0.9
 @dataclass
 class RunView:
     """What the app keeps of one run: its summary and its curves, in growable float arrays that numpy
-    copies at memory speed, with the loss's EMA kept up to date as steps arrive."""
+    copies at memory speed, with the loss's EMA kept up to date as steps arrive. A loss that is not
+    finite (a diverged run's last; NULL in the store) is kept as it is, and the EMA passes over it."""
 
     id: int
     label: str
@@ -31,21 +33,37 @@ class RunView:
     ema: array = field(default_factory=lambda: array("d"))
     epochs: list[dict] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    average: float = field(default=0.0, init=False, repr=False)  # the EMA before debiasing
+    averaged: int = field(default=0, init=False, repr=False)     # the finite losses in it
 
-    def add_steps(self, lr: Iterable[float], loss: Iterable[float]) -> None:
-        self.lr.extend(lr)
-        avg = self.ema[-1] * (1 - EMA ** len(self.ema)) if self.ema else 0.0  # undo the last debiasing
-        for value in loss:
+    def add_steps(self, lr: Iterable[float | None], loss: Iterable[float | None]) -> None:
+        self.lr.extend(_floats(lr))
+        for value in _floats(loss):
             self.loss.append(value)
-            avg = EMA * avg + (1 - EMA) * value
-            self.ema.append(avg / (1 - EMA ** len(self.loss)))
+            if math.isfinite(value):
+                self.average = EMA * self.average + (1 - EMA) * value
+                self.averaged += 1
+            self.ema.append(self.average / (1 - EMA ** self.averaged) if self.averaged else math.nan)
 
     def series(self, x_steps: bool, smooth: bool) -> tuple[Series, list[Series]]:
         """Its lr, and its training loss (the EMA with `smooth`) with the validation loss per epoch, for
-        the charts; x in steps or epochs."""
+        the charts; x in steps or epochs. A diverged run's loss is cut off at its highest finite value
+        before its lowest (the fall fills the chart, the blow-up leaves it at the top, as in the range
+        test's chart) and an x marks its last finite step."""
         x = np.arange(len(self.lr), dtype=float) / (1 if x_steps else self.steps_per_epoch)
         lr = Series(self.label, x, np.array(self.lr), self.colour)
-        losses = [Series(self.label, x, np.array(self.ema if smooth else self.loss), self.colour, lines=smooth)]
+        raw = np.array(self.loss)
+        loss = np.array(self.ema) if smooth else raw
+        finite = np.flatnonzero(np.isfinite(raw))
+        diverged = len(finite) > 0 and (self.status == "diverged" or len(finite) < len(raw))
+        if diverged:
+            lowest = finite[np.argmin(raw[finite])]
+            loss = np.minimum(loss, raw[finite[finite <= lowest]].max())
+        losses = [Series(self.label, x, loss, self.colour, lines=smooth)]
+        if diverged:
+            last = finite[-1]
+            losses.append(Series(f"{self.label} diverged", x[last:last + 1], loss[last:last + 1], self.colour,
+                                 marker="x", lines=False))
         val = [(e["epoch"] + 1, e["val_loss"]) for e in self.epochs if e["val_loss"] is not None]
         if val:
             epochs, values = (np.array(v, dtype=float) for v in zip(*val))
@@ -59,3 +77,8 @@ class RunView:
         row = run_summary({"id": self.id, "label": self.label, "status": self.status, "epochs": self.epochs,
                            "config": {"scheduler": {"name": self.scheduler}}})
         return {**row, "colour": self.colour, "shown": self.shown}
+
+
+def _floats(values: Iterable[float | None]) -> list[float]:
+    """Values as floats, NaN for None (how the store gives back a NaN)."""
+    return [math.nan if v is None else v for v in values]

@@ -1,0 +1,100 @@
+"""The app never dies: stored runs of every kind, losses that are not finite, bad input in any field,
+and an unexpected error (which exits 1 with the traceback in a log, every run kept)."""
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lrtui.events import RunEnded, RunStarted, Steps
+from lrtui.store import Store
+from lrtui.ui.app import LrtuiApp
+from lrtui.ui.charts import Chart
+from lrtui.ui.messages import TrainingEvents
+
+PER_EPOCH = 47  # spirals' batches of 128
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store.at(tmp_path / "runs")
+
+
+def stored_run(store, label, status, losses, val_losses=(), error=None):
+    """A run written to the store as the engine writes one: `losses` per step, an epoch ended every
+    PER_EPOCH steps with the next of `val_losses`."""
+    config = {"scheduler": {"name": "StepLR", "params": {"step_size": 30}},
+              "training": {"task": "spirals", "batch_size": 128}}
+    writer = store.start(label, None, config, "spirals", "cpu", "cpu", 0, len(losses))
+    for first in range(0, len(losses), PER_EPOCH):
+        part = losses[first:first + PER_EPOCH]
+        writer.steps(first, [0.1] * len(part), None, part)
+        epoch = first // PER_EPOCH
+        if len(part) == PER_EPOCH and epoch < len(val_losses):
+            writer.epoch({"epoch": epoch, "lr": 0.1, "train_loss": float(np.mean(part)),
+                          "val_loss": val_losses[epoch], "val_acc": 0.5, "seconds": 0.1, "samples_per_s": 1e4})
+    if status == "interrupted":  # left running by a process that is gone
+        gone = subprocess.Popen([sys.executable, "-c", ""])
+        gone.wait()
+        with store.connect() as db:
+            db.execute("UPDATE runs SET pid = ? WHERE id = ?", (gone.pid, writer.run_id))
+    else:
+        writer.finish(status, error)
+    return writer.run_id
+
+
+def falling(n):
+    return [2.0 * 0.99 ** i for i in range(n)]
+
+
+def y_labels(chart):
+    """The tick labels left of the chart's y axis."""
+    return [line.split("┤")[0].strip() for line in chart.render().plain.splitlines() if "┤" in line]
+
+
+async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
+    blow_up = falling(2 * PER_EPOCH) + [1e3, 6.5e7, 2.7e31, math.nan]
+    stored_run(store, "at step 0", "diverged", [math.nan])
+    stored_run(store, "blow-up", "diverged", blow_up, [1.0, 0.9])
+    stored_run(store, "mid-epoch", "stopped", falling(PER_EPOCH + 20), [1.0])
+    stored_run(store, "nan val", "finished", falling(2 * PER_EPOCH), [math.nan, math.inf])
+    stored_run(store, "failed", "failed", [], error="RuntimeError: boom")
+    stored_run(store, "interrupted", "interrupted", falling(PER_EPOCH + 5), [1.0])
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert {v.label: v.status for v in app.runs.values()} == {
+            "at step 0": "diverged", "blow-up": "diverged", "mid-epoch": "stopped", "nan val": "finished",
+            "failed": "failed", "interrupted": "interrupted"}
+        table = app.query_one("#runs")
+        table.focus()
+        for _ in app.runs:
+            await pilot.press("space", "down")
+        await pilot.pause(0.3)
+        assert app.is_running and all(view.shown for view in app.runs.values())
+        lr_chart, loss_chart = app.query_one("#lr-chart", Chart), app.query_one("#loss-chart", Chart)
+        assert {s.label for s in lr_chart.series} == {"preview", "at step 0", "blow-up", "mid-epoch", "nan val",
+                                                      "interrupted"}  # the failed run has no steps
+        for smooth in (False, True):
+            if smooth:
+                await pilot.press("m")
+                await pilot.pause(0.3)
+            for chart in (lr_chart, loss_chart):
+                assert len(chart.render().plain.splitlines()) == chart.size.height
+            assert max(map(len, y_labels(loss_chart))) <= 6  # the blow-up is off the top, not on the axis
+            mark = next(s for s in loss_chart.series if s.label == "blow-up diverged")
+            assert mark.marker == "x" and mark.x.tolist() == [(len(blow_up) - 2) / PER_EPOCH]  # its last finite step
+            shown = max(float(np.nanmax(s.y)) for s in loss_chart.series if len(s.y) and np.isfinite(s.y).any())
+            assert shown == pytest.approx(2.0)  # the highest loss before the lowest: the first
+        blown = next(v for v in app.runs.values() if v.label == "blow-up")
+        assert math.isnan(blown.loss[-1]) and blown.loss[-2] == 2.7e31  # the data is kept whole
+
+        live = [RunStarted(999, "live", "cpu", "cpu", 5, PER_EPOCH),
+                Steps(999, 0, (0.1,) * 3, None, (2.0, 1e30, math.inf))]
+        app.post_message(TrainingEvents(live))  # as the training process reports a run reaching inf
+        await pilot.pause(0.3)
+        mark = next(s for s in loss_chart.series if s.label == "live diverged")
+        assert mark.x.tolist() == [1 / PER_EPOCH] and max(map(len, y_labels(loss_chart))) <= 6
+        app.post_message(TrainingEvents([RunEnded(999, "diverged")]))
+        await pilot.pause(0.3)
+        assert app.is_running and app.runs[999].status == "diverged"
