@@ -147,6 +147,8 @@ def check_nesting(value: Any, key: str) -> None:
 
 def load(path: Path) -> Preset:
     """The preset in `path`, or ConfigError("<path>: <key>", problem)."""
+    if path.exists() and not path.is_file():  # a FIFO would block for ever, a device might never end
+        raise ConfigError(str(path), "not a regular file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         check_nesting(data, "")

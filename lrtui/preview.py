@@ -17,6 +17,9 @@ from lrtui.optimizers import OptimizerConfig
 from lrtui.params import ConfigError
 from lrtui.schedules import Spec
 
+MAX_STEPS = 10_000_000       # the longest preview: 80 MB a curve, about a second in closed form
+MAX_TORCH_STEPS = 1_000_000  # the longest stepped through torch, at 20 us or more a step
+
 
 @dataclass(frozen=True)
 class Curve:
@@ -39,7 +42,15 @@ def preview(schedule: Schedule, optimizer: OptimizerConfig, length: int, exact: 
     A schedule whose lr becomes negative or not finite is refused, naming the step."""
     if length < 1:
         raise ConfigError("epochs", f"needs a run of at least one step, got {length}")
-    curve = (None if exact else fast(schedule, optimizer, length)) or exact_curve(schedule, optimizer, length)
+    if length > MAX_STEPS:
+        raise ConfigError("epochs", f"a preview covers at most {MAX_STEPS:,} steps, got {length:,} "
+                          f"{schedule.interval}s")
+    curve = None if exact else fast(schedule, optimizer, length)
+    if curve is None:
+        if length > MAX_TORCH_STEPS:
+            raise ConfigError("epochs", f"a preview steps torch at most {MAX_TORCH_STEPS:,} times (--exact, or a "
+                              f"schedule without a closed form), got {length:,} {schedule.interval}s")
+        curve = exact_curve(schedule, optimizer, length)
     bad = np.flatnonzero(~np.isfinite(curve.lr) | (curve.lr < 0))
     if bad.size:
         i = int(bad[0])

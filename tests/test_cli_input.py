@@ -38,15 +38,15 @@ def chained(depth: int) -> str:
 
 @pytest.mark.parametrize("device", ["tpu", "", "cuda:99999999999999999999", "cuda:128", "cuda:01", "cuda:-1", "CPU"])
 @pytest.mark.parametrize("command", [["run", "seed-four"], ["find"], []])
-def test_a_device_name_of_the_wrong_form_is_refused_before_anything_runs(cli, command, device):
-    err = refused(cli, *command, "--device", device, "--runs-dir", "unused")
+def test_a_device_name_of_the_wrong_form_is_refused_before_anything_runs(cli, tmp_path, command, device):
+    err = refused(cli, *command, "--device", device, "--runs-dir", str(tmp_path))
     assert "--device" in err and "cuda:N" in err
 
 
 @pytest.mark.parametrize("seed", ["-1", str(2**32), str(2**63), "99999999999999999999"])
 @pytest.mark.parametrize("command", [["run", "seed-four"], ["find"]])
-def test_a_seed_numpy_cannot_take_is_refused(cli, command, seed):
-    assert "--seed" in refused(cli, *command, "--seed", seed, "--runs-dir", "unused")
+def test_a_seed_numpy_cannot_take_is_refused(cli, tmp_path, command, seed):
+    assert "--seed" in refused(cli, *command, "--seed", seed, "--runs-dir", str(tmp_path))
 
 
 def test_the_largest_seed_is_accepted():
@@ -119,3 +119,44 @@ def test_a_closed_form_that_overflows_prints_no_numpy_warning():
                            "--epochs", "100"], capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.splitlines() == [
         "lrtui preview: params: MultiplicativeLR gives an lr of inf at epoch 31"]  # 1e10 ** 31 > 1.8e308
+
+
+@pytest.mark.parametrize("argv", [
+    ["StepLR", "--set", "step_size=2", "--epochs", "1000000000"],
+    ["StepLR", "--set", "step_size=2", "--epochs", "99999999999999999999999"],
+    ["OneCycleLR", "--set", "max_lr=0.1", "--epochs", "1001", "--steps-per-epoch", "10000"],
+])
+def test_a_preview_longer_than_the_limit_is_refused_at_once(cli, argv):
+    assert "at most 10,000,000 steps" in refused(cli, "preview", *argv)
+
+
+def test_a_preview_that_steps_torch_has_a_lower_limit(cli):
+    err = refused(cli, "preview", "StepLR", "--set", "step_size=2", "--epochs", "1000001", "--exact")
+    assert "steps torch at most 1,000,000 times" in err
+    err = refused(cli, "preview", "ReduceLROnPlateau", "--epochs", "1000001")  # no closed form: torch it is
+    assert "steps torch at most 1,000,000 times" in err
+
+
+def test_a_preview_at_the_limit_is_drawn():
+    from lrtui.catalogue import validate
+    from lrtui.optimizers import validate_optimizer
+    from lrtui.preview import MAX_STEPS, preview
+
+    lr = preview(validate("ConstantLR", {"total_iters": MAX_STEPS - 1}), validate_optimizer({"lr": 0.3}), MAX_STEPS).lr
+    assert len(lr) == MAX_STEPS and lr[-2] == pytest.approx(0.1) and lr[-1] == pytest.approx(0.3)
+
+
+def test_a_preset_that_is_not_a_regular_file_is_refused_with_its_path(cli, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    done = subprocess.run([sys.executable, "-m", "lrtui", "preview", "--preset", str(fifo)],
+                          capture_output=True, text=True, timeout=60)  # reading a FIFO would wait for a writer
+    assert done.returncode == 2 and done.stderr == f"lrtui preview: {fifo}: not a regular file\n"
+    folder = tmp_path / "folder.toml"
+    folder.mkdir()
+    for path in (folder, os.devnull):
+        assert f"{path}: not a regular file" in refused(cli, "preview", "--preset", str(path))
