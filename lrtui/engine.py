@@ -128,7 +128,12 @@ def prepare(job: Setup) -> tuple[Any, dict]:
     device = resolve_device(job.device)
     seed_everything(job.seed)
     task = tasks.find(job.task)
-    built = task.build(tasks.Context(device, job.batch_size, job.seed, job.data_dir, job.download))
+    try:
+        built = task.build(tasks.Context(device, job.batch_size, job.seed, job.data_dir, job.download))
+    except ConfigError:
+        raise
+    except Exception as e:  # noqa: BLE001 - the task's code, before anything is stored: bad input
+        raise ConfigError("task", f"{job.task}: build(ctx) raised {first_line(explain(e, job))}") from None
     return device, tasks.check_built(built, job.task)
 
 
@@ -234,6 +239,11 @@ def _count(batches: Any) -> int:
         return len(batches)
     except TypeError:
         return sum(1 for _ in batches)
+
+
+def first_line(text: str | None) -> str:
+    """What a one-line view shows of an error (the store keeps it whole)."""
+    return (text or "").strip().partition("\n")[0]
 
 
 def explain(error: Exception, job: Setup) -> str:

@@ -16,6 +16,25 @@ from lrtui.finder import FindJob, find
 from lrtui.store import Store
 
 
+class Bars(Progress):
+    """Progress bars on stderr, drawn from the first bar on: nothing is drawn before the line of a job
+    refused as bad input (a task whose build fails), nor left blank by it."""
+
+    def __init__(self, *columns: Any, transient: bool):
+        super().__init__(*columns, console=Console(file=sys.stderr), transient=transient)
+
+    def __enter__(self) -> Bars:
+        return self
+
+    def add_task(self, *args: Any, **kwargs: Any) -> Any:
+        self.start()  # once: a second start does nothing
+        return super().add_task(*args, **kwargs)
+
+    def stop(self) -> None:
+        if self.live.is_started:
+            super().stop()
+
+
 @dataclass(frozen=True)
 class Ran:
     """A run `lrtui run` trained, and how many runs of its preset were not started after it: none,
@@ -35,7 +54,7 @@ def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
                TextColumn("epochs"),
                TextColumn("loss {task.fields[loss]:<8} lr {task.fields[lr]:<9} {task.fields[rate]:>8} samples/s"),
                TimeRemainingColumn())
-    with Progress(*columns, console=Console(file=sys.stderr), transient=False) as progress:
+    with Bars(*columns, transient=False) as progress:
         for i, job in enumerate(jobs):
             if job.preset in given_up:
                 continue
@@ -68,20 +87,19 @@ def sweep(job: FindJob, store: Store) -> tuple[int | None, str, bool]:
     """Run a range test with a progress bar (gone when it ends); returns (run id, status, interrupted)."""
     columns = (TextColumn("LR range test"), BarColumn(bar_width=20), MofNCompleteColumn(), TextColumn("steps"),
                TextColumn("lr {task.fields[lr]:<9} loss {task.fields[loss]}"))
-    started: list[int] = []
-    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as progress:
-        bar = progress.add_task("", total=job.sweep.steps, lr="-", loss="-")
+    started: list[tuple[int, Any]] = []  # (run id, its bar)
+    with Bars(*columns, transient=True) as progress:
 
         def emit(events: list[Event]) -> None:
             for event in events:
                 if isinstance(event, RunStarted):
-                    started.append(event.run_id)
+                    started.append((event.run_id, progress.add_task("", total=job.sweep.steps, lr="-", loss="-")))
                 elif isinstance(event, Steps):
-                    progress.update(bar, completed=event.first + len(event.lr), lr=f"{event.lr[-1]:.3g}",
+                    progress.update(started[0][1], completed=event.first + len(event.lr), lr=f"{event.lr[-1]:.3g}",
                                     loss=f"{event.loss[-1]:.4g}")
 
         status, interrupted = in_worker(lambda stop: find(job, store, emit, stop))
-    return (started[0] if started else None), status or "stopped", interrupted
+    return (started[0][0] if started else None), status or "stopped", interrupted
 
 
 def in_worker(work: Callable[[threading.Event], Any]) -> tuple[Any, bool]:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from lrtui.catalogue import CATALOGUE
+from lrtui.engine import first_line
 from lrtui.finder import ADVICE, Finding, analyse
 from lrtui.params import AUTO, REQUIRED, ConfigError
 from lrtui.paths import SHIPPED_PRESETS
@@ -251,11 +252,6 @@ def summary_table(summaries: list[dict]) -> Any:
                       show(s["final_val_loss"], ".4f"), show(s["best_val_loss"], ".4f"), show(s["best_acc"], ".3f"),
                       show(s["lr_at_best"], ".3g"), show(s["seconds_per_epoch"], ".2f"))
     return table
-
-
-def first_line(error: str | None) -> str:
-    """What a one-line view shows of a run's error (the store keeps it whole)."""
-    return (error or "").strip().partition("\n")[0]
 
 
 def failure(run: dict, skipped: int = 0) -> str:

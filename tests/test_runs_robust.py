@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from lrtui import engine
+from lrtui.catalogue import validate
+from lrtui.optimizers import validate_optimizer
+from lrtui.params import ConfigError
 from lrtui.store import Store
 
 TASKS = '''
@@ -55,6 +59,24 @@ def build_raising(ctx):
 
 def build_wrong_shape(ctx):        # the model wants 3 features, the batches have 4: fails at the first step
     return {"model": nn.Linear(3, 3), "train": batches(*data())}
+
+
+def build_raises(ctx):
+    raise ValueError("no data in the folder\\nsecond line of the message")
+
+
+def build_no_parameters(ctx):
+    return {"model": nn.ReLU(), "train": batches(*data())}
+
+
+def build_frozen(ctx):
+    return {"model": nn.Linear(4, 3).requires_grad_(False), "train": batches(*data())}
+
+
+def build_meta(ctx):               # weights that were never made
+    with torch.device("meta"):
+        model = nn.Linear(4, 3)
+    return {"model": model, "train": batches(*data())}
 '''
 
 
@@ -129,3 +151,41 @@ def test_runs_failed_lists_the_runs_that_ended_with_an_error(tmp_path, tasks_fil
     assert row[:3] == [str(broken["id"]), "r0", "failed"] and " ".join(row[3:]) == "RuntimeError: boom at batch 7"
     code, out, _ = cli("runs", "--failed", "--json", *runs_dir)
     assert code == 0 and [r["id"] for r in json.loads(out)["runs"]] == [broken["id"]]
+
+
+# -- 2. bad input found before training: exit 2, one line, nothing stored ---------------------------
+BEFORE_TRAINING = {  # build: what the one line says
+    "build_raises": "robust_tasks.py:build_raises: build(ctx) raised ValueError: no data in the folder",
+    "build_no_parameters": "robust_tasks.py:build_no_parameters: the model has no parameters to train",
+    "build_frozen": "robust_tasks.py:build_frozen: the model has no parameters to train (none requires grad)",
+    "build_meta": "robust_tasks.py:build_meta: the model is on the meta device (its weights were never made)",
+}
+
+
+def refused(cli, tmp_path: Path, argv: list[str], command: str) -> str:
+    """The one line of a command that refused bad input before storing anything."""
+    code, out, err = cli(command, *argv, "--device", "cpu", "--runs-dir", str(tmp_path / "runs"))
+    assert (code, out) == (2, ""), err
+    assert err.startswith(f"lrtui {command}: ") and err.count("\n") == 1, err  # no progress bar before it
+    assert Store.at(tmp_path / "runs").runs() == []
+    return err.removesuffix("\n")
+
+
+@pytest.mark.parametrize("command", ["run", "find"])
+@pytest.mark.parametrize("build", BEFORE_TRAINING)
+def test_a_task_that_cannot_train_is_refused_in_one_line_before_anything_is_stored(build, command, tmp_path,
+                                                                                    tasks_file, cli):
+    task = f"{tasks_file}:{build}"
+    argv = [str(preset(tmp_path)), "--task", task] if command == "run" else ["--task", task]
+    line = refused(cli, tmp_path, argv, command)
+    assert line == f"lrtui {command}: task: {tasks_file.parent}/{BEFORE_TRAINING[build]}"
+
+
+def test_the_engine_refuses_a_task_that_cannot_train_with_config_error(tmp_path, tasks_file):
+    store = Store.at(tmp_path / "runs")
+    for build in BEFORE_TRAINING:
+        job = engine.Job("r", validate("StepLR", {"step_size": 1}), validate_optimizer({"name": "SGD", "lr": 0.1}),
+                         2, task=f"{tasks_file}:{build}", device="cpu")
+        with pytest.raises(ConfigError, match=build):
+            engine.train(job, store, lambda events: pytest.fail("no event before the run starts"), threading.Event())
+    assert store.runs() == []

@@ -93,6 +93,12 @@ def check_built(built: Any, name: str) -> dict:
         raise ConfigError("task", f"{name}: build(ctx) must return a dict with 'model' and 'train'")
     if not isinstance(built["model"], torch.nn.Module):
         raise ConfigError("task", f"{name}: 'model' must be a torch.nn.Module, got {type(built['model']).__name__}")
+    parameters = list(built["model"].parameters())
+    if not any(p.requires_grad for p in parameters):
+        none = " (none requires grad)" if parameters else ""
+        raise ConfigError("task", f"{name}: the model has no parameters to train{none}")
+    if any(p.is_meta for p in parameters):
+        raise ConfigError("task", f"{name}: the model is on the meta device (its weights were never made)")
     if built.get("metric") not in (None, "accuracy"):
         raise ConfigError("task", f"{name}: 'metric' must be 'accuracy' or None, got {built['metric']!r}")
     unknown = set(built) - {"model", "train", "val", "loss", "metric"}
