@@ -52,7 +52,7 @@ def validate_optimizer(table: dict) -> OptimizerConfig:
     """A checked optimizer from {"name": ..., arguments...}; ConfigError names the bad key."""
     table = dict(table)
     name = table.pop("name", "SGD")
-    if name not in OPTIMIZERS:
+    if not isinstance(name, str) or name not in OPTIMIZERS:
         raise ConfigError("name", f"unknown optimizer {name!r} (choose from {', '.join(OPTIMIZERS)})")
     params = check_all(OPTIMIZERS[name], table, name)
     if params.get("nesterov") and (params["momentum"] <= 0 or params["dampening"] != 0):

@@ -157,6 +157,8 @@ def load(path: Path) -> Preset:
         raise ConfigError(str(path), TOO_DEEP) from None
     except OSError as e:
         raise ConfigError(str(path), f"cannot read: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(str(path), f"not a text file (UTF-8): byte {e.start} is {e.object[e.start]:#04x}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(str(path), f"not valid TOML: {e}") from None
     except ConfigError as e:

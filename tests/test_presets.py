@@ -265,3 +265,43 @@ def test_a_plain_expression_is_accepted(tmp_path: Path) -> None:
     preset = presets.load(path)
     lr = preview(preset.runs[0].schedule, preset.runs[0].optimizer, 10).lr
     np.testing.assert_allclose(lr, 0.1 * 0.5 ** np.arange(10))
+
+
+# --- malformed user presets ----------------------------------------------------------------------------
+
+MALFORMED = {  # file name: (its bytes, what the refusal says)
+    "binary.toml": (bytes(range(256)), "not a text file"),
+    "listname.toml": (b'[[runs]]\nscheduler = { name = ["StepLR"] }\n', "runs[0].scheduler.name"),
+    "optname.toml": (b'optimizer = { name = ["SGD"] }\n' + OK_RUN.encode(), "optimizer.name"),
+    "toplevel.toml": (b'name = ["x"]\n' + OK_RUN.encode(), "name: needs a string"),
+    "folder.toml": (None, "not a regular file"),
+}
+
+
+@pytest.fixture
+def malformed(user_dir: Path) -> Path:
+    user_dir.mkdir(parents=True)
+    for name, (data, _) in MALFORMED.items():
+        path = user_dir / name
+        path.mkdir() if data is None else path.write_bytes(data)
+    return user_dir
+
+
+def test_malformed_user_presets_are_each_refused_with_their_file(malformed: Path) -> None:
+    for name, (_, says) in MALFORMED.items():
+        with pytest.raises(ConfigError) as info:
+            presets.find(Path(name).stem)
+        assert str(info.value).startswith(f"{malformed / name}") and says in str(info.value)
+
+
+def test_malformed_user_presets_leave_every_other_preset_loadable(malformed: Path, cli) -> None:
+    for name in SHIPPED:
+        assert presets.find(name).runs
+    code, out, err = cli("preview", "seed-four", "--format", "csv")
+    assert code == 0 and err == "" and out.count("\n") == 1 + 4 * 100
+    code, out, err = cli("list", "presets")
+    assert code == 0 and err == ""
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert SHIPPED | {Path(n).stem for n in MALFORMED} == set(lines)
+    for name, (_, says) in MALFORMED.items():
+        assert "user" in lines[Path(name).stem] and f"refused: {says}" in lines[Path(name).stem]
