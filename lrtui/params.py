@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 REQUIRED = object()  # default of a parameter the user must give
 AUTO = "auto"        # a value derived from the run length
+INT_LIMIT = 2 ** 63  # an integer field holds what torch and numpy hold: 64 bits
+SHOWN = 60           # the most characters of a value an error message quotes
 
 
 class ConfigError(ValueError):
@@ -103,21 +105,15 @@ class Param:
 
 def _coerce(p: Param, v: Any) -> Any:
     """`v` as the declared kind, or None when it is not one."""
-    number = isinstance(v, (int, float)) and not isinstance(v, bool)
-    if p.kind == "int":
-        return v if isinstance(v, int) and not isinstance(v, bool) else None
-    if p.kind == "float":
-        return float(v) if number and math.isfinite(v) else None
+    if p.kind in ("int", "float"):
+        return _number(v, p.kind)
     if p.kind == "bool":
         return v if isinstance(v, bool) else None
     if p.kind == "choice":
         return v if v in p.choices else None
     if p.kind in ("ints", "floats"):
-        want = int if p.kind == "ints" else (int, float)
-        if not isinstance(v, list) or not all(isinstance(x, want) and not isinstance(x, bool) for x in v):
-            return None
-        items = [x if p.kind == "ints" else float(x) for x in v]
-        return items if _items_ok(p, items) else None
+        items = [_number(x, p.kind[:-1]) for x in v] if isinstance(v, list) else [None]
+        return items if None not in items and _items_ok(p, items) else None
     if p.kind in ("expr", "str"):
         return v if isinstance(v, str) else None
     if p.kind == "table":
@@ -125,12 +121,30 @@ def _coerce(p: Param, v: Any) -> Any:
     raise AssertionError(p.kind)
 
 
+def _number(v: Any, kind: str) -> int | float | None:
+    """`v` as an "int" (one that 64 bits hold, as torch and numpy need) or a finite "float", or None
+    (a 3000-digit integer is neither)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    if kind == "int":
+        return v if isinstance(v, int) and -INT_LIMIT <= v < INT_LIMIT else None
+    try:
+        value = float(v)
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _items_ok(p: Param, items: list) -> bool:
     return all(r.ok(x) for r in p.item_rules for x in items)
 
 
 def _show(v: Any) -> str:
-    return '"' + v + '"' if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else repr(v)
+    """`v` as an error message quotes it: a huge integer by its size, any long value cut short."""
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= INT_LIMIT:
+        return f"an integer of {len(str(abs(v)))} digits"
+    text = '"' + v + '"' if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else repr(v)
+    return text if len(text) <= SHOWN else f"{text[:SHOWN - 20]}... ({len(text)} characters)"
 
 
 def check_all(params: tuple[Param, ...], raw: dict, owner: str) -> dict:
@@ -155,5 +169,5 @@ def parse_value(text: str) -> Any:
     """A command-line value read as TOML (`0.1`, `[30, 80]`, `"cos"`, `true`); bare words stay strings."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except ValueError:  # TOMLDecodeError, or an integer of more digits than Python converts (4300)
         return text
