@@ -2,13 +2,18 @@
 
 The snippet runs as it is (a stand-in model, optimizer steps without gradients), so a test can run
 it and compare the lrs it produces with the preview. Values that were "auto" are written in terms
-of TOTAL, the number of scheduler steps in the run.
+of TOTAL, the number of scheduler steps in the run. What the preview refuses gets no snippet, nor
+does an expression that plain Python cannot compute as lrtui does (numpy's float64, where 1 / 0 is inf).
 """
 from __future__ import annotations
 
+import numpy as np
+
 from lrtui.catalogue import Schedule, resolve
+from lrtui.expr import Expr
 from lrtui.optimizers import OPTIMIZERS, OptimizerConfig
-from lrtui.params import AUTO
+from lrtui.params import AUTO, ConfigError
+from lrtui.preview import preview
 from lrtui.recipes import formula
 from lrtui.schedules import Spec
 
@@ -17,7 +22,8 @@ def snippet(schedule: Schedule, optimizer: OptimizerConfig, epochs: int, steps_p
             label: str = "") -> str:
     per_step = schedule.interval == "step"
     length = epochs * steps_per_epoch if per_step else epochs
-    code = _Code(f"TOTAL - {schedule.warmup}" if schedule.warmup else "TOTAL")
+    preview(schedule, optimizer, length)  # what the preview refuses, no snippet writes
+    code = _Code(f"TOTAL - {schedule.warmup}" if schedule.warmup else "TOTAL", length)
     main = code.scheduler(schedule.spec, schedule.params, resolve(schedule, length))
     n, plateau = schedule.warmup, schedule.spec.needs_metric
     if n:
@@ -64,8 +70,9 @@ def _sequential(first: str, then: str, milestones: list[int]) -> str:
 class _Code:
     """Collects what the scheduler expression needs: imports, helper functions, math."""
 
-    def __init__(self, auto: str):
+    def __init__(self, auto: str, length: int):
         self.auto = auto  # how a top-level "auto" is written: TOTAL, or TOTAL - warmup
+        self.length = length  # scheduler steps in the run
         self.imports: set[str] = set()
         self.prelude: list[str] = []
         self.functions = 0
@@ -83,6 +90,8 @@ class _Code:
             self.imports.add("LambdaLR")
             return f"LambdaLR(optimizer, {self._recipe(spec, raw, params, top)})"
         self.imports.add(spec.name)
+        if "lr_lambda" in params:
+            self._plain(spec, params["lr_lambda"])
         args = "".join(f", {p.name}={self._value(raw[p.name], params[p.name], top)}" for p in spec.params
                        if p.required or raw[p.name] == AUTO or raw[p.name] != p.default)
         return f"{spec.name}(optimizer{args})"
@@ -95,6 +104,18 @@ class _Code:
             self.uses_math |= "math." in source
             return f"lambda epoch: {source}"
         return repr(value)
+
+    def _plain(self, spec: Spec, f: Expr) -> None:
+        """ConfigError unless plain Python computes lr_lambda as lrtui does (numpy float64) at every
+        step torch calls it: 0 .. length (the last step() after the last epoch calls it too), from 1
+        for MultiplicativeLR."""
+        epochs = np.arange(1 if spec.name == "MultiplicativeLR" else 0, self.length + 1)
+        found = f.unsafe(epoch=epochs)
+        if found:
+            part, i, value = found
+            raise ConfigError("lr_lambda", f"{spec.name} lr_lambda: plain Python cannot compute {part} at epoch "
+                              f"{epochs[i]} (numpy: {value:g}), so the snippet would fail there: keep every part "
+                              "finite (guard a division with max(epoch, 1), say)")
 
     def _recipe(self, spec: Spec, raw: dict, params: dict, top: bool) -> str:
         self.functions += 1

@@ -29,6 +29,7 @@ BINARY = {ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: 
 COMPARE = {ast.Lt: ("<", operator.lt), ast.LtE: ("<=", operator.le), ast.Gt: (">", operator.gt),
            ast.GtE: (">=", operator.ge), ast.Eq: ("==", operator.eq), ast.NotEq: ("!=", operator.ne)}
 MAX_DEPTH = 100  # how deep a tree may nest: evaluating it recurses that deep
+LIVE, FOUND = "<live>", "<found>"  # keys of Expr.unsafe's env: where Python evaluates a part, what it met
 GRAMMAR = "numbers, + - * / ** %, < <= > >= == !=, `a if c else b`, pi, " + ", ".join(FUNCTIONS)
 
 
@@ -55,6 +56,20 @@ class Expr:
             env = {k: np.asarray(v, dtype=np.float64) for k, v in env.items()}
             shape = np.broadcast_shapes(*(v.shape for v in env.values()))
             return np.array(np.broadcast_to(self._vector(env), shape), dtype=np.float64)
+
+    def unsafe(self, **env: Any) -> tuple[str, int, float] | None:
+        """Where plain Python (the `lrtui code` snippet) cannot follow `array`: the first part that is
+        not finite at a point where Python evaluates it (a branch of `a if c else b` only where taken),
+        as (the part, the point's index, its value). There Python raises (1 / 0, math.exp(1e6)) or
+        computes with integers for ever (10 ** 10 ** 10). None when every part is finite everywhere:
+        then Python's floats and ints give what numpy gives."""
+        probe = _compile(self.tree, vector=True, probe=True)
+        found: list = []
+        with np.errstate(all="ignore"):
+            env = {k: np.asarray(v, dtype=np.float64) for k, v in env.items()}
+            live = np.ones(np.broadcast_shapes(*(v.shape for v in env.values())), dtype=bool)
+            probe({**env, LIVE: live, FOUND: found})
+        return found[0] if found else None
 
     def python(self, names: dict[str, str] | None = None) -> str:
         """Plain Python source (math.cos, ...), with variables renamed by `names`."""
@@ -144,10 +159,27 @@ def _refusal(node: ast.AST, allowed: set[str]) -> str | None:
     return f"{type(node).__name__} is not allowed"
 
 
-def _compile(node: ast.expr, vector: bool) -> Callable[[dict], Any]:
+def _compile(node: ast.expr, vector: bool, probe: bool = False) -> Callable[[dict], Any]:
     """The checked tree as nested closures of env -> value (float64 scalars, or arrays with `vector`),
-    so that evaluating it, once per training step for a LambdaLR, costs no dispatch on node types."""
-    sub = [_compile(n, vector) for n in ast.iter_child_nodes(node) if isinstance(n, ast.expr)]
+    so that evaluating it, once per training step for a LambdaLR, costs no dispatch on node types.
+    With `probe` (vector only), each part also notes in env[FOUND] where it is not finite in env[LIVE]."""
+    value = _closure(node, vector, probe)
+    if not probe:
+        return value
+    part = ast.unparse(node)
+
+    def probed(env: dict) -> Any:
+        out = value(env)
+        bad = env[LIVE] & ~np.isfinite(out)
+        if bad.any() and not env[FOUND]:
+            i = int(np.argmax(bad))
+            env[FOUND].append((part, i, float(np.broadcast_to(out, bad.shape)[i])))
+        return out
+    return probed
+
+
+def _closure(node: ast.expr, vector: bool, probe: bool) -> Callable[[dict], Any]:
+    sub = [_compile(n, vector, probe) for n in ast.iter_child_nodes(node) if isinstance(n, ast.expr)]
     if isinstance(node, ast.Constant):  # float64, not float: 1 / 0 is inf, not ZeroDivisionError
         value = np.float64(node.value)
         return lambda env: value
@@ -169,6 +201,12 @@ def _compile(node: ast.expr, vector: bool) -> Callable[[dict], Any]:
             op(left(env), right(env)).astype(np.float64)
     if isinstance(node, ast.IfExp):
         test, body, orelse = sub
+        if probe:  # each branch is live only where it is taken
+            def pick(env: dict) -> Any:
+                taken = np.asarray(test(env) != 0)
+                return np.where(taken, body({**env, LIVE: env[LIVE] & taken}),
+                                orelse({**env, LIVE: env[LIVE] & ~taken}))
+            return pick
         if vector:
             return lambda env: np.where(test(env) != 0, body(env), orelse(env))
         return lambda env: body(env) if test(env) else orelse(env)

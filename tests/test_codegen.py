@@ -35,6 +35,8 @@ CASES = [
     (validate("poly_warmup", {"warmup": 5, "power": 2.0}), SGD),
     (validate("ReduceLROnPlateau", {"patience": 1, "factor": 0.5}), SGD),
     (validate("ReduceLROnPlateau", {"patience": 1, "factor": 0.5}, warmup=3), SGD),
+    (validate("LambdaLR", {"lr_lambda": "1 if epoch == 0 else min(1, 3 / epoch)"}), SGD),
+    (validate("MultiplicativeLR", {"lr_lambda": "min(1, 5 / epoch)"}), SGD),  # torch calls it from epoch 1 on
 ]
 
 
@@ -86,3 +88,18 @@ def test_code_command_prints_one_block_per_run_of_a_preset(capsys):
     for label in ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR"):
         assert f"# {label}: " in out
     assert out.count("scheduler = ") == 4
+
+
+@pytest.mark.parametrize("text, says", [
+    ("10 ** 10 ** 10", "LambdaLR gives an lr of inf at epoch 0"),  # the preview's own checks come first
+    ("exp(1e6)", "LambdaLR gives an lr of inf at epoch 0"),
+    ("1 / 0", "LambdaLR gives an lr of inf at epoch 0"),
+    ("min(1, 10 / epoch)", "plain Python cannot compute 10 / epoch at epoch 0"),
+    ("min(1, 10 ** 10 ** 10)", "plain Python cannot compute 10 ** 10 ** 10 at epoch 0"),
+    ("1 if epoch < 5 else max(0.1, log(12 - epoch))", "plain Python cannot compute log(12 - epoch) at epoch 12"),
+])
+def test_code_refuses_what_the_snippet_could_not_run_as_the_preview_shows(cli, text, says):
+    """The last case fails only in the snippet's final scheduler.step(), after the run's last epoch (11)."""
+    code, out, err = cli("code", "LambdaLR", "--set", f"lr_lambda={text!r}".replace("'", '"'), "--epochs", str(EPOCHS))
+    assert (code, out) == (2, "") and says in err and len(err.splitlines()) == 1
+

@@ -2,6 +2,7 @@
 never runs anything. Expected values are plain Python written here by hand."""
 from __future__ import annotations
 
+import ast
 import builtins
 import math
 
@@ -277,3 +278,49 @@ def test_a_long_but_shallow_expression_is_fine():
     e = parse(" + ".join(["t"] * 90), ("t",))
     assert e.scalar(t=2) == 180.0 and e.array(t=np.array([1.0]))[0] == 90.0
     assert parse("(" * 60 + "t" + ")" * 60, ("t",)).scalar(t=3) == 3.0
+
+
+def test_a_huge_power_of_constants_is_inf_at_once_not_an_integer_for_ever():
+    """Constants are float64: 10 ** 10 ** 10 overflows to inf instead of building a 10-billion-digit int."""
+    e = parse("10 ** 10 ** 10", ("t",))
+    assert e.scalar(t=0) == math.inf and (e.array(t=T) == math.inf).all()
+    assert parse("min(1, 10 ** 10 ** 10)", ("t",)).scalar(t=0) == 1.0
+
+
+def plain_python(text: str, t: int) -> float | None:
+    """The expression at integer t (as LambdaLR passes it) in plain Python, as the snippet runs it; None
+    where Python raises or gives no real number. Only called where `unsafe` found nothing to fear, or
+    where a failure comes at once (no int bombs in these lists)."""
+    try:
+        value = eval(parse(text, ("t",)).python(), {"math": math, "t": t})  # noqa: S307 - the snippet's Python
+        return float(value) if isinstance(value, (int, float)) else None
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+
+
+PLAIN = [(text, t) for text, t, _ in MATH_ERRORS + CONTAINED] + [
+    ("0.1 if t == 0 else min(1, 10 / t)", 0), ("min(1, 10 / max(t, 1))", 0), ("log(t) if t > 0 else 0", 0),
+    ("2 ** floor(t * 100)", 9), ("2 ** floor(t * 100)", 11), ("0.95 ** t", 30), ("1e308 * 10 * 0", 0),
+]
+
+
+@pytest.mark.parametrize("text, t", PLAIN, ids=[f"{text} at {t}" for text, t in PLAIN])
+def test_unsafe_finds_a_part_where_plain_python_cannot_follow_numpy_and_only_there(text, t):
+    e = parse(text, ("t",))
+    found = e.unsafe(t=np.array([t]))
+    python = plain_python(text, t)
+    if found is None:  # Python computes what numpy does
+        assert python is not None and python == pytest.approx(e.scalar(t=t), rel=1e-12)
+    else:  # Python raises, or gives another value (nan never equals nan)
+        part, i, value = found
+        assert python is None or python != e.scalar(t=t)
+        assert i == 0 and not math.isfinite(value) and part in ast.unparse(e.tree)
+
+
+def test_unsafe_names_the_innermost_part_and_the_first_point():
+    e = parse("min(1, 10 / (t - 3))", ("t",))
+    assert e.unsafe(t=np.arange(10.0)) == ("10 / (t - 3)", 3, math.inf)
+    assert parse("min(1, 10 ** 10 ** 10)", ("t",)).unsafe(t=T)[0] == "10 ** 10 ** 10"
+    assert parse("0.5 if t < 4 else 1 / (t - 2)", ("t",)).unsafe(t=np.arange(10.0)) is None  # t = 2 never reaches it
+    assert parse("0.5 if t < 2 else 1 / (t - 2)", ("t",)).unsafe(t=np.arange(10.0)) == ("1 / (t - 2)", 2, math.inf)
+
