@@ -39,18 +39,37 @@ def synthetic_metric(length: int, mode: str) -> np.ndarray:
 
 def preview(schedule: Schedule, optimizer: OptimizerConfig, length: int, exact: bool = False) -> Curve:
     """The curve for `length` scheduler steps: the fast path where it exists, else the exact one.
-    A schedule whose lr becomes negative or not finite is refused, naming the step."""
+    A run too short or too long to preview, or a schedule whose lr becomes negative or not finite,
+    is refused (ConfigError, naming the step)."""
+    curve = None if exact else checked_fast(schedule, optimizer, length)
+    return curve or checked_exact(schedule, optimizer, length)
+
+
+def checked_fast(schedule: Schedule, optimizer: OptimizerConfig, length: int) -> Curve | None:
+    """`fast`, refused as `preview` refuses (the app's preview as the form is typed in)."""
+    _check_length(schedule, length)
+    curve = fast(schedule, optimizer, length)
+    return None if curve is None else _checked(schedule, curve)
+
+
+def checked_exact(schedule: Schedule, optimizer: OptimizerConfig, length: int) -> Curve:
+    """`exact_curve`, refused as `preview` refuses (the app steps it in a worker)."""
+    _check_length(schedule, length)
+    if length > MAX_TORCH_STEPS:
+        raise ConfigError("epochs", f"a preview steps torch at most {MAX_TORCH_STEPS:,} times (--exact, or a "
+                          f"schedule without a closed form), got {length:,} {schedule.interval}s")
+    return _checked(schedule, exact_curve(schedule, optimizer, length))
+
+
+def _check_length(schedule: Schedule, length: int) -> None:
     if length < 1:
         raise ConfigError("epochs", f"needs a run of at least one step, got {length}")
     if length > MAX_STEPS:
         raise ConfigError("epochs", f"a preview covers at most {MAX_STEPS:,} steps, got {length:,} "
                           f"{schedule.interval}s")
-    curve = None if exact else fast(schedule, optimizer, length)
-    if curve is None:
-        if length > MAX_TORCH_STEPS:
-            raise ConfigError("epochs", f"a preview steps torch at most {MAX_TORCH_STEPS:,} times (--exact, or a "
-                              f"schedule without a closed form), got {length:,} {schedule.interval}s")
-        curve = exact_curve(schedule, optimizer, length)
+
+
+def _checked(schedule: Schedule, curve: Curve) -> Curve:
     bad = np.flatnonzero(~np.isfinite(curve.lr) | (curve.lr < 0))
     if bad.size:
         i = int(bad[0])
