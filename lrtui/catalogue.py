@@ -197,10 +197,16 @@ def build(schedule: Schedule, optimizer: Any, length: int) -> Stepper:
         return Stepper(_build(spec, optimizer, params), True, warmup, n)
     if not n:
         return Stepper(_build(spec, optimizer, params), False)
-    if spec.name == "SequentialLR":  # flattened: torch's nested SequentialLR is off by one
-        children = [_build(s, optimizer, p) for s, p in params["schedulers"]]
-        return Stepper(SequentialLR(optimizer, [warmup, *children], [n] + [m + n for m in params["milestones"]]), False)
-    return Stepper(SequentialLR(optimizer, [warmup, _build(spec, optimizer, params)], [n]), False)
+    after = ([_build(s, optimizer, p) for s, p in params["schedulers"]] if spec.name == "SequentialLR"
+             else [_build(spec, optimizer, params)])
+    return Stepper(SequentialLR(optimizer, [warmup, *after], warmup_milestones(spec, params, n)), False)
+
+
+def warmup_milestones(spec: Spec, params: dict, n: int) -> list[int]:
+    """The milestones of the one SequentialLR that runs a warmup of n steps, then the schedule. A
+    SequentialLR's children are flattened into it, their milestones shifted by n: torch's nested
+    SequentialLR is off by one, and its constructor refuses a SequentialLR child outright."""
+    return [n, *(m + n for m in params["milestones"])] if spec.name == "SequentialLR" else [n]
 
 
 def _build(spec: Spec, optimizer: Any, params: dict) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrtui.catalogue import Schedule, resolve
+from lrtui.catalogue import Schedule, resolve, warmup_milestones
 from lrtui.expr import Expr
 from lrtui.optimizers import OPTIMIZERS, OptimizerConfig
 from lrtui.params import AUTO, ConfigError
@@ -24,14 +24,18 @@ def snippet(schedule: Schedule, optimizer: OptimizerConfig, epochs: int, steps_p
     length = epochs * steps_per_epoch if per_step else epochs
     preview(schedule, optimizer, length)  # what the preview refuses, no snippet writes
     code = _Code(f"TOTAL - {schedule.warmup}" if schedule.warmup else "TOTAL", length)
-    main = code.scheduler(schedule.spec, schedule.params, resolve(schedule, length))
-    n, plateau = schedule.warmup, schedule.spec.needs_metric
+    spec, params = schedule.spec, resolve(schedule, length)
+    n, plateau = schedule.warmup, spec.needs_metric
+    warmup = f"LinearLR(optimizer, start_factor=1 / {n + 1}, end_factor=1.0, total_iters={n})"
     if n:
         code.imports.add("LinearLR")
-        warmup = f"LinearLR(optimizer, start_factor=1 / {n + 1}, end_factor=1.0, total_iters={n})"
-        if not plateau:
-            code.imports.add("SequentialLR")
-            main = _sequential(warmup, main, [n])
+    if n and not plateau:  # one SequentialLR, as catalogue.build makes it
+        code.imports.add("SequentialLR")
+        flat = spec.name == "SequentialLR"
+        after = code.children(params) if flat else [code.scheduler(spec, schedule.params, params)]
+        main = _sequential([warmup, *after], warmup_milestones(spec, params, n))
+    else:
+        main = code.scheduler(spec, schedule.params, params)
     defaults = {p.name: p.default for p in OPTIMIZERS[optimizer.name]}
     args = ", ".join(f"{k}={v!r}" for k, v in optimizer.params.items() if k == "lr" or v != defaults[k])
     lines = [f"# {label + ': ' if label else ''}{schedule.name} ({schedule.spec.summary}), stepped once per "
@@ -63,8 +67,9 @@ def snippet(schedule: Schedule, optimizer: OptimizerConfig, epochs: int, steps_p
     return "\n".join(lines) + "\n"
 
 
-def _sequential(first: str, then: str, milestones: list[int]) -> str:
-    return f"SequentialLR(optimizer, schedulers=[\n    {first},\n    {then},\n], milestones={milestones})"
+def _sequential(schedulers: list[str], milestones: list[int]) -> str:
+    items = "".join(f"    {s},\n" for s in schedulers)
+    return f"SequentialLR(optimizer, schedulers=[\n{items}], milestones={milestones})"
 
 
 class _Code:
@@ -80,11 +85,10 @@ class _Code:
 
     def scheduler(self, spec: Spec, raw: dict, params: dict, top: bool = True) -> str:
         if spec.kind == "composite":
-            children = "".join(f"    {self.scheduler(s, c['params'], p, top=False)},\n"
-                               for c, (s, p) in zip(raw["schedulers"], params["schedulers"]))
             self.imports.add(spec.name)
             if spec.name == "SequentialLR":
-                return f"SequentialLR(optimizer, schedulers=[\n{children}], milestones={params['milestones']})"
+                return _sequential(self.children(params), params["milestones"])
+            children = "".join(f"    {c},\n" for c in self.children(params))
             return f"ChainedScheduler([\n{children}], optimizer=optimizer)"
         if spec.kind == "recipe":
             self.imports.add("LambdaLR")
@@ -95,6 +99,10 @@ class _Code:
         args = "".join(f", {p.name}={self._value(raw[p.name], params[p.name], top)}" for p in spec.params
                        if p.required or raw[p.name] == AUTO or raw[p.name] != p.default)
         return f"{spec.name}(optimizer{args})"
+
+    def children(self, params: dict) -> list[str]:
+        """A composite's children, their values as resolved (an "auto" in a child is its segment's length)."""
+        return [self.scheduler(s, p, p, top=False) for s, p in params["schedulers"]]
 
     def _value(self, raw: object, value: object, top: bool) -> str:
         if raw == AUTO and top:

@@ -27,6 +27,9 @@ CASES = [
     (validate("SequentialLR", {"schedulers": [{"name": "ConstantLR", "params": {"factor": 0.5, "total_iters": 2}},
                                               {"name": "warmup_cosine", "params": {"warmup": 2}}],
                                "milestones": [4]}), SGD),
+    (validate("SequentialLR", {"schedulers": [{"name": "ExponentialLR", "params": {"gamma": 0.8}},
+                                              {"name": "CosineAnnealingLR", "params": {"T_max": "auto"}}],
+                               "milestones": [3]}, warmup=2), SGD),  # one SequentialLR: torch refuses a nested one
     (validate("ChainedScheduler", {"schedulers": [{"name": "ConstantLR", "params": {"total_iters": 3}},
                                                   {"name": "ExponentialLR", "params": {"gamma": 0.9}}]}), SGD),
     (validate("wsd", {"warmup": 6, "shape": "cosine"}), ADAM),
