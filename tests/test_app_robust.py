@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+from lrtui import presets
 from lrtui.events import RunEnded, RunStarted, Steps
 from lrtui.store import Store
 from lrtui.ui.app import LrtuiApp
@@ -42,6 +43,14 @@ def stored_run(store, label, status, losses, val_losses=(), error=None):
     else:
         writer.finish(status, error)
     return writer.run_id
+
+
+async def until(pilot, condition, seconds=30):
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("timed out waiting")
 
 
 def falling(n):
@@ -98,3 +107,101 @@ async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
         app.post_message(TrainingEvents([RunEnded(999, "diverged")]))
         await pilot.pause(0.3)
         assert app.is_running and app.runs[999].status == "diverged"
+
+
+HUGE = "9" * 3000  # an integer no float holds
+
+
+@pytest.mark.parametrize("scheduler, key, value", [
+    ("CosineAnnealingLR", "eta_min", HUGE), ("CosineAnnealingLR", "eta_min", "9" * 5000),
+    ("StepLR", "step_size", HUGE), ("StepLR", "step_size", str(2 ** 63)), ("MultiStepLR", "milestones", f"[{HUGE}]"),
+], ids=["float", "past-the-parser", "int", "int64+1", "int-list"])
+def test_a_number_too_large_for_its_field_is_bad_input_on_the_command_line(cli, scheduler, key, value):
+    code, out, err = cli("preview", scheduler, "--set", f"{key}={value}")
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1 and f"{key}: {scheduler} needs" in err and len(err) < 200
+
+
+def field(app, key):
+    return app.query_one(f"#{key}").parent
+
+
+async def type_into(pilot, key, text):
+    widget = pilot.app.query_one(f"#{key}")
+    widget.focus()
+    widget.value = text
+    await pilot.pause()
+
+
+async def pick(pilot, name):
+    from lrtui.catalogue import CATALOGUE
+
+    schedulers = pilot.app.query_one("#schedulers")
+    schedulers.highlighted = list(CATALOGUE).index(name)
+    schedulers.focus()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def message_line(app):
+    return str(app.query_one("#field-help").render())
+
+
+def cli_problem(cli, *argv):
+    """What `lrtui preview ARGV` refuses, as the app's message line would say it (exit 2 asserted)."""
+    code, _, err = cli("preview", *argv)
+    assert code == 2
+    return err.strip().split(": ", 2)[2]
+
+
+async def test_the_form_refuses_what_the_command_line_refuses_and_keeps_r_save_and_copy_refused(store, cli):
+    too_large = cli_problem(cli, "CosineAnnealingLR", "--set", f"eta_min={HUGE}")  # (the app captures output)
+    below_zero = cli_problem(cli, "LambdaLR", "--set", 'lr_lambda="1 - epoch/50"')
+    past_the_run = cli_problem(cli, "wsd", "--set", "warmup=5000", "--steps-per-epoch", "47")
+    app = LrtuiApp(store=store)
+    notes = []
+    notify = app.notify
+    app.notify = lambda message, **kw: (notes.append(str(message)), notify(message, **kw))
+    async with app.run_test(size=(120, 36)) as pilot:
+        good = app.draft
+        await type_into(pilot, "scheduler-eta_min", HUGE)  # one field's own rule
+        assert app.is_running and app.draft == good and field(app, "scheduler-eta_min").has_class("-invalid")
+        assert too_large in message_line(app)
+
+        async def refused(problem_field):
+            """r, ctrl+s and Copy as code dimmed and refused, saying why; only `problem_field` marked."""
+            assert [f.query_one("Input").id for f in app.query(".field.-invalid")] == [problem_field]
+            app.query_one("#schedulers").focus()
+            for action in ("run", "save", "copy_code"):
+                assert app.check_action(action, ()) is None  # dimmed in the footer
+            await pilot.press("r", "ctrl+s")
+            await app.run_action("copy_code")  # as the command palette runs it
+            await pilot.pause()
+            assert type(app.screen).__name__ == "Screen" and not app.queue and not app.runs
+            assert len(notes) == 3 and all("refused" in n for n in notes)
+            notes.clear()
+
+        await refused("scheduler-eta_min")
+        await type_into(pilot, "scheduler-eta_min", "0.0")
+        assert app.check_action("run", ()) and not app.query(".field.-invalid")
+
+        await pick(pilot, "LambdaLR")  # a rule of the whole curve: its lr may not go below zero
+        await type_into(pilot, "scheduler-lr_lambda", "1 - epoch/50")
+        assert below_zero in message_line(app)
+        assert app.curve.lr.min() >= 0  # the preview is not drawn below zero
+        await refused("scheduler-lr_lambda")
+
+        await pick(pilot, "wsd")  # a rule across fields: the warmup and the run's length
+        await type_into(pilot, "scheduler-warmup", "5000")
+        assert past_the_run in message_line(app)
+        assert not notes  # on the message line, not in toasts
+        await refused("scheduler-warmup")
+        saved = set(presets.available())
+        await type_into(pilot, "scheduler-warmup", "500")
+        assert not app.query(".field.-invalid") and app.check_action("save", ())
+        app.query_one("#schedulers").focus()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await until(pilot, lambda: set(presets.available()) - saved == {"my-wsd"})
+        assert presets.find("my-wsd").runs[0].schedule.params["warmup"] == 500

@@ -27,14 +27,14 @@ from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
 from lrtui.finder import FindJob
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
-from lrtui.preview import Curve, exact_curve, fast
+from lrtui.preview import Curve, checked_exact, checked_fast
 from lrtui.store import Store
 from lrtui.tasks import known_batches
 from lrtui.trainer import Trainer
 from lrtui.ui.charts import Chart, Series, colour
 from lrtui.ui.commands import Commands
 from lrtui.ui.form import Draft, ParamForm
-from lrtui.ui.messages import JobRefused, PreviewReady, TorchReady, TrainingEvents
+from lrtui.ui.messages import JobRefused, PreviewReady, PreviewRefused, TorchReady, TrainingEvents
 from lrtui.ui.range_test import RangeTest
 from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.runview import RunView
@@ -42,6 +42,7 @@ from lrtui.ui.screens import ConfirmScreen, HelpScreen
 from lrtui.ui.widgets import SchedulerList, StatusLine
 
 REDRAW_SECONDS = 0.2
+NEEDS_A_GOOD_FORM = {"run": "r", "save": "ctrl+s", "copy_code": "Copy as code"}  # refused while it breaks a rule
 
 
 class LrtuiApp(Commands, RangeTest, App):
@@ -160,32 +161,39 @@ class LrtuiApp(Commands, RangeTest, App):
                 steps)
 
     def _preview(self) -> None:
+        """The form's curve, checked as `lrtui preview` checks it: at once where it has a closed form,
+        else stepped through torch in a worker. A rule it breaks marks the form; the chart keeps the
+        last good curve."""
         draft = self.draft
         length, _ = self._length(draft)
         try:
-            curve = fast(draft.schedule, draft.optimizer, length)
+            curve = checked_fast(draft.schedule, draft.optimizer, length)
         except ConfigError as e:
-            self.notify(str(e), severity="error")
+            self.query_one("#form", ParamForm).refuse(e)
             return
-        if curve is not None:
-            self.curve = curve
-            self.charts_dirty, self.next_redraw = True, 0.0  # an edit: at the next tick, whatever the throttle
-        else:
+        if curve is None:
             self._exact_preview(draft, length)
+        else:
+            self._show_curve(curve)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def _exact_preview(self, draft: Draft, length: int) -> None:
         try:
-            curve = exact_curve(draft.schedule, draft.optimizer, length)
+            self.post_message(PreviewReady(draft, checked_exact(draft.schedule, draft.optimizer, length)))
         except ConfigError as e:
-            self.notify(str(e), severity="error")
-            return
-        self.post_message(PreviewReady(draft, curve))
+            self.post_message(PreviewRefused(draft, e))
 
     def on_preview_ready(self, message: PreviewReady) -> None:
         if message.key == self.draft:
-            self.curve = message.curve
-            self.charts_dirty, self.next_redraw = True, 0.0
+            self._show_curve(message.curve)
+
+    def on_preview_refused(self, message: PreviewRefused) -> None:
+        if message.key == self.draft:
+            self.query_one("#form", ParamForm).refuse(message.error)
+
+    def _show_curve(self, curve: Curve) -> None:
+        self.curve = curve
+        self.charts_dirty, self.next_redraw = True, 0.0  # an edit: at the next tick, whatever the throttle
 
     # -- training ----------------------------------------------------------------------------------
     @work(thread=True, group="trainer", exit_on_error=False)
@@ -443,8 +451,24 @@ class LrtuiApp(Commands, RangeTest, App):
         self.closing = True
         self.trainer.close()
 
+    async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
+        """An action that the form's problem refuses says why, pressed or from the palette (Textual
+        would do nothing)."""
+        problem = self._form_problem()
+        if problem and action in NEEDS_A_GOOD_FORM:
+            self.notify(f"{NEEDS_A_GOOD_FORM[action]} refused: {problem.problem}", severity="warning")
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def _form_problem(self) -> ConfigError | None:
+        forms = self.query("#form")  # none while the app is closing
+        return forms.first(ParamForm).problem if forms else None
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """Stop only while something runs; compare only with a preset loaded (dimmed otherwise)."""
+        """Stop only while something runs; compare only with a preset loaded; run, save and copy only
+        a form that breaks no rule (dimmed otherwise)."""
+        if action in NEEDS_A_GOOD_FORM:
+            return None if self._form_problem() else True
         if action == "stop":
             return True if self.busy or self.queue else None
         if action == "compare":

@@ -76,7 +76,8 @@ class Commands:
 
     def get_system_commands(self, screen: Any) -> Any:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Copy as code", "the current configuration as plain torch", self.action_copy_code)
+        yield SystemCommand("Copy as code", "the current configuration as plain torch",
+                            lambda: self.run_action("copy_code"))
         yield SystemCommand("Export runs", "the shown runs' epochs and steps as CSV", self.action_export)
         for binding in self.BINDINGS:
             if binding.description:

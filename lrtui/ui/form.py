@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Input, Label, Static
 
 from lrtui.catalogue import Schedule, validate
@@ -23,6 +24,7 @@ RUN_FIELDS = (
     Param("warmup", "int", 0, "linear warmup over the first N scheduler steps"),
     Param("optimizer", "choice", "SGD", "the optimizer", choices=tuple(OPTIMIZERS)),
 )
+SECTIONS = ("scheduler", "run", "training", "optimizer")  # where a key of a refusal is looked for, in order
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,11 @@ class Field(Horizontal):
 
 class ParamForm(Vertical):
     """Fields that scroll, and under them a line that always shows: the focused field's help, or the
-    rule a bad value broke. Posts Changed with the new Draft whenever every field holds a good value."""
+    rule a bad value broke. Posts Changed with the new Draft whenever every field holds a good value;
+    a rule of the whole configuration (a warmup past the run, an lr below zero) is the app's to find,
+    and `refuse` shows it the same way. `problem` is the rule broken, while one is."""
+
+    problem: reactive[ConfigError | None] = reactive(None, bindings=True)  # the app's keys follow it
 
     @dataclass
     class Changed(Message):
@@ -104,6 +110,7 @@ class ParamForm(Vertical):
         fields = self.query_one("#fields", VerticalScroll)
         await fields.remove_children()
         await fields.mount_all(self._fields(draft))
+        self.problem = None
         self.say("")
 
     def focus_first(self) -> None:
@@ -148,19 +155,30 @@ class ParamForm(Vertical):
             raise ConfigError(f"training-{e.key}", e.problem) from None
         return Draft(schedule, optimizer, training)
 
+    def refuse(self, error: ConfigError) -> None:
+        """A rule the whole configuration breaks: the field its key names marked (every scheduler
+        field when it names none of them), the rule on the line, until the form changes."""
+        name = error.key.split(".")[0].split("[")[0]  # warmup, schedulers[1].gamma, params
+        named = [f for section in SECTIONS for f in self.query(Field) if (f.section, f.param.name) == (section, name)]
+        self._show_problem(error, named[:1] or [f for f in self.query(Field) if f.section == "scheduler"])
+
+    def _show_problem(self, error: ConfigError | None, fields: list[Field]) -> None:
+        for field in self.query(Field):
+            field.set_class(field in fields, "-invalid")
+        self.problem = error
+        if error:
+            self.say(f"[b]{fields[0].param.name if len(fields) == 1 else 'schedule'}[/b]: {error.problem}")
+
     @on(Input.Changed)
     async def _changed(self, event: Input.Changed) -> None:
         event.stop()
-        for field in self.query(Field):
-            field.remove_class("-invalid")
         try:
             draft = self._draft(self.field_values())
         except ConfigError as e:
             bad = self.query(f"#{e.key}")
-            target = bad.first().parent if bad else event.input.parent
-            target.add_class("-invalid")
-            self.say(f"[b]{e.key.split('-', 1)[-1]}[/b]: {e.problem}")
+            self._show_problem(e, [bad.first().parent if bad else event.input.parent])
             return
+        self._show_problem(None, [])
         switched = draft.optimizer.name != self.draft.optimizer.name
         self.draft = draft
         if switched:  # another optimizer has other arguments

@@ -28,6 +28,14 @@ class PreviewReady(Message):
 
 
 @dataclass
+class PreviewRefused(Message):
+    """The exact preview for the configuration `key` broke a rule (an lr below zero, say)."""
+
+    key: object
+    error: Exception
+
+
+@dataclass
 class JobRefused(Message):
     """A queued run could not start (missing data, a task that fails before training)."""
 
