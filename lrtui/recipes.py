@@ -54,20 +54,22 @@ def _recipe(name: str, summary: str, description: str, params: tuple[Param, ...]
 RECIPE_SPECS = (
     _recipe("warmup_cosine", "linear warmup from 0, then cosine to min_ratio (Hugging Face)",
             "transformers' get_cosine_schedule_with_warmup with a floor: the lr rises linearly from 0 "
-            "over warmup steps, then follows half a cosine down to min_ratio x base at total.",
+            "over warmup steps, then follows half a cosine down to min_ratio x base at total, and stays "
+            "there (transformers' own would rise again).",
             (WARMUP, TOTAL, MIN_RATIO),
-            ("s = (t - warmup) / (total - warmup)",
+            ("s = min(1, (t - warmup) / (total - warmup))",
              "t / warmup if t < warmup else min_ratio + (1 - min_ratio) * 0.5 * (1 + cos(pi * s))"),
             (_longer_than_warmup,)),
     _recipe("wsd", "warmup, a long stable phase, then a short decay (warmup-stable-decay)",
             "Warmup-stable-decay (MiniCPM, DeepSeek): linear warmup, hold the base lr, then decay over "
-            "the last decay_frac of the run to min_ratio x base, linearly, along a cosine or as 1-sqrt. "
-            "A run can branch off the stable phase at any point and decay.",
+            "the last decay_frac of the run to min_ratio x base, linearly, along a cosine or as 1-sqrt, "
+            "and hold it after total (as transformers' get_wsd_schedule does). A run can branch off the "
+            "stable phase at any point and decay.",
             (WARMUP, TOTAL, Param("decay_frac", "float", 0.2, "fraction of the run spent decaying",
                                   (between(0, 1, open_lo=True),)),
              Param("shape", "choice", "1-sqrt", "shape of the decay", choices=tuple(DECAY_SHAPES)),
              MIN_RATIO),
-            ("d = decay_frac * total", "s = (t - (total - d)) / d",
+            ("d = decay_frac * total", "s = min(1, (t - (total - d)) / d)",
              "t / warmup if t < warmup else (1 if t < total - d else min_ratio + (1 - min_ratio) * ({shape}))"),
             (_longer_than_warmup,)),
     _recipe("inverse_sqrt", "linear warmup, then lr proportional to 1/sqrt(t) (Transformer)",

@@ -33,6 +33,8 @@ CASES = [
     (validate("ChainedScheduler", {"schedulers": [{"name": "ConstantLR", "params": {"total_iters": 3}},
                                                   {"name": "ExponentialLR", "params": {"gamma": 0.9}}]}), SGD),
     (validate("wsd", {"warmup": 6, "shape": "cosine"}), ADAM),
+    (validate("wsd", {"warmup": 2, "total": 40, "shape": "1-sqrt"}), SGD),  # total before the run's 60 steps end
+    (validate("warmup_cosine", {"warmup": 2, "total": 30, "min_ratio": 0.2}), ADAM),
     (validate("cosine_restarts_decay", {"T_0": 3, "T_mult": 2}, warmup=2), SGD),
     (validate("inverse_sqrt", {"warmup": 5}), ADAM),
     (validate("poly_warmup", {"warmup": 5, "power": 2.0}), SGD),

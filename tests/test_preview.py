@@ -599,6 +599,48 @@ def test_recipes_match_the_formulas_other_libraries_name():
         close_to_peak(P.preview(s, opt, 100, exact=exact).lr, lr)
 
 
+def hf_wsd(t: int, warmup: int, stable: int, decay: int, shape: str, min_ratio: float) -> float:
+    """transformers' get_wsd_schedule lr factor, written out: after the decay it holds min_lr_ratio."""
+    if t < warmup:
+        return t / max(1, warmup)
+    if t < warmup + stable:
+        return 1.0
+    if t < warmup + stable + decay:
+        progress = (t - warmup - stable) / max(1, decay)
+        factor = {"linear": 1 - progress, "cosine": 0.5 * (1 + math.cos(math.pi * progress)),
+                  "1-sqrt": 1 - math.sqrt(progress)}[shape]
+        return max(0.0, factor * (1 - min_ratio) + min_ratio)
+    return min_ratio
+
+
+def hf_poly(t: int, warmup: int, total: int, power: float, end: float) -> float:
+    """transformers' get_polynomial_decay_schedule_with_warmup lr factor (lr_init 1, lr_end `end`)."""
+    if t < warmup:
+        return t / max(1, warmup)
+    if t > total:
+        return end
+    return (1 - end) * (1 - (t - warmup) / (total - warmup)) ** power + end
+
+
+@pytest.mark.parametrize("shape", ["linear", "cosine", "1-sqrt"])
+@pytest.mark.parametrize("exact", [False, True])
+def test_a_recipe_holds_its_final_lr_past_a_total_shorter_than_the_run(shape, exact):
+    opt, run = validate_optimizer(SGD), 90
+    wsd = [hf_wsd(t, 5, 25, 10, shape, 0.1) for t in range(run)]  # total 40, decay_frac 0.25: decay 30 to 40
+    lr = P.preview(validate("wsd", {"warmup": 5, "total": 40, "decay_frac": 0.25, "shape": shape, "min_ratio": 0.1}),
+                   opt, run, exact=exact).lr
+    np.testing.assert_allclose(lr / 0.1, wsd, rtol=1e-9, atol=1e-12)
+    poly = [hf_poly(t, 5, 40, 2.0, 0.01) for t in range(run)]
+    lr = P.preview(validate("poly_warmup", {"warmup": 5, "total": 40, "power": 2.0, "end_ratio": 0.01}), opt, run,
+                   exact=exact).lr
+    np.testing.assert_allclose(lr / 0.1, poly, rtol=1e-9, atol=1e-12)
+    # the cosine reaches min_ratio at total and stays there (transformers' own would rise again)
+    cosine = [t / 5 if t < 5 else 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1, (t - 5) / 35))) for t in range(run)]
+    lr = P.preview(validate("warmup_cosine", {"warmup": 5, "total": 40, "min_ratio": 0.1}), opt, run, exact=exact).lr
+    np.testing.assert_allclose(lr / 0.1, cosine, rtol=1e-9, atol=1e-12)
+    assert (lr[40:] == lr[40]).all()
+
+
 def test_preview_leaves_the_optimizer_config_alone():
     opt = validate_optimizer(SGD)
     before = dict(opt.params)
