@@ -2,8 +2,9 @@
 
 `train` runs in whatever thread calls it and never waits for its consumer: events are handed to
 `emit` in batches about ten times a second. Losses stay on the device and are read in those batches,
-so a GPU is never synchronised per step. It stops within one batch when `stop` is set; a loss that is
-not finite ends the run as `diverged` at that step; any other exception ends it as `failed`.
+so a GPU is never synchronised per step. It stops within one batch when `stop` is set; a training loss
+that is not finite ends the run as `diverged` at that step, a validation loss at that epoch; an epoch
+without batches, or any other exception, ends it as `failed`.
 """
 from __future__ import annotations
 
@@ -97,17 +98,18 @@ class _Run:
         self.epoch_losses: list[float] = []
         self.next_flush = time.monotonic() + FLUSH_SECONDS
 
-    def flush(self) -> bool:
+    def flush(self) -> str | None:
         """Read the buffered losses (one device sync), hand everything to the consumer and the store.
-        False when a loss is not finite: the steps up to it are kept, the rest dropped."""
+        Where a loss is not finite, the steps up to it are kept, the rest dropped, and it says so."""
         import torch
 
-        ok = True
+        diverged = None
         if self.loss:
             values = torch.stack(self.loss).tolist()
             bad = next((i for i, v in enumerate(values) if not math.isfinite(v)), None)
             if bad is not None:
-                values, ok = values[:bad + 1], False
+                diverged = f"the training loss is not finite ({values[bad]}) at step {self.step + bad}"
+                values = values[:bad + 1]
             n = len(values)
             mom = tuple(self.momentum[:n]) if self.track_momentum else None
             self.writer.steps(self.step, self.lr[:n], mom, values)
@@ -119,12 +121,22 @@ class _Run:
             self.emit(self.events)
             self.events = []
         self.next_flush = time.monotonic() + FLUSH_SECONDS
-        return ok
+        return diverged
 
 
-def prepare(job: Setup) -> tuple[Any, dict]:
-    """The device and the task's model and batches for a job (a Job or a range test), built after
-    seeding so that the same seed gives the same weights and batches."""
+class NoBatches(Exception):
+    """An epoch whose pass over the training batches gave none: they were used up by the first."""
+
+    def __init__(self, epoch: int):
+        super().__init__(f"the training batches are empty at epoch {epoch}: 'train' must give them again every "
+                         "epoch (a list or a DataLoader)")
+
+
+def prepare(job: Setup, count: bool = True) -> tuple[Any, dict, int | None]:
+    """The device, the task's model and batches, and the batches in an epoch (from len(), else from
+    a pass over them unless count=False, else None), for a job (a Job or a range test), built after
+    seeding so that the same seed gives the same weights and batches. ConfigError for a task that
+    cannot train (its build raises, it has no batches)."""
     device = resolve_device(job.device)
     seed_everything(job.seed)
     task = tasks.find(job.task)
@@ -134,16 +146,19 @@ def prepare(job: Setup) -> tuple[Any, dict]:
         raise
     except Exception as e:  # noqa: BLE001 - the task's code, before anything is stored: bad input
         raise ConfigError("task", f"{job.task}: build(ctx) raised {first_line(explain(e, job))}") from None
-    return device, tasks.check_built(built, job.task)
+    built = tasks.check_built(built, job.task)
+    steps_per_epoch = _count(built["train"], count)
+    if steps_per_epoch == 0:
+        raise ConfigError("task", f"{job.task}: the training batches are empty ('train' gave none)")
+    return device, built, steps_per_epoch
 
 
 def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: threading.Event) -> str:
     """Train `job`, writing it to `store`; returns its final status. Bad input (an unknown task,
     missing data, a device that is not there) raises ConfigError before the run is stored."""
-    device, built = prepare(job)
+    device, built, steps_per_epoch = prepare(job)
     model = built["model"].to(device)
     optimizer = job.optimizer.build(model.parameters())
-    steps_per_epoch = _count(built["train"])
     per_step = job.schedule.interval == "step"
     stepper = build(job.schedule, optimizer, job.epochs * steps_per_epoch if per_step else job.epochs)
     writer = store.start(job.label, job.preset, job.config, job.task, str(device), device_name(device), job.seed,
@@ -155,10 +170,11 @@ def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: thr
     status, error = "finished", None
     try:
         for epoch in range(job.epochs):
-            started, lr_at_start, samples = time.perf_counter(), group["lr"], 0
+            started, lr_at_start, samples, fed = time.perf_counter(), group["lr"], 0, 0
             run.epoch_losses = []
             model.train()
             for inputs, targets in built["train"]:
+                fed += 1
                 inputs, targets = on_device(inputs, device), on_device(targets, device)
                 if stop.is_set():
                     status = "stopped"
@@ -174,23 +190,28 @@ def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: thr
                 samples += len(targets)
                 if per_step:
                     stepper.step()
-                if time.monotonic() >= run.next_flush and not run.flush():
+                if time.monotonic() >= run.next_flush and (error := run.flush()):
                     status = "diverged"
                     break
-            if status == "finished" and not run.flush():
+            if status == "finished" and (error := run.flush()):
                 status = "diverged"
             if status != "finished":
                 break
+            if not fed:
+                raise NoBatches(epoch)
             train_seconds = time.perf_counter() - started
             val_loss, val_acc = evaluate(model, built["val"], built["loss"], built["metric"], device)
             train_loss = sum(run.epoch_losses) / max(len(run.epoch_losses), 1)
-            if not per_step:
-                stepper.step(val_loss if val_loss is not None else train_loss)
             row = {"epoch": epoch, "lr": lr_at_start, "train_loss": train_loss, "val_loss": val_loss,
                    "val_acc": val_acc, "seconds": time.perf_counter() - started,
                    "samples_per_s": samples / train_seconds if train_seconds > 0 else 0.0}
             writer.epoch(row)
             run.events.append(EpochEnded(writer.run_id, **row))
+            if val_loss is not None and not math.isfinite(val_loss):
+                status, error = "diverged", f"the validation loss is not finite ({val_loss}) at epoch {epoch}"
+                break
+            if not per_step:
+                stepper.step(val_loss if val_loss is not None else train_loss)
             run.flush()
     except Exception as e:  # noqa: BLE001 - the run fails; what it did so far is kept
         status, error = "failed", explain(e, job)
@@ -233,12 +254,11 @@ def on_device(value: Any, device: Any) -> Any:
     return value.to(device, non_blocking=True) if device is not None and hasattr(value, "to") else value
 
 
-def _count(batches: Any) -> int:
-    """Batches per epoch: len() where the iterable has one, else one pass to count them."""
+def _count(batches: Any, by_pass: bool) -> int | None:
     try:
         return len(batches)
     except TypeError:
-        return sum(1 for _ in batches)
+        return sum(1 for _ in batches) if by_pass else None
 
 
 def first_line(text: str | None) -> str:
@@ -251,6 +271,8 @@ def explain(error: Exception, job: Setup) -> str:
 
     if isinstance(error, torch.cuda.OutOfMemoryError):
         return f"CUDA out of memory with batch size {job.batch_size}: try a smaller --batch-size"
+    if isinstance(error, NoBatches):
+        return str(error)
     return f"{type(error).__name__}: {error}"
 
 

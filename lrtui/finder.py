@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -178,20 +178,34 @@ def _longest_fall(values: np.ndarray) -> tuple[int, int]:
     return int(start[end]), end
 
 
+def cycled(batches: Iterable) -> Iterator:
+    """The batches of one epoch after another, for a sweep longer than an epoch; NoBatches at an epoch
+    that gives none (they were used up), rather than looking for a batch forever."""
+    from lrtui.engine import NoBatches
+
+    for epoch in itertools.count():
+        empty = True
+        for batch in batches:
+            empty = False
+            yield batch
+        if empty:
+            raise NoBatches(epoch)
+
+
 def find(job: FindJob, store: Store, emit: Callable[[list[Event]], None], stop: threading.Event) -> str:
     """Run the range test of `job`, stored as a run of kind `find`; returns its status: finished (the
     sweep reached end_lr or diverged, which is how a sweep normally ends), stopped or failed. Bad input
     raises ConfigError before anything is stored."""
     from lrtui.engine import FLUSH_SECONDS, device_name, explain, on_device, prepare
 
-    device, built = prepare(job)
+    device, built, _ = prepare(job, count=False)  # the sweep cycles the batches, however many
     model = copy.deepcopy(built["model"]).to(device)  # a task may hand out a model it keeps: not ours to train
     optimizer = job.optimizer.build(model.parameters())
     lrs = job.sweep.lrs()
     writer = store.start(job.label, job.preset, job.config(), job.task, str(device), device_name(device), job.seed,
                          job.sweep.steps, kind="find")
     emit([RunStarted(writer.run_id, job.label, str(device), device_name(device), 0, job.sweep.steps, kind="find")])
-    batches = itertools.chain.from_iterable(itertools.repeat(built["train"]))  # cycled when shorter
+    batches = cycled(built["train"])
     done: list[float] = []
     ema, best = Ema(job.sweep.smooth), math.inf
     first, flushed = 0, time.monotonic()

@@ -77,6 +77,38 @@ def build_meta(ctx):               # weights that were never made
     with torch.device("meta"):
         model = nn.Linear(4, 3)
     return {"model": model, "train": batches(*data())}
+
+
+def build_empty(ctx):
+    return {"model": nn.Linear(4, 3), "train": []}
+
+
+def build_generator(ctx):          # used up after one pass
+    return {"model": nn.Linear(4, 3), "train": (batch for batch in batches(*data()))}
+
+
+def build_val_generator(ctx):
+    return {"model": nn.Linear(4, 3), "train": batches(*data()), "val": (batch for batch in batches(*data()))}
+
+
+class Once:                        # says it has 5 batches, and gives them only once
+    def __init__(self, items):
+        self.items, self.left = items, iter(items)
+
+    def __len__(self):
+        return len(self.items)
+
+    def __iter__(self):
+        return self.left
+
+
+def build_once(ctx):
+    return {"model": nn.Linear(4, 3), "train": Once(batches(*data()))}
+
+
+def build_nan_val(ctx):            # training is fine; the validation inputs are nan
+    return {"model": nn.Linear(4, 3), "train": batches(*data()),
+            "val": [(torch.full((4, 4), float("nan")), torch.zeros(4, dtype=torch.long))]}
 '''
 
 
@@ -159,6 +191,11 @@ BEFORE_TRAINING = {  # build: what the one line says
     "build_no_parameters": "robust_tasks.py:build_no_parameters: the model has no parameters to train",
     "build_frozen": "robust_tasks.py:build_frozen: the model has no parameters to train (none requires grad)",
     "build_meta": "robust_tasks.py:build_meta: the model is on the meta device (its weights were never made)",
+    "build_empty": "robust_tasks.py:build_empty: the training batches are empty ('train' gave none)",
+    "build_generator": "robust_tasks.py:build_generator: 'train' is not re-iterable (an iterator, such as a "
+                       "generator, is used up after one pass): give a list or a DataLoader",
+    "build_val_generator": "robust_tasks.py:build_val_generator: 'val' is not re-iterable (an iterator, such as a "
+                           "generator, is used up after one pass): give a list or a DataLoader",
 }
 
 
@@ -189,3 +226,36 @@ def test_the_engine_refuses_a_task_that_cannot_train_with_config_error(tmp_path,
         with pytest.raises(ConfigError, match=build):
             engine.train(job, store, lambda events: pytest.fail("no event before the run starts"), threading.Event())
     assert store.runs() == []
+
+
+# -- 3. batches that run out, a validation loss that is not finite -----------------------------------
+EMPTY_AT_1 = ("the training batches are empty at epoch 1: 'train' must give them again every epoch (a list or "
+              "a DataLoader)")
+
+
+def test_batches_that_run_out_after_the_first_epoch_fail_the_run_saying_so(tmp_path, tasks_file, cli):
+    code, out, err = run(cli, tmp_path, f"{tasks_file}:build_once", preset(tmp_path, runs=1), extra=("--json",))
+    assert code == 1
+    [doc] = json.loads(out)["runs"]
+    assert doc["status"] == "failed" and doc["error"] == EMPTY_AT_1
+    assert [e["epoch"] for e in doc["epochs"]] == [0]
+    assert f"lrtui run: run {doc['id']} r0 failed: {EMPTY_AT_1}" in err.splitlines()
+
+
+def test_a_range_test_whose_batches_run_out_fails_saying_so(tmp_path, tasks_file, cli):
+    code, out, err = cli("find", "--task", f"{tasks_file}:build_once", "--steps", "20", "--device", "cpu",
+                         "--runs-dir", str(tmp_path / "runs"), "--json")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["status"] == "failed" and len(doc["loss"]) == 5  # the one pass it had
+    assert Store.at(tmp_path / "runs").run(doc["id"])["error"] == EMPTY_AT_1
+
+
+def test_a_validation_loss_that_is_not_finite_ends_the_run_as_diverged_at_that_epoch(tmp_path, tasks_file, cli):
+    code, out, _ = run(cli, tmp_path, f"{tasks_file}:build_nan_val", preset(tmp_path, runs=1), extra=("--json",))
+    assert code == 0  # as a training loss that is not finite: an outcome, not a failure
+    [doc] = json.loads(out)["runs"]
+    assert doc["status"] == "diverged" and doc["error"] == "the validation loss is not finite (nan) at epoch 0"
+    [epoch] = doc["epochs"]  # the epoch is kept, with its training loss; nothing trains after it
+    assert epoch["epoch"] == 0 and epoch["val_loss"] is None and 0 < epoch["train_loss"] < 10
+    assert len(Store.at(tmp_path / "runs").run(doc["id"])["steps"]["step"]) == 5

@@ -9,6 +9,7 @@ import functools
 import importlib
 import importlib.util
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -99,6 +100,10 @@ def check_built(built: Any, name: str) -> dict:
         raise ConfigError("task", f"{name}: the model has no parameters to train{none}")
     if any(p.is_meta for p in parameters):
         raise ConfigError("task", f"{name}: the model is on the meta device (its weights were never made)")
+    for key in ("train", "val"):
+        if isinstance(built.get(key), Iterator):
+            raise ConfigError("task", f"{name}: {key!r} is not re-iterable (an iterator, such as a generator, is "
+                                      "used up after one pass): give a list or a DataLoader")
     if built.get("metric") not in (None, "accuracy"):
         raise ConfigError("task", f"{name}: 'metric' must be 'accuracy' or None, got {built['metric']!r}")
     unknown = set(built) - {"model", "train", "val", "loss", "metric"}
