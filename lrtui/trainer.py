@@ -4,7 +4,11 @@ one interpreter's GIL (on a small machine that costs training a third of its spe
 The child imports torch once, then runs the jobs it is given one at a time (training runs with the
 engine of `lrtui run`, range tests with the finder of `lrtui find`), writing the same store; its
 events come back over a queue. A shared event stops the run in progress within a batch. If the app
-dies, the run in progress still finishes and is stored, then the child exits."""
+dies, the run in progress still finishes and is stored, then the child exits.
+
+Closing stops the run in progress (it is stored as stopped) and waits for the child, which then
+exits at once: an interpreter that has imported torch takes seconds to tear itself down, and the
+child has nothing left to clean up (its store is committed, and the app reads no more events)."""
 from __future__ import annotations
 
 import multiprocessing as mp
@@ -57,6 +61,8 @@ class Trainer:
                 return out
 
     def close(self) -> None:
+        """Stop the run in progress and end the child, waiting for it to store the run (a second at
+        most; then it is killed and the run reads as interrupted)."""
         self.stop.set()
         self.jobs.put(None)
         self.process.join(timeout=1.0)
@@ -82,7 +88,7 @@ def _serve(store_path: Path, jobs: Any, events: Any, stop: Any) -> None:
         except queue.Empty:
             continue
         if job is None:
-            return
+            os._exit(0)  # skip the teardown (see the module's docstring)
         try:
             (find if isinstance(job, FindJob) else train)(job, store, events.put, stop)
         except Exception as e:  # noqa: BLE001 - before the run starts: reported, the child goes on

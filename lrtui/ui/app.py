@@ -6,7 +6,6 @@ process trains one job at a time (lrtui.trainer); a thread worker hands its even
 TrainingEvents; the charts redraw from a timer, only when their data changed."""
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
 from pathlib import Path
@@ -440,11 +439,9 @@ class LrtuiApp(Commands, RangeTest, App):
         if not self.action_close_sweep():
             self.query_one("#schedulers").focus()
 
-    async def action_quit(self) -> None:
+    def action_quit(self) -> None:
+        """Stop and exit: closing the training process (on unmount) waits for it to store the run."""
         self.action_stop()
-        deadline = time.monotonic() + 1.5
-        while self.busy and time.monotonic() < deadline:  # the engine stops within a batch
-            await asyncio.sleep(0.05)
         self.exit()
 
     def on_unmount(self) -> None:
