@@ -357,12 +357,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     store = _store(args)
     if args.delete:
-        missing = [i for i in args.delete if _stored(store, i) is None]
+        missing = sorted(set(args.delete) - store.ids())  # a run that cannot be read can be deleted
         if missing:
             raise ConfigError("--delete", f"no run with id {missing[0]}")
         print(f"deleted {store.delete(args.delete)} run(s)")
         return 0
-    runs = store.runs()
+    runs = store.runs(lambda run_id, why: print(f"lrtui runs: run {run_id} left out: {why}", file=sys.stderr))
     if args.failed:
         runs = [r for r in runs if r["error"]]
     if args.json:

@@ -20,7 +20,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 SCHEMA_VERSION = 2  # 2: runs.kind
 MAX_STEPS = 100_000
@@ -45,7 +45,14 @@ RUN_FIELDS = ("id", "kind", "label", "preset", "task", "device", "device_name", 
 
 
 class StoreError(Exception):
-    """The store cannot be used (a newer schema, a file that is not a database)."""
+    """The store cannot be used (a newer schema, a file that is not a database), or a run in it cannot
+    be read."""
+
+
+class Unreadable(StoreError):
+    def __init__(self, run_id: int, why: str):
+        super().__init__(f"run {run_id}: {why}")
+        self.why = why
 
 
 @dataclass(frozen=True)
@@ -79,12 +86,24 @@ class Store:
         return db
 
     # -- reading -----------------------------------------------------------------------------------
-    def runs(self) -> list[dict]:
-        """Every run, newest first, with its number of epochs and its live status."""
+    def runs(self, unreadable: Callable[[int, str], None] = lambda run_id, why: None) -> list[dict]:
+        """Every run, newest first, with its number of epochs and its live status. A row that cannot be
+        read (its config is not a JSON object) is left out and handed to `unreadable(run_id, why)`."""
         with self.connect() as db:
             rows = db.execute("SELECT r.*, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS n_epochs "
                               "FROM runs r ORDER BY r.id DESC").fetchall()
-        return [_run_dict(row) for row in rows]
+        runs = []
+        for row in rows:
+            try:
+                runs.append(_run_dict(row))
+            except Unreadable as e:
+                unreadable(row["id"], e.why)
+        return runs
+
+    def ids(self) -> set[int]:
+        """The id of every run, readable or not."""
+        with self.connect() as db:
+            return {row[0] for row in db.execute("SELECT id FROM runs")}
 
     def run(self, run_id: int, steps: bool = True) -> dict | None:
         """One run with its epochs and (unless steps=False) its steps, read in one transaction."""
@@ -182,7 +201,12 @@ def _run_dict(row: sqlite3.Row) -> dict:
     run = {k: row[k] for k in RUN_FIELDS}
     if run["status"] == "running" and not _alive(row["pid"], row["host"]):
         run["status"] = "interrupted"
-    run["config"] = json.loads(row["config"])
+    try:
+        run["config"] = json.loads(row["config"])
+    except ValueError as e:
+        raise Unreadable(row["id"], f"its config is not JSON ({e})") from None
+    if not isinstance(run["config"], dict):
+        raise Unreadable(row["id"], f"its config is not a JSON object (it is {type(run['config']).__name__})")
     run["n_epochs"] = row["n_epochs"]
     return run
 

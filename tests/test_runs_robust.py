@@ -259,3 +259,39 @@ def test_a_validation_loss_that_is_not_finite_ends_the_run_as_diverged_at_that_e
     [epoch] = doc["epochs"]  # the epoch is kept, with its training loss; nothing trains after it
     assert epoch["epoch"] == 0 and epoch["val_loss"] is None and 0 < epoch["train_loss"] < 10
     assert len(Store.at(tmp_path / "runs").run(doc["id"])["steps"]["step"]) == 5
+
+
+# -- 4. a row that cannot be read --------------------------------------------------------------------
+@pytest.fixture
+def three_runs(tmp_path, tasks_file, cli) -> tuple[Path, list[int]]:
+    """A store of three finished runs, oldest first."""
+    code, out, _ = run(cli, tmp_path, f"{tasks_file}:build", preset(tmp_path, runs=3), extra=("--json",))
+    assert code == 0
+    return tmp_path / "runs", [r["id"] for r in json.loads(out)["runs"]]
+
+
+@pytest.mark.parametrize("config", ["{not json", "[1, 2]"])
+def test_a_run_whose_config_cannot_be_read_is_left_out_of_the_listing_in_one_line(config, three_runs, cli):
+    runs_dir, (first, bad, last) = three_runs
+    with sqlite3.connect(runs_dir / "runs.sqlite") as db:
+        db.execute("UPDATE runs SET config = ? WHERE id = ?", (config, bad))
+    for argv in ([], ["--json"], ["--failed"]):
+        code, out, err = cli("runs", *argv, "--runs-dir", str(runs_dir))
+        assert code == 0
+        assert err.startswith(f"lrtui runs: run {bad} left out: its config is not ") and err.count("\n") == 1, err
+    code, out, _ = cli("runs", "--json", "--runs-dir", str(runs_dir))
+    assert [r["id"] for r in json.loads(out)["runs"]] == [last, first]
+    code, out, _ = cli("runs", "--runs-dir", str(runs_dir))
+    assert [line.split()[0] for line in out.splitlines()[1:]] == [str(last), str(first)]
+
+    seen = []
+    assert [r["id"] for r in Store.at(runs_dir).runs(lambda run_id, why: seen.append(run_id))] == [last, first]
+    assert seen == [bad]
+
+    code, out, err = cli("export", str(bad), "--runs-dir", str(runs_dir))
+    assert (code, out) == (2, "") and err.startswith(f"lrtui export: run {bad}: its config is not ")
+    assert err.count("\n") == 1
+    code, out, err = cli("runs", "--delete", str(bad), "--runs-dir", str(runs_dir))
+    assert (code, out, err) == (0, "deleted 1 run(s)\n", "")
+    code, _, err = cli("runs", "--runs-dir", str(runs_dir))
+    assert (code, err) == (0, "")
