@@ -271,7 +271,7 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    """`lrtui`: the app."""
+    """`lrtui`: the app. An unexpected error in it exits 1 with one line naming its crash log."""
     from lrtui import presets, tasks
     from lrtui.paths import data_dir
     from lrtui.ui.app import LrtuiApp
@@ -279,8 +279,11 @@ def cmd_tui(args: argparse.Namespace) -> int:
     preset = presets.find(args.preset) if args.preset else None
     if args.task:
         tasks.find(args.task)
-    LrtuiApp(preset, _store(args), args.task, args.device, data_dir(args.data_dir)).run()
-    return 0
+    app = LrtuiApp(preset, _store(args), args.task, args.device, data_dir(args.data_dir))
+    app.run()
+    if app.crash:
+        print(app.crash, file=sys.stderr)
+    return app.return_code or 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -3,13 +3,15 @@ and an unexpected error (which exits 1 with the traceback in a log, every run ke
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from lrtui import presets
-from lrtui.events import RunEnded, RunStarted, Steps
+from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
 from lrtui.store import Store
+from lrtui.ui import app as app_module
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
 from lrtui.ui.messages import TrainingEvents
@@ -205,3 +207,31 @@ async def test_the_form_refuses_what_the_command_line_refuses_and_keeps_r_save_a
         await pilot.press("enter")
         await until(pilot, lambda: set(presets.available()) - saved == {"my-wsd"})
         assert presets.find("my-wsd").runs[0].schedule.params["warmup"] == 500
+
+
+class Crashing(LrtuiApp):
+    """The app with a handler that raises once its run has stored an epoch; run headless."""
+
+    CSS_PATH = Path(app_module.__file__).with_name(LrtuiApp.CSS_PATH)
+
+    def on_torch_ready(self, _) -> None:
+        self.action_run()
+
+    def on_training_events(self, message) -> None:
+        if any(isinstance(e, EpochEnded) for e in message.events):
+            raise RuntimeError("boom in a handler")
+
+    def run(self, **_):
+        return super().run(headless=True, size=(120, 36))
+
+
+def test_an_unexpected_error_exits_1_with_one_line_naming_the_log_and_keeps_the_run(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr("lrtui.ui.app.LrtuiApp", Crashing)
+    code, out, err = cli("--runs-dir", str(tmp_path / "runs"))
+    log = tmp_path / "runs" / "lrtui-crash.log"
+    assert code == 1
+    assert err.count("\n") == 1 and str(log) in err and "RuntimeError: boom in a handler" in err
+    text = log.read_text()
+    assert "Traceback (most recent call last)" in text and "in on_training_events" in text
+    [run] = Store.at(tmp_path / "runs").runs()
+    assert run["status"] == "stopped" and run["n_epochs"] >= 1  # the run in progress, stopped and kept

@@ -7,6 +7,7 @@ TrainingEvents; the charts redraw from a timer, only when their data changed."""
 from __future__ import annotations
 
 import time
+import traceback
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from lrtui.ui.screens import ConfirmScreen, HelpScreen
 from lrtui.ui.widgets import SchedulerList, StatusLine
 
 REDRAW_SECONDS = 0.2
+CRASH_LOG = "lrtui-crash.log"  # beside the store
 NEEDS_A_GOOD_FORM = {"run": "r", "save": "ctrl+s", "copy_code": "Copy as code"}  # refused while it breaks a rule
 
 
@@ -81,6 +83,7 @@ class LrtuiApp(Commands, RangeTest, App):
         self.torch_ready = False
         self.first_frame: float | None = None
         self.current: int | None = None
+        self.crash: str | None = None  # one line saying where an unexpected error's traceback went
 
     # -- layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -443,6 +446,22 @@ class LrtuiApp(Commands, RangeTest, App):
         """Stop and exit: closing the training process (on unmount) waits for it to store the run."""
         self.action_stop()
         self.exit()
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error: its traceback goes to the crash log beside the store, `crash` says so
+        in one line (for stderr, in place of Textual's traceback), and Textual closes the app with
+        return code 1, the terminal restored (on unmount the run in progress is stopped and kept)."""
+        log = self.store.path.parent / CRASH_LOG
+        try:
+            with log.open("a", encoding="utf-8") as out:
+                out.write(f"-- {time.strftime('%Y-%m-%d %H:%M:%S')}\n{''.join(traceback.format_exception(error))}\n")
+        except OSError:  # no log: Textual's traceback on stderr, then
+            super()._handle_exception(error)
+            return
+        first = str(error).splitlines()[0] if str(error) else ""
+        self.crash = self.crash or f"lrtui: unexpected error ({type(error).__name__}: {first}); traceback in {log}"
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     def on_unmount(self) -> None:
         self.closing = True
