@@ -146,6 +146,9 @@ def _resolve(spec: Spec, params: dict, length: int) -> dict:
         out["schedulers"] = [(CATALOGUE[c["name"]], _resolve(CATALOGUE[c["name"]], c["params"], max(1, e - s)))
                              for c, s, e in zip(out["schedulers"], starts, ends)]
     _check(spec, out)
+    if spec.has("warmup") and out["warmup"] >= length:  # a recipe's own warmup, as resolve() checks the generic one
+        raise ConfigError("warmup", f"{spec.name} needs a warmup shorter than the run, got {out['warmup']} for a "
+                          f"run of {length} steps")
     if spec.has("total_steps") and out["total_steps"] < length:  # torch raises "Tried to step N times"
         raise ConfigError("total_steps", f"{spec.name} can be stepped total_steps times, got total_steps "
                           f"{out['total_steps']} for a run of {length} steps")

@@ -120,12 +120,17 @@ def _check_order(lo: str, hi: str, strict: bool = False) -> Callable[[dict], Non
 
 
 def _check_one_cycle(p: dict) -> None:
-    if p["total_steps"] != AUTO and p["pct_start"] * p["total_steps"] <= 1:
+    """Every phase longer than nothing, with torch's own boundaries: the first ends at step
+    pct_start * T - 1, with three_phase the second at 2 pct_start * T - 2, the last at T - 1."""
+    pct, T = p["pct_start"], p["total_steps"]
+    if T == AUTO:
+        return  # checked again once the run length is known
+    if pct * T <= 1:
         raise ConfigError("pct_start", f"needs pct_start * total_steps > 1 (the warm-up needs two steps), "
-                          f"got {p['pct_start']:g} * {p['total_steps']}")
-    if p["three_phase"] and p["pct_start"] >= 0.5:
-        raise ConfigError("pct_start", f"needs pct_start < 0.5 with three_phase (its phases would "
-                          f"overlap), got {p['pct_start']:g}")
+                          f"got {pct:g} * {T}")
+    if p["three_phase"] and float(2 * pct * T) - 2 >= T - 1:
+        raise ConfigError("pct_start", f"needs 2 * pct_start * total_steps - 2 < total_steps - 1 with three_phase "
+                          f"(else its last phase is empty or overlapped), got {pct:g} and {T}")
 
 
 def _int(name: str, default: Any, help: str, lo: int = 1, auto: bool = False, example: Any = None) -> Param:

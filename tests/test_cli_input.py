@@ -88,7 +88,8 @@ def test_a_composite_inside_a_composite_is_refused_whatever_its_depth(cli, tmp_p
     with pytest.raises(ConfigError, match="cannot hold ChainedScheduler"):
         validate("ChainedScheduler", {"schedulers": [tomllib_value(chained(depth))]})
     path = tmp_path / "p.toml"
-    path.write_text(f'[[runs]]\nscheduler = {{name = "ChainedScheduler", params = {{schedulers = [{chained(depth)}]}}}}\n')
+    table = f'{{name = "ChainedScheduler", params = {{schedulers = [{chained(depth)}]}}}}'
+    path.write_text(f"[[runs]]\nscheduler = {table}\n")
     refused(cli, "preview", str(path))
 
 

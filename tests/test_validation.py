@@ -63,8 +63,8 @@ RULES = {
     "OneCycleLR pct_start*total_steps <= 1": ("OneCycleLR", {**ONE_CYCLE, "pct_start": 0.3, "total_steps": 3},
                                               {}, "pct_start", "0.3 * 3"),
     "OneCycleLR pct_start 1.5": ("OneCycleLR", {**ONE_CYCLE, "pct_start": 1.5}, {}, "pct_start", "1.5"),
-    "OneCycleLR three_phase pct_start 0.6": ("OneCycleLR", {**ONE_CYCLE, "pct_start": 0.6, "three_phase": True},
-                                             {}, "pct_start", "0.6"),
+    "OneCycleLR three_phase pct_start 0.6": ("OneCycleLR", {**ONE_CYCLE, "pct_start": 0.6, "three_phase": True,
+                                                            "total_steps": 100}, {}, "pct_start", "0.6"),
     "OneCycleLR momentum order": ("OneCycleLR", {**ONE_CYCLE, "base_momentum": 0.99, "max_momentum": 0.9},
                                   {}, "base_momentum", "0.99 and 0.9"),
     "ReduceLROnPlateau factor 1.0": ("ReduceLROnPlateau", {"factor": 1.0}, {}, "factor", "1.0"),
@@ -413,3 +413,62 @@ def test_every_scheduler_starts_from_its_declared_examples(name):
     assert all(schedule.params[k] is not None for k in required)
     optimizer = validate_optimizer({"name": "SGD", "lr": 0.1})
     assert preview(schedule, optimizer, 100 if schedule.interval == "epoch" else 4700).lr.size > 0
+
+
+def torch_phase_ends(pct_start: float, total_steps: int, three_phase: bool) -> list[float] | None:
+    """Where torch's OneCycleLR ends each phase, read from the object torch builds; None where building
+    it divides by zero (a first phase of length 0)."""
+    import torch
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    try:
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, 0.1, total_steps=total_steps, pct_start=pct_start,
+                                                    three_phase=three_phase)
+    except ZeroDivisionError:
+        return None
+    return [phase["end_step"] for phase in sched._schedule_phases]
+
+
+@pytest.mark.parametrize("three_phase", [True, False])
+def test_one_cycle_is_refused_exactly_where_torch_phases_are_empty_or_overlap(three_phase):
+    """Each phase must be longer than nothing: 0 < end 1 < end 2 (< end 3), torch's own boundaries."""
+    from lrtui.catalogue import resolve
+
+    for total in (3, 4, 5, 9, 10, 11, 40, 99):
+        for pct in (0.1, 0.25, 0.3, 1 / 3, 0.45, 0.5, 0.5 + 1 / (2 * total), 0.55, 0.6, 0.75, 0.9):
+            ends = torch_phase_ends(pct, total, three_phase)
+            ordered = ends is not None and all(a < b for a, b in zip([0, *ends], ends))
+            try:
+                resolve(validate("OneCycleLR", {"max_lr": 0.1, "pct_start": pct, "total_steps": total,
+                                                "three_phase": three_phase}), total)
+                accepted = True
+            except ConfigError as e:
+                assert e.key == "pct_start" and "OneCycleLR" in e.problem
+                accepted = False
+            assert accepted == ordered, (total, pct, ends)
+
+
+def test_one_cycle_three_phase_at_pct_start_one_half_trains_through_every_step():
+    import torch
+
+    schedule = validate("OneCycleLR", {"max_lr": 0.1, "pct_start": 0.5, "three_phase": True, "total_steps": 20})
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    from lrtui.catalogue import build
+
+    stepper = build(schedule, opt, 20)
+    for _ in range(20):  # as training steps it: once after each of the run's 20 batches
+        opt.step()
+        stepper.step()
+
+
+@pytest.mark.parametrize("name, params", [("inverse_sqrt", {}), ("warmup_cosine", {}), ("wsd", {}),
+                                          ("poly_warmup", {}), ("warmup_cosine", {"total": 500})])
+@pytest.mark.parametrize("warmup", [99, 100, 150])
+def test_a_recipe_warmup_at_least_the_run_is_refused_like_a_generic_one(name, params, warmup):
+    from lrtui.catalogue import resolve
+
+    schedule = validate(name, {**params, "warmup": warmup})
+    with pytest.raises(ConfigError) as e:
+        resolve(schedule, 100 if warmup > 99 else 99)
+    assert e.value.key == "warmup" and name in e.value.problem
+    assert resolve(schedule, warmup + 1)["warmup"] == warmup
