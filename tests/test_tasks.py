@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from lrtui import catalogue, engine
 from lrtui.cli import main
@@ -261,6 +261,38 @@ def test_imagefolder_an_unreadable_image_is_bad_input_naming_it(tmp_path, capsys
     assert code == 2 and "Traceback" not in err
     assert err.strip().splitlines()[-1] == f"lrtui run: {caught.value}"
     assert Store.at(tmp_path / "runs").runs() == []
+
+
+def write_digits(root: Path, per_class: int, classes: int = 5, size: int = 16, seed: int = 0) -> None:
+    """Small grey PNGs of the digits 0 to classes - 1, one folder per digit, as a scanned set of
+    handwritten digits is laid out: each drawn at a random place, size and ink, with noise."""
+    rng = np.random.RandomState(seed)
+    fonts = [ImageFont.load_default(size=size - k) for k in (1, 2, 3)]
+    for digit in range(classes):
+        (root / str(digit)).mkdir(parents=True)
+        for i in range(per_class):
+            image = Image.new("L", (size, size))
+            ImageDraw.Draw(image).text((rng.randint(0, size // 3), rng.randint(-2, 2)), str(digit),
+                                       fill=int(rng.randint(150, 256)), font=fonts[rng.randint(3)])
+            noisy = np.clip(np.asarray(image) / 255 + rng.normal(0, 0.05, (size, size)), 0, 1)
+            Image.fromarray((noisy * 255).astype(np.uint8)).save(root / str(digit) / f"{i}.png")
+
+
+def test_imagefolder_cnn_learns_digits_in_a_few_epochs(tmp_path):
+    """Without normalisation the CNN sat at chance for about ten epochs of this (SGD 0.05, momentum
+    0.9, cosine over 12 epochs); with GroupNorm it passes 0.9 well within them."""
+    write_digits(tmp_path / "digits", 50)
+    task = f"imagefolder:{tmp_path / 'digits'}"
+    store = Store.at(tmp_path / "runs")
+    run = engine.Job("digits", catalogue.validate("CosineAnnealingLR", {"T_max": 12}),
+                     validate_optimizer({"name": "SGD", "lr": 0.05, "momentum": 0.9}), 12, task=task,
+                     batch_size=32, device="cpu")
+    assert engine.train(run, store, lambda events: None, threading.Event()) == "finished"
+    epochs = store.run(store.runs()[0]["id"])["epochs"]
+    assert epochs[-1]["val_acc"] >= 0.9  # chance is 0.2
+    model = check_built(find(task).build(ctx()), task)["model"]
+    assert any(isinstance(m, torch.nn.GroupNorm) for m in model.modules())
+    assert list(model.buffers()) == []  # no running statistics (BatchNorm's): every sample on its own
 
 # -- spirals, shapes -------------------------------------------------------------------------------
 def seeded_build(name, seed, batch_size=64):

@@ -10,6 +10,7 @@ from lrtui.tasks.batches import TensorBatches
 
 TRAIN = BUILTIN["shapes"][2]
 SIZE, VAL = 28, 1000
+WIDTHS, GROUPS = (16, 32, 64, 128), 8  # the CNN's channels per block, GroupNorm's groups
 CLASSES = ("disc", "square", "triangle", "cross", "ring", "bar")
 
 
@@ -37,14 +38,18 @@ def draw(n: int, generator: Any) -> tuple[Any, Any]:
 
 
 def model(channels: int = 1, classes: int = len(CLASSES)) -> Any:
-    """A small CNN for 28x28 or 32x32 images."""
+    """A small CNN for 28x28 or 32x32 images: 3x3 convolutions, each normalised (GroupNorm) and
+    max-pooled before the next, the last seeing the whole image, then global average pooling.
+    Without normalisation it sits at chance for about ten epochs; GroupNorm, not BatchNorm, treats
+    every sample on its own, so the model has no running statistics and stays easy to vectorise."""
     from torch import nn
 
-    return nn.Sequential(
-        nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(), nn.Linear(64, classes))
+    layers = []
+    for i, width in enumerate(WIDTHS):
+        layers += [nn.MaxPool2d(2)] if i else []
+        layers += [nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.GroupNorm(GROUPS, width), nn.ReLU()]
+        channels = width
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, classes))
 
 
 def build(ctx: Any, name: str = "shapes") -> dict:
