@@ -203,9 +203,20 @@ def to_toml(preset: Preset) -> str:
     return tomli_w.dumps(data)
 
 
+NAME = Rule("a file's name: not empty, not starting with '.', without /, \\ or NUL",
+            lambda v: v != "" and not v.startswith(".") and not {"/", "\\", "\0"} & set(v))
+
+
+def check_name(name: str) -> str:
+    """`name` if a user preset can be saved under it (`..` would write a hidden `...toml`), else ConfigError."""
+    if not NAME.ok(name):
+        raise ConfigError("name", f"a preset's name needs to be {NAME.text}, got {name!r}")
+    return name
+
+
 def save(preset: Preset, path: Path | None = None) -> Path:
     """Write `preset` as a user preset (or to `path`) and return where it went."""
-    path = path or user_presets_dir() / f"{preset.name}.toml"
+    path = path or user_presets_dir() / f"{check_name(preset.name)}.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(to_toml(preset), encoding="utf-8")
     return path

@@ -305,3 +305,19 @@ def test_malformed_user_presets_leave_every_other_preset_loadable(malformed: Pat
     assert SHIPPED | {Path(n).stem for n in MALFORMED} == set(lines)
     for name, (_, says) in MALFORMED.items():
         assert "user" in lines[Path(name).stem] and f"refused: {says}" in lines[Path(name).stem]
+
+
+@pytest.mark.parametrize("name", ["..", ".", "...", ".hidden", "a/b", "../up", "a\\b", "", "a\0b"])
+def test_a_name_that_is_no_plain_file_name_is_refused_and_nothing_is_written(name: str, user_dir: Path) -> None:
+    seed = presets.find("seed-four")
+    with pytest.raises(ConfigError) as info:
+        presets.save(replace(seed, name=name, path=None))
+    assert info.value.key == "name" and repr(name) in info.value.problem
+    assert not any(user_dir.parent.parent.rglob("*.toml"))  # "../up" would land beside the presets dir
+
+
+@pytest.mark.parametrize("name", ["my.preset", "a..b", "x-1_2"])
+def test_a_name_with_dots_inside_is_a_preset_name(name: str, user_dir: Path) -> None:
+    seed = presets.find("seed-four")
+    assert presets.save(replace(seed, name=name, path=None)) == user_dir / f"{name}.toml"
+    assert presets.find(name).runs == seed.runs
