@@ -246,8 +246,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.format == "json":
         doc = [report.curve_json(run, c, preset) for run, c in zip(preset.runs, curves)]
-        json.dump(doc[0] if single else {"preset": preset.name, "runs": doc}, out)
-        out.write("\n")
+        out.write(json.dumps(doc[0] if single else {"preset": preset.name, "runs": doc}) + "\n")  # C encoder
     elif args.format == "csv":
         report.write_csv(csv.writer(out), preset, curves)
     elif args.format == "plot":

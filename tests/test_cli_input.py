@@ -161,3 +161,21 @@ def test_a_preset_that_is_not_a_regular_file_is_refused_with_its_path(cli, tmp_p
     folder.mkdir()
     for path in (folder, os.devnull):
         assert f"{path}: not a regular file" in refused(cli, "preview", "--preset", str(path))
+
+
+def test_a_long_preview_as_json_is_every_value_of_the_curve_exactly(cli):
+    """One document built in memory (the C encoder): lr and momentum round-trip bit for bit."""
+    import json
+
+    import numpy as np
+
+    from lrtui.catalogue import validate
+    from lrtui.optimizers import validate_optimizer
+    from lrtui.preview import preview
+
+    code, out, _ = cli("preview", "OneCycleLR", "--set", "max_lr=0.1", "--epochs", "2", "--steps-per-epoch", "50000",
+                       "--format", "json")
+    doc = json.loads(out)
+    curve = preview(validate("OneCycleLR", {"max_lr": 0.1}), validate_optimizer({}), 100_000)
+    assert code == 0 and out.endswith("}\n") and doc["length"] == 100_000
+    assert np.array_equal(doc["lr"], curve.lr) and np.array_equal(doc["momentum"], curve.momentum)
