@@ -1,5 +1,6 @@
 """The app never dies: stored runs of every kind, losses that are not finite, bad input in any field,
 and an unexpected error (which exits 1 with the traceback in a log, every run kept)."""
+import asyncio
 import math
 import subprocess
 import sys
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lrtui import presets
 from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
@@ -235,3 +238,42 @@ def test_an_unexpected_error_exits_1_with_one_line_naming_the_log_and_keeps_the_
     assert "Traceback (most recent call last)" in text and "in on_training_events" in text
     [run] = Store.at(tmp_path / "runs").runs()
     assert run["status"] == "stopped" and run["n_epochs"] >= 1  # the run in progress, stopped and kept
+
+
+TEXTS = st.one_of(st.text(max_size=12), st.sampled_from([
+    "", "-1", "0", "0.5", "1e308", "1e-320", "nan", "inf", "-inf", "9" * 30, HUGE, "[1, 2]", "[]", "[0.9, 2]",
+    "auto", "true", "{", '"', "1 - epoch/50", "epoch ** 99", "10000000", "step", "Adam", "cpu", '[{"name": 1}]']))
+KEYS = st.sampled_from(["tab", "shift+tab", "up", "down", "home", "end", "enter", "escape", "space", "backspace",
+                        "l", "m", "x", "j", "k", "o", "?", "p", "r", "s", "f", "a", "A", "c", "delete", "n", "ctrl+s"])
+STEPS = st.lists(st.one_of(st.tuples(st.just("type"), st.integers(0, 40), TEXTS), st.tuples(st.just("key"), KEYS)),
+                 max_size=10)
+
+
+async def test_random_text_in_every_field_and_random_keys_never_kill_the_app(store):
+    from lrtui.catalogue import CATALOGUE
+
+    app = LrtuiApp(store=store, device="cpu")
+    async with app.run_test(size=(120, 36)) as pilot:
+        loop = asyncio.get_running_loop()
+
+        async def drive(scheduler, steps):
+            while len(app.screen_stack) > 1:
+                app.pop_screen()
+            await pick(pilot, scheduler)
+            for step in steps:
+                if step[0] == "type":
+                    inputs = app.screen.query("Input")
+                    if inputs:
+                        await type_into(pilot, inputs[step[1] % len(inputs)].id, step[2])
+                else:
+                    await pilot.press(step[1])
+            await pilot.pause()
+
+        @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @given(st.sampled_from(list(CATALOGUE)), STEPS)
+        def alive_after(scheduler, steps):
+            asyncio.run_coroutine_threadsafe(drive(scheduler, steps), loop).result(timeout=60)
+            assert app.is_running and app.crash is None
+
+        await asyncio.to_thread(alive_after)
+        await pilot.press("s")
