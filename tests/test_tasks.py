@@ -239,6 +239,21 @@ def test_imagefolder_refuses_one_class_and_a_missing_folder(tmp_path):
 
 
 
+
+def test_imagefolder_notes_an_epoch_of_fewer_than_8_batches(tmp_path):
+    write_images(tmp_path / "pics")  # 12 images: 10 to train on
+    task = f"imagefolder:{tmp_path / 'pics'}"
+    few = check_built(find(task).build(ctx(4)), task)
+    assert len(few["train"]) == 3
+    assert few["notes"] == [f"{task}: 10 training images in batches of 4 make 3 steps per epoch, fewer than 8 "
+                            "(the schedule moves in coarse steps): try a batch size of 1"]
+    assert check_built(find(task).build(ctx(1)), task)["notes"] == []  # 10 batches
+    write_images(tmp_path / "six", IMAGES[2:8])  # 5 to train on
+    task = f"imagefolder:{tmp_path / 'six'}"
+    assert check_built(find(task).build(ctx(1)), task)["notes"] == [
+        f"{task}: 5 training images in batches of 1 make 5 steps per epoch, fewer than 8 (the schedule moves in "
+        "coarse steps): the folder has too few images for 8"]
+
 def png_bytes(size=(20, 20)) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(np.random.RandomState(0).randint(0, 256, (*size, 3), dtype=np.uint8)).save(buffer, "PNG")
@@ -406,6 +421,8 @@ def test_user_task_file_loads_and_may_import_its_neighbours(tmp_path):
     assert len(built["train"]) == 2
     assert built["val"] is None and built["metric"] is None
     assert built["loss"] is torch.nn.functional.cross_entropy  # the default
+    assert built["notes"] == []
+    assert check_built({**built, "notes": ["say this"]}, "task")["notes"] == ["say this"]
     assert check_built(find(f"{tmp_path / 'task.py'}:other").build(ctx()), "task")["metric"] == "accuracy"
     assert check_built(find(str(tmp_path / "task.py")).build(ctx()), "task")["model"].out_features == 4
 
@@ -440,6 +457,8 @@ MODEL = torch.nn.Linear(2, 3)
     ({"model": lambda x: x, "train": []}, "'model' must be a torch.nn.Module, got function"),
     ({"model": MODEL, "train": [], "metric": "f1"}, "'metric' must be 'accuracy' or None, got 'f1'"),
     ({"model": MODEL, "train": [], "optimizer": None, "epochs": 3}, "unknown keys ['epochs', 'optimizer']"),
+    ({"model": MODEL, "train": [], "notes": "a note"}, "'notes' must be a list of strings, got 'a note'"),
+    ({"model": MODEL, "train": [], "notes": ["a note", 3]}, "'notes' must be a list of strings, got ['a note', 3]"),
 ])
 def test_bad_build_results_are_refused(built, expected):
     with pytest.raises(ConfigError) as caught:

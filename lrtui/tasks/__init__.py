@@ -1,7 +1,8 @@
 """Training workloads. Every task, built-in or the user's, follows one contract: `build(ctx)` returns
 a mapping with `model`, `train` (re-iterable batches of (inputs, targets)), and optionally `val`,
-`loss` (default cross-entropy) and `metric` ("accuracy" or None). lrtui seeds every RNG with the run's
-seed before calling it, so the runs of a comparison share initial weights and batch order.
+`loss` (default cross-entropy), `metric` ("accuracy" or None) and `notes` (one-line strings for the user,
+such as a warning about the data: a task cannot print). lrtui seeds every RNG with the run's seed
+before calling it, so the runs of a comparison share initial weights and batch order.
 """
 from __future__ import annotations
 
@@ -106,7 +107,10 @@ def check_built(built: Any, name: str) -> dict:
                                       "used up after one pass): give a list or a DataLoader")
     if built.get("metric") not in (None, "accuracy"):
         raise ConfigError("task", f"{name}: 'metric' must be 'accuracy' or None, got {built['metric']!r}")
-    unknown = set(built) - {"model", "train", "val", "loss", "metric"}
+    notes = built.get("notes", [])
+    if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
+        raise ConfigError("task", f"{name}: 'notes' must be a list of strings, got {notes!r}")
+    unknown = set(built) - {"model", "train", "val", "loss", "metric", "notes"}
     if unknown:
         raise ConfigError("task", f"{name}: build(ctx) returned unknown keys {sorted(unknown)}")
-    return {"val": None, "loss": torch.nn.functional.cross_entropy, "metric": None, **built}
+    return {"val": None, "loss": torch.nn.functional.cross_entropy, "metric": None, "notes": [], **built}

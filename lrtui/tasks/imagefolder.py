@@ -10,6 +10,7 @@ from lrtui.params import ConfigError
 from lrtui.tasks.batches import TensorBatches, split
 
 SIZE, VAL_FRACTION = 32, 0.2
+FEW_BATCHES = 8  # training batches per epoch below which the build notes it: a schedule moves in coarse steps
 
 
 def build(ctx: Any, name: str) -> dict:
@@ -33,7 +34,18 @@ def build(ctx: Any, name: str) -> dict:
     x, y = images.to(ctx.device), labels.to(ctx.device)
     return {"model": model(3, len(folder.classes)), "metric": "accuracy",
             "train": TensorBatches(x[train], y[train], ctx.batch_size, seed=ctx.seed),
-            "val": TensorBatches(x[val], y[val], 1024)}
+            "val": TensorBatches(x[val], y[val], 1024), "notes": _few_batches(name, len(train), ctx.batch_size)}
+
+
+def _few_batches(name: str, images: int, batch_size: int) -> list[str]:
+    """A note when an epoch is only a few steps (96 images in batches of 128 make one)."""
+    steps = -(-images // batch_size)
+    if steps >= FEW_BATCHES:
+        return []
+    hint = (f"try a batch size of {images // FEW_BATCHES}" if images >= FEW_BATCHES
+            else f"the folder has too few images for {FEW_BATCHES}")
+    return [f"{name}: {images} training images in batches of {batch_size} make {steps} step{'s' * (steps > 1)} "
+            f"per epoch, fewer than {FEW_BATCHES} (the schedule moves in coarse steps): {hint}"]
 
 
 def _rgb(path: str, name: str) -> Any:
