@@ -274,7 +274,7 @@ def test_imagefolder_an_unreadable_image_is_bad_input_naming_it(tmp_path, capsys
                  "--runs-dir", str(tmp_path / "runs")])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
-    assert err.strip().splitlines()[-1] == f"lrtui run: {caught.value}"
+    assert err.strip().splitlines() == [f"lrtui run: {caught.value}"]  # one line, no progress bar before it
     assert Store.at(tmp_path / "runs").runs() == []
 
 
