@@ -124,11 +124,15 @@ def test_a_closed_form_that_overflows_prints_no_numpy_warning():
 
 @pytest.mark.parametrize("argv", [
     ["StepLR", "--set", "step_size=2", "--epochs", "1000000000"],
-    ["StepLR", "--set", "step_size=2", "--epochs", "99999999999999999999999"],
+    ["StepLR", "--set", "step_size=2", "--epochs", str(2**63 - 1)],
     ["OneCycleLR", "--set", "max_lr=0.1", "--epochs", "1001", "--steps-per-epoch", "10000"],
 ])
 def test_a_preview_longer_than_the_limit_is_refused_at_once(cli, argv):
     assert "at most 10,000,000 steps" in refused(cli, "preview", *argv)
+
+
+def test_epochs_no_integer_field_holds_are_refused_not_a_memory_error(cli):
+    assert "epochs" in refused(cli, "preview", "StepLR", "--set", "step_size=2", "--epochs", "99999999999999999999999")
 
 
 def test_a_preview_that_steps_torch_has_a_lower_limit(cli):
