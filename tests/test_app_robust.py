@@ -187,7 +187,13 @@ async def test_the_form_refuses_what_the_command_line_refuses_and_keeps_r_save_a
             notes.clear()
 
         await refused("scheduler-eta_min")
+        await type_into(pilot, "scheduler-eta_min", "[/b]")  # markup in a value is shown as it is
+        assert 'got "[/b]"' in message_line(app)
         await type_into(pilot, "scheduler-eta_min", "0.0")
+        await type_into(pilot, "training-task", "[/b]")
+        await pilot.pause(0.3)
+        assert "[/b]  100 epochs" in str(app.query_one("#status").render())
+        await type_into(pilot, "training-task", "spirals")
         assert app.check_action("run", ()) and not app.query(".field.-invalid")
 
         await pick(pilot, "LambdaLR")  # a rule of the whole curve: its lr may not go below zero
@@ -242,7 +248,8 @@ def test_an_unexpected_error_exits_1_with_one_line_naming_the_log_and_keeps_the_
 
 TEXTS = st.one_of(st.text(max_size=12), st.sampled_from([
     "", "-1", "0", "0.5", "1e308", "1e-320", "nan", "inf", "-inf", "9" * 30, HUGE, "[1, 2]", "[]", "[0.9, 2]",
-    "auto", "true", "{", '"', "1 - epoch/50", "epoch ** 99", "10000000", "step", "Adam", "cpu", '[{"name": 1}]']))
+    "auto", "true", "{", '"', "[/b]", "1 - epoch/50", "epoch ** 99", "10000000", "step", "Adam", "cpu",
+    '[{"name": 1}]']))
 KEYS = st.sampled_from(["tab", "shift+tab", "up", "down", "home", "end", "enter", "escape", "space", "backspace",
                         "l", "m", "x", "j", "k", "o", "?", "p", "r", "s", "f", "a", "A", "c", "delete", "n", "ctrl+s"])
 STEPS = st.lists(st.one_of(st.tuples(st.just("type"), st.integers(0, 40), TEXTS), st.tuples(st.just("key"), KEYS)),

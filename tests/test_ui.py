@@ -229,6 +229,7 @@ async def test_copy_as_code_shows_the_snippet_of_the_form_and_export_writes_the_
     async with app.run_test(size=(120, 36)) as pilot:
         await set_field(pilot, "scheduler", "eta_min", "0.001")
         await set_field(pilot, "training", "epochs", "2")
+        await until(pilot, lambda: app.draft.training["epochs"] == 2)  # the form's check has run
         app.action_copy_code()
         await pilot.pause()
         d = app.draft

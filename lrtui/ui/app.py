@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -251,7 +252,7 @@ class LrtuiApp(Commands, RangeTest, App):
             self.trainer.submit(self.queue.popleft())
 
     def on_job_refused(self, message: JobRefused) -> None:
-        self.notify(f"{message.label}: {message.error}", severity="error", timeout=8)
+        self.notify(escape(f"{message.label}: {message.error}"), severity="error", timeout=8)
         self._submit_next()
 
     def action_stop(self) -> None:
@@ -286,7 +287,7 @@ class LrtuiApp(Commands, RangeTest, App):
                 self.next_redraw = 0.0  # the table and status show an ending at the next tick
                 self._submit_next()
                 if event.status in ("failed", "diverged"):
-                    self.notify(f"{run.label}: {event.status}" + (f": {event.error}" if event.error else ""),
+                    self.notify(escape(f"{run.label}: {event.status}" + (f": {event.error}" if event.error else "")),
                                 severity="error" if event.status == "failed" else "warning", timeout=8)
                 self.current = None
         self.charts_dirty = True
@@ -297,7 +298,7 @@ class LrtuiApp(Commands, RangeTest, App):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            self.notify(f"{event.worker.group}: {event.worker.error}", severity="error", timeout=8)
+            self.notify(escape(f"{event.worker.group}: {event.worker.error}"), severity="error", timeout=8)
         if event.worker.group == "training":
             self._show_status()
 
@@ -360,23 +361,23 @@ class LrtuiApp(Commands, RangeTest, App):
             elapsed = time.monotonic() - run.started
             rate = f"  {run.epochs[-1]['samples_per_s']:,.0f}/s" if run.epochs else ""
             eta = f"  ETA {elapsed / done * (run.epochs_total - done):.0f}s" if done else ""
-            now = (f"[b]{run.label}[/b]: epoch {done}/{run.epochs_total}  step {len(run.loss)}  loss "
+            now = (f"[b]{escape(run.label)}[/b]: epoch {done}/{run.epochs_total}  step {len(run.loss)}  loss "
                    f"{run.loss[-1]:.4g}  lr {run.lr[-1]:.3g}{rate}  {elapsed:.0f}s{eta}")
         elif run:
-            now = f"[b]{run.label}[/b]: starting"
+            now = f"[b]{escape(run.label)}[/b]: starting"
         elif self.sweep_status():
             now = self.sweep_status()
         elif not self.torch_ready:
             now = "loading torch in the background; r queues a run meanwhile"
         else:
-            now = ("ready: r runs the form" + (f", c runs {self.preset.name}" if self.preset else ", p picks a preset")
-                   + ", f finds an lr")
+            now = ("ready: r runs the form" + (f", c runs {escape(self.preset.name)}" if self.preset
+                                               else ", p picks a preset") + ", f finds an lr")
         d = self.draft.training
         settings = f"{d['task']}  {d['epochs']} epochs  batch {d['batch_size']}  seed {d['seed']}  {d['device']}"
         if self.queue:
             settings += f"  queued: {', '.join(j.label for j in self.queue)}"
         for status in self.query(StatusLine):  # none while the app is closing
-            status.show(f"{now}\n{settings}")
+            status.show(f"{now}\n{escape(settings)}")
 
     def _redraw(self) -> None:
         """Charts, table and status from the current data, if it changed. A redraw holds the event loop
@@ -472,7 +473,7 @@ class LrtuiApp(Commands, RangeTest, App):
         would do nothing)."""
         problem = self._form_problem()
         if problem and action in NEEDS_A_GOOD_FORM:
-            self.notify(f"{NEEDS_A_GOOD_FORM[action]} refused: {problem.problem}", severity="warning")
+            self.notify(escape(f"{NEEDS_A_GOOD_FORM[action]} refused: {problem.problem}"), severity="warning")
             return True
         return await super().run_action(action, default_namespace, namespaces)
 

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from textual.app import SystemCommand
 
 from lrtui import presets
@@ -28,7 +29,7 @@ class Commands:
         try:
             preset = presets.find(name)
         except ConfigError as e:
-            self.notify(str(e), severity="error", timeout=8)
+            self.notify(escape(str(e)), severity="error", timeout=8)
             return
         self.preset = preset
         run = preset.runs[0]
@@ -39,7 +40,7 @@ class Commands:
         self._describe()
         self._preview()
         self._show_status()
-        self.notify(f"{preset.name}: {len(preset.runs)} run(s); c runs them all, r runs the form", timeout=4)
+        self.notify(escape(f"{preset.name}: {len(preset.runs)} run(s); c runs them all, r runs the form"), timeout=4)
 
     def action_save(self) -> None:
         def named(name: str | None) -> None:
@@ -49,7 +50,7 @@ class Commands:
             preset = presets.Preset(name, f"{d.schedule.name}, saved from lrtui", d.training, d.optimizer,
                                     (presets.Run(d.schedule.name, d.schedule, d.optimizer),))
             path = presets.save(preset)
-            self.notify(f"saved {path}", timeout=4)
+            self.notify(escape(f"saved {path}"), timeout=4)
 
         self.push_screen(NameScreen("Save the form as a user preset named:", f"my-{self.draft.schedule.name}"), named)
 
@@ -72,7 +73,7 @@ class Commands:
         path = Path.cwd() / f"lrtui-runs-{time.strftime('%Y%m%d-%H%M%S')}.csv"
         with path.open("w", newline="", encoding="utf-8") as out:
             export_csv(csv.writer(out), [self.store.run(i) for i in shown])
-        self.notify(f"exported {len(shown)} run(s) to {path}", timeout=6)
+        self.notify(escape(f"exported {len(shown)} run(s) to {path}"), timeout=6)
 
     def get_system_commands(self, screen: Any) -> Any:
         yield from super().get_system_commands(screen)

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -167,7 +168,7 @@ class ParamForm(Vertical):
             field.set_class(field in fields, "-invalid")
         self.problem = error
         if error:
-            self.say(f"[b]{fields[0].param.name if len(fields) == 1 else 'schedule'}[/b]: {error.problem}")
+            self.say(f"[b]{fields[0].param.name if len(fields) == 1 else 'schedule'}[/b]: {escape(error.problem)}")
 
     @on(Input.Changed)
     async def _changed(self, event: Input.Changed) -> None:
@@ -199,5 +200,6 @@ class ParamForm(Vertical):
         self.say(f"[b]{param.name}[/b]: {param.help}. {param.rule_text()}")
 
     def say(self, text: str) -> None:
-        """The line under the fields: a field's help, the rule a value broke, or a hint from the app."""
+        """The line under the fields: a field's help, the rule a value broke, or a hint from the app
+        (markup: what came from the user is escaped)."""
         self.query_one("#field-help", Static).update(text)

@@ -6,6 +6,7 @@ the sweep's events here."""
 from __future__ import annotations
 
 import numpy as np
+from rich.markup import escape
 
 from lrtui import finder
 from lrtui.events import Event, RunEnded, RunStarted, Steps
@@ -26,8 +27,8 @@ class RangeTest:
         d = self.draft
         self._enqueue([finder.job(d.training, d.optimizer, self.settings, self.preset.name if self.preset else None,
                                   self.data_dir)])
-        self.notify(f"range test of {d.optimizer.name} on {d.training['task']}: lr {self.settings.start_lr:g} to "
-                    f"{self.settings.end_lr:g} over {self.settings.steps} steps", timeout=4)
+        self.notify(escape(f"range test of {d.optimizer.name} on {d.training['task']}: lr {self.settings.start_lr:g} "
+                           f"to {self.settings.end_lr:g} over {self.settings.steps} steps"), timeout=4)
 
     def action_find_settings(self) -> None:
         """The sweep's settings in a dialog; Enter there runs it."""
@@ -75,7 +76,7 @@ class RangeTest:
             self.finding = finder.analyse(list(self.sweep.lr), list(self.sweep.loss), smooth)  # every step came here
             self._submit_next()
             if event.status == "failed":
-                self.notify(f"range test failed: {event.error}", severity="error", timeout=8)
+                self.notify(escape(f"range test failed: {event.error}"), severity="error", timeout=8)
             elif self.finding.suggestion is None:
                 self.notify("range test: too few steps to suggest an lr", severity="warning")
             else:

@@ -1,6 +1,7 @@
 """Modal screens: the preset picker, help, a snippet of code, a name to save under, a yes/no."""
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -68,9 +69,9 @@ class PresetPicker(Modal):
     @on(OptionList.OptionHighlighted)
     def _describe(self, event: OptionList.OptionHighlighted) -> None:
         try:
-            text = presets.load(self.found[event.option.id]).description
+            text = escape(presets.load(self.found[event.option.id]).description)
         except ConfigError as e:
-            text = f"[red]refused[/red]: {e}"
+            text = f"[red]refused[/red]: {escape(str(e))}"
         self.query_one("#preset-description", Static).update(text)
 
     @on(OptionList.OptionSelected)
@@ -123,7 +124,7 @@ class SweepScreen(Modal):
             self.dismiss(finder.sweep(values))
         except ConfigError as e:
             self.query_one(f"#sweep-{e.key}").parent.add_class("-invalid")
-            self.query_one("#sweep-problem", Static).update(f"[b]{e.key}[/b]: {e.problem}")
+            self.query_one("#sweep-problem", Static).update(f"[b]{e.key}[/b]: {escape(e.problem)}")
 
 
 class ConfirmScreen(Modal):
