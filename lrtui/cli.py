@@ -68,11 +68,12 @@ def _store_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs-dir", help="the run store's folder (default: $LRTUI_RUNS_DIR, else the user data dir)")
 
 
-def _store(args: argparse.Namespace) -> Any:
+def _store(args: argparse.Namespace, write: bool = True) -> Any:
+    """The run store; a command that only reads it (write=False) reads one it may not write."""
     from lrtui.paths import runs_dir
     from lrtui.store import Store
 
-    return Store.at(runs_dir(args.runs_dir))
+    return Store.at(runs_dir(args.runs_dir), write)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,10 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     args.func = getattr(args, "func", cmd_tui)
     try:
         return args.func(args) or 0
-    except ConfigError as e:
-        print(f"{who}: {e}", file=sys.stderr)
-        return 2
-    except StoreError as e:
+    except (ConfigError, StoreError) as e:  # bad input, or a store that cannot be used: one line, exit 2
         print(f"{who}: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C outside training (which stops the run and keeps it): no traceback
@@ -357,7 +355,7 @@ def cmd_find(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     from lrtui import report
 
-    store = _store(args)
+    store = _store(args, write=bool(args.delete))
     if args.delete:
         missing = sorted(set(args.delete) - store.ids())  # a run that cannot be read can be deleted
         if missing:
@@ -401,7 +399,7 @@ def _stored(store: Any, run_id: int) -> dict | None:
 def cmd_export(args: argparse.Namespace) -> int:
     from lrtui import report
 
-    store = _store(args)
+    store = _store(args, write=False)
     runs = []
     for run_id in args.ids:
         run = _stored(store, run_id)

@@ -10,17 +10,22 @@ steps (stride = ceil(total / MAX_STEPS)): the lr at the first step of each windo
 over the window.
 
 A run's `kind` is `train` (a training run) or `find` (an LR range test: its steps are the sweep).
+
+Nothing is ever written into a store that is damaged (PRAGMA quick_check, when a process opens it to
+write) or that this process may not write; a reader opens the latter read-only.
 """
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import socket
 import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 SCHEMA_VERSION = 2  # 2: runs.kind
 MAX_STEPS = 100_000
@@ -58,38 +63,74 @@ class Unreadable(StoreError):
 @dataclass(frozen=True)
 class Store:
     path: Path
+    readonly: bool = False
 
     @classmethod
-    def at(cls, folder: Path) -> Store:
-        folder.mkdir(parents=True, exist_ok=True)
-        store = cls(folder / "runs.sqlite")
-        with store.connect() as db:
+    def at(cls, folder: Path, write: bool = True) -> Store:
+        """The store in `folder`, created or brought to this schema. To write (write=True), a store that
+        this process may not write, or that is damaged, is refused. A reader (write=False) writes only
+        to create or upgrade a store, and opens one it may not write read-only."""
+        path = folder / "runs.sqlite"
+        locked = _locked(path)
+        if locked and write:
+            raise StoreError(f"{path} is read-only ({locked}): nothing can be stored in it; `lrtui runs` and "
+                             "`lrtui export` still read it")
+        store = cls(path, readonly=bool(locked))
+        if not locked:
+            folder.mkdir(parents=True, exist_ok=True)
+        existed = path.exists() and path.stat().st_size > 0
+        with store.session() as db:
+            version = _version(db)
+            if version is not None and version > SCHEMA_VERSION:
+                raise StoreError(f"{path} has schema {version}, newer than this lrtui ({SCHEMA_VERSION})")
+            if locked or (version == SCHEMA_VERSION and not write):
+                return store
+            problems = [line for (text,) in db.execute("PRAGMA quick_check") for line in text.splitlines()
+                        if not line.startswith("***")] if existed else ["ok"]
+            if problems != ["ok"]:
+                raise StoreError(_damaged(path, problems[0]))
             db.executescript(SCHEMA)  # leaves the tables of an older schema as they are
-            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if row is not None and int(row[0]) > SCHEMA_VERSION:
-                raise StoreError(f"{store.path} has schema {row[0]}, newer than this lrtui ({SCHEMA_VERSION})")
-            if row is not None and int(row[0]) < 2:  # runs before the range test were all training runs
+            if version is not None and version < 2:  # runs before the range test were all training runs
                 db.execute("ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train'")
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            if version != SCHEMA_VERSION:
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         return store
 
     def connect(self) -> sqlite3.Connection:
-        """A new connection (one per thread): WAL, a 10 s wait for a busy writer, foreign keys on."""
+        """A new connection (one per thread): WAL, a 10 s wait for a busy writer, foreign keys on. A
+        read-only store is opened with mode=ro, which makes SQLite's -shm file beside it, or, in a
+        folder where that cannot be made, as immutable (a writer elsewhere goes unseen)."""
         try:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")  # a commit survives a killed process; no fsync per epoch
+            if self.readonly:
+                mode = "mode=ro" if os.access(self.path.parent, os.W_OK) else "immutable=1"
+                db = sqlite3.connect(f"{self.path.resolve().as_uri()}?{mode}", uri=True, timeout=10,
+                                     isolation_level=None)
+            else:
+                db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")  # a commit survives a killed process; no fsync per epoch
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path}: {e}") from None
+            raise _error(self.path, e) from None
         db.execute("PRAGMA foreign_keys=ON")
         db.row_factory = sqlite3.Row
         return db
+
+    @contextmanager
+    def session(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one piece of work, closed after it, its SQLite errors raised as StoreError."""
+        db = self.connect()
+        try:
+            yield db
+        except sqlite3.DatabaseError as e:
+            raise _error(self.path, e) from None
+        finally:
+            db.close()
 
     # -- reading -----------------------------------------------------------------------------------
     def runs(self, unreadable: Callable[[int, str], None] = lambda run_id, why: None) -> list[dict]:
         """Every run, newest first, with its number of epochs and its live status. A row that cannot be
         read (its config is not a JSON object) is left out and handed to `unreadable(run_id, why)`."""
-        with self.connect() as db:
+        with self.session() as db:
             rows = db.execute("SELECT r.*, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS n_epochs "
                               "FROM runs r ORDER BY r.id DESC").fetchall()
         runs = []
@@ -102,12 +143,12 @@ class Store:
 
     def ids(self) -> set[int]:
         """The id of every run, readable or not."""
-        with self.connect() as db:
+        with self.session() as db:
             return {row[0] for row in db.execute("SELECT id FROM runs")}
 
     def run(self, run_id: int, steps: bool = True) -> dict | None:
         """One run with its epochs and (unless steps=False) its steps, read in one transaction."""
-        with self.connect() as db:
+        with self.session() as db:
             db.execute("BEGIN")
             row = db.execute("SELECT r.*, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS n_epochs "
                              "FROM runs r WHERE id = ?", (run_id,)).fetchone()
@@ -122,7 +163,7 @@ class Store:
         return run
 
     def delete(self, run_ids: Iterable[int]) -> int:
-        with self.connect() as db:
+        with self.session() as db:
             return sum(db.execute("DELETE FROM runs WHERE id = ?", (i,)).rowcount for i in run_ids)
 
     # -- writing -----------------------------------------------------------------------------------
@@ -185,6 +226,38 @@ class RunWriter:
         self.db.close()
 
 
+def _locked(path: Path) -> str | None:
+    """Why this process may not write the store at `path`, or None: the file, or the folder where
+    SQLite keeps its -wal and -shm files (for a new store, the nearest folder there is)."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is not writable"
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    return None if os.access(folder, os.W_OK) else f"{folder} is not writable"
+
+
+def _version(db: sqlite3.Connection) -> int | None:
+    """The schema of the store, None for a new one."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
+        return None
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return None if row is None else int(row[0])
+
+
+def _damaged(path: Path, problem: str) -> str:
+    where, aside = shlex.quote(str(path)), shlex.quote(f"{path}.damaged")
+    return (f"{path} is damaged ({problem}), and lrtui writes nothing into it: move it aside and recover what it "
+            f'holds: mv {where} {aside} && sqlite3 {aside} ".recover" | sqlite3 {where}')
+
+
+def _error(path: Path, error: sqlite3.DatabaseError) -> StoreError:
+    """SQLite's error as StoreError: a file that is damaged or not a database says how to recover."""
+    if type(error) is sqlite3.DatabaseError:  # not an OperationalError (busy, locked, read-only)
+        return StoreError(_damaged(path, str(error)))
+    return StoreError(f"{path}: {error}")
+
+
 def _alive(pid: int, host: str) -> bool:
     if host != socket.gethostname():
         return True  # another machine's run (a shared runs dir): it cannot be checked from here
@@ -198,7 +271,8 @@ def _alive(pid: int, host: str) -> bool:
 
 
 def _run_dict(row: sqlite3.Row) -> dict:
-    run = {k: row[k] for k in RUN_FIELDS}
+    run = {k: row[k] for k in RUN_FIELDS if k in row.keys()}
+    run.setdefault("kind", "train")  # a store of schema 1, read-only so never upgraded: all training runs
     if run["status"] == "running" and not _alive(row["pid"], row["host"]):
         run["status"] = "interrupted"
     try:

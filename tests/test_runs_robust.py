@@ -7,6 +7,7 @@ Every task here is a small user task file written to tmp_path."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -17,7 +18,7 @@ from lrtui import engine
 from lrtui.catalogue import validate
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
-from lrtui.store import Store
+from lrtui.store import Store, StoreError
 
 TASKS = '''
 import torch
@@ -295,3 +296,81 @@ def test_a_run_whose_config_cannot_be_read_is_left_out_of_the_listing_in_one_lin
     assert (code, out, err) == (0, "deleted 1 run(s)\n", "")
     code, _, err = cli("runs", "--runs-dir", str(runs_dir))
     assert (code, err) == (0, "")
+
+
+# -- 5. a damaged store, a read-only store -----------------------------------------------------------
+def damage(path: Path, page: int | None = None) -> bytes:
+    """Overwrite one page of the store's file (by default the middle one) with garbage; returns the
+    file's bytes. SQLite's own check must see it, or the test proves nothing."""
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every committed page in the file itself
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+    data = bytearray(path.read_bytes())
+    page = len(data) // size // 2 if page is None else page - 1  # SQLite counts pages from 1
+    data[page * size:(page + 1) * size] = b"\xa5" * size
+    path.write_bytes(data)
+    try:
+        with sqlite3.connect(path) as db:
+            assert db.execute("PRAGMA quick_check").fetchall() != [("ok",)]
+    except sqlite3.DatabaseError:
+        pass  # "database disk image is malformed": damaged too
+    return bytes(data)
+
+
+@pytest.mark.parametrize("argv", [["run", "PRESET", "--task", "TASK", "--device", "cpu"],
+                                  ["find", "--task", "TASK", "--device", "cpu"], ["runs", "--delete", "1"]])
+def test_a_damaged_store_is_never_written_to(argv, three_runs, tmp_path, tasks_file, cli):
+    runs_dir, _ = three_runs
+    path = runs_dir / "runs.sqlite"
+    damaged = damage(path)
+    argv = [{"PRESET": str(preset(tmp_path)), "TASK": f"{tasks_file}:build"}.get(a, a) for a in argv]
+    code, out, err = cli(*argv, "--runs-dir", str(runs_dir))
+    assert (code, out) == (2, "") and err.count("\n") == 1, err
+    assert err.startswith(f"lrtui {argv[0]}: {path} is damaged (")
+    assert err.endswith(f'move it aside and recover what it holds: mv {path} {path}.damaged && '
+                        f'sqlite3 {path}.damaged ".recover" | sqlite3 {path}\n')
+    assert path.read_bytes() == damaged
+    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
+    with pytest.raises(StoreError, match="is damaged"):
+        Store.at(runs_dir)
+
+
+def test_a_damaged_store_that_cannot_be_read_says_how_to_recover_it(three_runs, cli):
+    runs_dir, _ = three_runs
+    path = runs_dir / "runs.sqlite"
+    with sqlite3.connect(path) as db:
+        [(root,)] = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'runs'")
+    damage(path, root)
+    for argv in (["runs"], ["export", "1"]):
+        code, out, err = cli(*argv, "--runs-dir", str(runs_dir))
+        assert (code, out) == (2, "") and err.count("\n") == 1, err
+        assert err.startswith(f"lrtui {argv[0]}: {path} is damaged (") and ".recover" in err
+
+
+@pytest.mark.parametrize("locked", ["file", "folder"])
+def test_a_read_only_store_is_listed_and_exported_and_a_write_is_refused_saying_so(locked, three_runs, tmp_path,
+                                                                                 tasks_file, cli, monkeypatch):
+    runs_dir, ids = three_runs
+    path = runs_dir / "runs.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = path.read_bytes()
+    unwritable = path if locked == "file" else runs_dir
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: not (mode & os.W_OK and Path(p) == unwritable)
+                        and real_access(p, mode, **kw))  # as root, chmod would not stop a write
+
+    code, out, err = cli("runs", "--json", "--runs-dir", str(runs_dir))
+    assert (code, err) == (0, "") and [r["id"] for r in json.loads(out)["runs"]] == ids[::-1]
+    code, out, err = cli("runs", "--runs-dir", str(runs_dir))
+    assert (code, err) == (0, "") and [line.split()[0] for line in out.splitlines()[1:]] == [str(i) for i in ids[::-1]]
+    code, out, err = cli("export", str(ids[0]), "--format", "json", "--runs-dir", str(runs_dir))
+    assert (code, err) == (0, "") and len(json.loads(out)["runs"][0]["steps"]["step"]) == 10
+
+    for argv in (["run", str(preset(tmp_path)), "--task", f"{tasks_file}:build", "--device", "cpu"],
+                 ["find", "--task", f"{tasks_file}:build", "--device", "cpu"], ["runs", "--delete", str(ids[0])]):
+        code, out, err = cli(*argv, "--runs-dir", str(runs_dir))
+        assert (code, out) == (2, "") and err.count("\n") == 1, err
+        assert err.startswith(f"lrtui {argv[0]}: {path} is read-only")
+    assert path.read_bytes() == before
+    assert len(Store.at(runs_dir, write=False).runs()) == 3
