@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from lrtui.engine import Setup
+from lrtui.engine import NoBatches, Setup
 from lrtui.events import Event, RunEnded, RunStarted, Steps
 from lrtui.optimizers import OptimizerConfig
 from lrtui.params import ConfigError, Param, above, between, check_all
@@ -181,8 +181,6 @@ def _longest_fall(values: np.ndarray) -> tuple[int, int]:
 def cycled(batches: Iterable) -> Iterator:
     """The batches of one epoch after another, for a sweep longer than an epoch; NoBatches at an epoch
     that gives none (they were used up), rather than looking for a batch forever."""
-    from lrtui.engine import NoBatches
-
     for epoch in itertools.count():
         empty = True
         for batch in batches:
