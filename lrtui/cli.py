@@ -246,7 +246,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         doc = [report.curve_json(run, c, preset) for run, c in zip(preset.runs, curves)]
         out.write(json.dumps(doc[0] if single else {"preset": preset.name, "runs": doc}) + "\n")  # C encoder
     elif args.format == "csv":
-        report.write_csv(csv.writer(out), preset, curves)
+        out.write(report.preview_csv(preset, curves))
     elif args.format == "plot":
         size = shutil.get_terminal_size((100, 30))
         colour = out.isatty() and not os.environ.get("NO_COLOR")

@@ -1,6 +1,8 @@
 """Text the command line prints: preview tables, CSV, JSON, terminal plots and the `list` pages."""
 from __future__ import annotations
 
+import csv
+import io
 import math
 import textwrap
 from typing import Any
@@ -41,14 +43,27 @@ def curve_json(run: Run, curve: Curve, preset: Preset) -> dict:
     return doc
 
 
-def write_csv(writer: Any, preset: Preset, curves: list[Curve]) -> None:
-    """Long format, one row per run and step: run,interval,index,lr,momentum,metric."""
-    writer.writerow(["run", "interval", "index", "lr", "momentum", "metric"])
+def preview_csv(preset: Preset, curves: list[Curve]) -> str:
+    """Long format, one row per run and step: run,interval,index,lr,momentum,metric, as csv.writer
+    writes it, built as one string (a writer row per step takes seconds for a long run)."""
+    lines = ["run,interval,index,lr,momentum,metric"]
     for run, c in zip(preset.runs, curves):
-        for i, lr in enumerate(c.lr):
-            writer.writerow([run.label, run.schedule.interval, i, repr(float(lr)),
-                             "" if c.momentum is None else repr(float(c.momentum[i])),
-                             "" if c.metric is None else repr(float(c.metric[i]))])
+        head, n = _csv_row([run.label, run.schedule.interval]), len(c.lr)
+        columns = zip(_reprs(c.lr, n), _reprs(c.momentum, n), _reprs(c.metric, n))
+        lines += (f"{head},{i},{lr},{m},{y}" for i, (lr, m, y) in enumerate(columns))
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _csv_row(fields: list[str]) -> str:
+    """One row as csv.writer writes it (a field quoted where it needs to be), without its line end."""
+    out = io.StringIO()
+    csv.writer(out).writerow(fields)
+    return out.getvalue().removesuffix("\r\n")
+
+
+def _reprs(values: np.ndarray | None, n: int) -> Any:
+    """Each value as repr writes it (the shortest text that reads back exactly), or n blanks where absent."""
+    return [""] * n if values is None else map(float.__repr__, values.tolist())
 
 
 def _rows(columns: list[np.ndarray], length: int, max_rows: int) -> np.ndarray:

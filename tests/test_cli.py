@@ -84,6 +84,32 @@ def test_csv_has_every_step_of_every_run(capsys):
     assert step == pytest.approx(torch_lrs(lambda o: torch.optim.lr_scheduler.StepLR(o, 30, 0.1), 12))
 
 
+def test_csv_reads_back_as_the_previews_floats_exactly(capsys, tmp_path):
+    from lrtui.presets import load
+    from lrtui.preview import preview
+
+    path = tmp_path / "mixed.toml"
+    path.write_text('[training]\nepochs = 7\nsteps_per_epoch = 30\n'
+                    '[[runs]]\nlabel = \'cycle "1", {x}\'\n'
+                    'scheduler = { name = "OneCycleLR", interval = "step", params = { max_lr = 0.3 } }\n'
+                    '[[runs]]\nlabel = "plateau"\nscheduler = { name = "ReduceLROnPlateau", params = { patience = 1 } }\n')
+    code, out, _ = run(capsys, "preview", "--preset", str(path), "--format", "csv")
+    assert code == 0 and out.endswith("\r\n")
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    assert rows[0] == ["run", "interval", "index", "lr", "momentum", "metric"]
+    preset = load(path)
+    expected = []
+    for r in preset.runs:
+        c = preview(r.schedule, r.optimizer, preset.length(r))
+        absent = [""] * len(c.lr)
+        expected += zip([r.label] * len(c.lr), [r.schedule.interval] * len(c.lr), range(len(c.lr)), c.lr.tolist(),
+                        absent if c.momentum is None else c.momentum.tolist(),
+                        absent if c.metric is None else c.metric.tolist())
+    read = lambda text: float(text) if text else ""  # noqa: E731
+    assert [(r[0], r[1], int(r[2]), *map(read, r[3:])) for r in rows[1:]] == expected
+    assert len(expected) == 7 * 30 + 7 and expected[0][4] != "" and expected[-1][5] != ""
+
+
 def test_preset_json_lists_runs_and_set_reaches_the_runs_that_have_the_key(capsys):
     code, out, _ = run(capsys, "preview", "--preset", "seed-four", "--set", "gamma=0.5", "--epochs", "5",
                        "--format", "json")
