@@ -101,31 +101,39 @@ def table(preset: Preset, curves: list[Curve], max_rows: int = 40) -> str:
     return "\n".join(head + lines + note) + "\n"
 
 
-MARKERS = ("braille", "dot", "+", "x", "o", "*")
+# a run's look: its colour, and the marker drawn without colour with the glyph that stands for it in the legend
+COLOURS = ("cyan", "magenta", "green", "orange", "blue", "red")  # plotext 5 names (orange is ANSI yellow)
+MARKERS = (("braille", "⢕"), ("dot", "•"), ("+", "+"), ("x", "x"), ("o", "o"), ("*", "*"))
 
 
 def plot(preset: Preset, curves: list[Curve], width: int, height: int, log: bool = False,
          colour: bool = True) -> str:
     """Every run's lr against epochs, overlaid, drawn by plotext; log10 on a linear axis with log=True
-    (plotext's own log scale breaks on rebuilds)."""
+    (plotext's own log scale breaks on rebuilds). The legend is a line per run under the chart, which
+    is as many rows shorter (at least 10): plotext's own would hide the first epochs."""
     import plotext as plt
 
     plt.clear_figure()
-    plt.plotsize(width, height)
+    rows = max(10, height - len(preset.runs))
+    plt.plotsize(width, rows)
     plt.theme("clear")  # the terminal's own background and colours
     spe = preset.steps_per_epoch
+    legend = []
     for i, (run, c) in enumerate(zip(preset.runs, curves)):
         x = np.arange(len(c.lr)) / (spe if run.schedule.interval == "step" else 1)
         y = np.log10(np.maximum(c.lr, 1e-300)) if log else c.lr
         x, y = downsample(x, y, width)
-        marker = "braille" if colour else MARKERS[i % len(MARKERS)]  # without colour, shapes tell runs apart
-        plt.plot(x.tolist(), y.tolist(), label=run.label, marker=marker)
+        hue = COLOURS[i % len(COLOURS)]
+        marker, glyph = ("braille", plt.colorize("━", hue)) if colour else MARKERS[i % len(MARKERS)]
+        plt.plot(x.tolist(), y.tolist(), marker=marker, color=hue)  # without colour, shapes tell runs apart
+        legend.append(f"{glyph * 2} {run.label[:width - 3]}")
     if log:
         positive = np.concatenate([c.lr[c.lr > 0] for c in curves])
-        plt.yticks(*decades(np.log10(positive.min()), np.log10(positive.max()), height // 4))
+        plt.yticks(*decades(np.log10(positive.min()), np.log10(positive.max()), rows // 4))
     plt.title(f"{preset.name}: lr{' (log)' if log else ''}")
     plt.xlabel("epoch")
-    return plt.build() if colour else plt.uncolorize(plt.build())
+    chart = plt.build() if colour else plt.uncolorize(plt.build())
+    return chart + "\n".join(legend)  # the chart ends with its own line end
 
 
 # a suggestion's line on every chart of a range test: its colour, and a marker that tells it apart without colour

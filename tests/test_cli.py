@@ -137,6 +137,55 @@ def test_plot_overlays_every_run_without_colour_codes_when_piped(capsys):
     assert "\x1b[" not in out and "1e-1" in out
 
 
+LEVELS = ["run at 0.1", "run at 0.4", "run at 0.7", "run at 1.0"]
+
+
+def levels(tmp_path):
+    """A preset of four flat lrs, one per run, each drawn on its own row of a chart."""
+    path = tmp_path / "levels.toml"
+    path.write_text("[training]\nepochs = 20\n" + "".join(
+        f'[[runs]]\nlabel = "{label}"\nscheduler = {{ name = "StepLR", params = {{ step_size = 100 }} }}\n'
+        f'optimizer = {{ name = "SGD", lr = {label[-3:]} }}\n' for label in LEVELS))
+    return path
+
+
+def test_plot_legend_is_under_the_chart_one_line_per_run_in_order(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("LINES", "31")  # a plot of 30 rows in all
+    code, out, _ = run(capsys, "preview", "--preset", str(levels(tmp_path)), "--format", "plot")
+    assert code == 0
+    lines = out.splitlines()
+    chart, legend = lines[:-4], lines[-4:]
+    assert len(chart) == 30 - 4 and chart[-1].strip() == "epoch"  # the chart ends with its x label
+    assert not any(label in row for row in chart for label in LEVELS)
+    assert [line.split(" ", 1)[1] for line in legend] == LEVELS
+    swatches = [line.split(" ", 1)[0] for line in legend]
+    assert len(set(swatches)) == 4
+    # the marker each run is drawn with, on the one row of its flat lr, higher for a higher lr (the
+    # first run's is braille, drawn as lines)
+    rows = [row for (row,) in ([i for i, text in enumerate(chart[1:-3]) if s[0] in text] for s in swatches[1:])]
+    assert rows == sorted(set(rows), reverse=True)
+
+
+def test_coloured_plot_gives_each_run_its_own_colour_and_its_swatch_that_colour(monkeypatch, tmp_path):
+    import re
+
+    from lrtui import presets, report
+    from lrtui.preview import preview
+
+    monkeypatch.setenv("LINES", "31")  # plotext clips a chart to the terminal
+    preset = presets.find(str(levels(tmp_path)))
+    curves = [preview(r.schedule, r.optimizer, preset.length(r)) for r in preset.runs]
+    lines = report.plot(preset, curves, 100, 12, colour=True).splitlines()
+    chart, legend = lines[:-4], lines[-4:]
+    assert len(chart) == 10  # never shorter than 10 rows
+    colours = [re.match(r"\x1b\[[0-9;]*m", line).group() for line in legend]
+    assert len(set(colours)) == 4
+    rows = [row for (row,) in ([i for i, text in enumerate(chart) if c in text] for c in colours)]
+    assert rows == sorted(set(rows), reverse=True)  # each on the one row of its flat lr, higher for a higher lr
+    assert [re.sub(r"\x1b\[[0-9;]*m", "", line).split(" ", 1)[1] for line in legend] == LEVELS
+
+
 @pytest.mark.parametrize("argv, names", [
     (["preview", "StepLR", "--set", "step_size=0"], ["step_size", "StepLR", "0"]),
     (["preview", "StepLR"], ["step_size"]),
