@@ -92,7 +92,8 @@ def test_csv_reads_back_as_the_previews_floats_exactly(capsys, tmp_path):
     path.write_text('[training]\nepochs = 7\nsteps_per_epoch = 30\n'
                     '[[runs]]\nlabel = \'cycle "1", {x}\'\n'
                     'scheduler = { name = "OneCycleLR", interval = "step", params = { max_lr = 0.3 } }\n'
-                    '[[runs]]\nlabel = "plateau"\nscheduler = { name = "ReduceLROnPlateau", params = { patience = 1 } }\n')
+                    '[[runs]]\nlabel = "plateau"\n'
+                    'scheduler = { name = "ReduceLROnPlateau", params = { patience = 1 } }\n')
     code, out, _ = run(capsys, "preview", "--preset", str(path), "--format", "csv")
     assert code == 0 and out.endswith("\r\n")
     rows = list(csv.reader(io.StringIO(out, newline="")))
