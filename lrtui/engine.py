@@ -165,7 +165,7 @@ def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: thr
                          job.epochs * steps_per_epoch)
     run = _Run(writer.run_id, writer, emit, moves_momentum(job.schedule.spec, job.schedule.params))
     run.events.append(RunStarted(writer.run_id, job.label, str(device), device_name(device), job.epochs,
-                                 steps_per_epoch))
+                                 steps_per_epoch, notes=tuple(built["notes"])))
     group = optimizer.param_groups[0]
     status, error = "finished", None
     try:

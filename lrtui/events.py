@@ -14,6 +14,7 @@ class RunStarted:
     epochs: int
     steps_per_epoch: int          # a range test: the steps of its sweep (and no epochs)
     kind: str = "train"           # or "find": a range test
+    notes: tuple[str, ...] = ()   # the task's one-line notes for the user (tasks: `notes`)
 
 
 @dataclass(frozen=True)

@@ -202,7 +202,8 @@ def find(job: FindJob, store: Store, emit: Callable[[list[Event]], None], stop: 
     lrs = job.sweep.lrs()
     writer = store.start(job.label, job.preset, job.config(), job.task, str(device), device_name(device), job.seed,
                          job.sweep.steps, kind="find")
-    emit([RunStarted(writer.run_id, job.label, str(device), device_name(device), 0, job.sweep.steps, kind="find")])
+    emit([RunStarted(writer.run_id, job.label, str(device), device_name(device), 0, job.sweep.steps, kind="find",
+                     notes=tuple(built["notes"]))])
     batches = cycled(built["train"])
     done: list[float] = []
     ema, best = Ema(job.sweep.smooth), math.inf

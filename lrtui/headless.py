@@ -18,10 +18,11 @@ from lrtui.store import Store
 
 class Bars(Progress):
     """Progress bars on stderr, drawn from the first bar on: nothing is drawn before the line of a job
-    refused as bad input (a task whose build fails), nor left blank by it."""
+    refused as bad input (a task whose build fails), nor left blank by it. A task's notes go above them."""
 
-    def __init__(self, *columns: Any, transient: bool):
+    def __init__(self, command: str, *columns: Any, transient: bool):
         super().__init__(*columns, console=Console(file=sys.stderr), transient=transient)
+        self.command, self.noted = command, set()
 
     def __enter__(self) -> Bars:
         return self
@@ -33,6 +34,13 @@ class Bars(Progress):
     def stop(self) -> None:
         if self.live.is_started:
             super().stop()
+
+    def notes(self, notes: tuple[str, ...]) -> None:
+        """A task's notes, one line each above the bars, each once in the command however many runs give it."""
+        for note in notes:
+            if note not in self.noted:
+                self.noted.add(note)
+                self.console.out(f"lrtui {self.command}: note: {note}", highlight=False)  # no markup, no wrap
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
                TextColumn("epochs"),
                TextColumn("loss {task.fields[loss]:<8} lr {task.fields[lr]:<9} {task.fields[rate]:>8} samples/s"),
                TimeRemainingColumn())
-    with Bars(*columns, transient=False) as progress:
+    with Bars("run", *columns, transient=False) as progress:
         for i, job in enumerate(jobs):
             if job.preset in given_up:
                 continue
@@ -63,6 +71,7 @@ def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
             def emit(events: list[Event], job: Job = job, run: dict = run) -> None:
                 for event in events:
                     if isinstance(event, RunStarted):
+                        progress.notes(event.notes)
                         run["id"] = event.run_id
                         run["bar"] = progress.add_task(job.label[:18], total=job.epochs, loss="-", lr="-", rate="-")
                     elif isinstance(event, Steps):
@@ -88,11 +97,12 @@ def sweep(job: FindJob, store: Store) -> tuple[int | None, str, bool]:
     columns = (TextColumn("LR range test"), BarColumn(bar_width=20), MofNCompleteColumn(), TextColumn("steps"),
                TextColumn("lr {task.fields[lr]:<9} loss {task.fields[loss]}"))
     started: list[tuple[int, Any]] = []  # (run id, its bar)
-    with Bars(*columns, transient=True) as progress:
+    with Bars("find", *columns, transient=True) as progress:
 
         def emit(events: list[Event]) -> None:
             for event in events:
                 if isinstance(event, RunStarted):
+                    progress.notes(event.notes)
                     started.append((event.run_id, progress.add_task("", total=job.sweep.steps, lr="-", loss="-")))
                 elif isinstance(event, Steps):
                     progress.update(started[0][1], completed=event.first + len(event.lr), lr=f"{event.lr[-1]:.3g}",

@@ -138,7 +138,15 @@ def build_raising(ctx):
 
 def build_not_a_model(ctx):
     return {"model": "a string", "train": []}
+
+
+NOTES = ["only 20 samples: the lr moves in coarse steps", "no validation data: the val columns stay empty"]
+
+
+def build_noted(ctx):
+    return {**build(ctx), "notes": NOTES}
 '''
+NOTES = ["only 20 samples: the lr moves in coarse steps", "no validation data: the val columns stay empty"]
 BAD_AT, FAIL_AT = 12, 7
 SGD = {"name": "SGD", "lr": 0.1}
 
@@ -409,6 +417,12 @@ def test_events_come_in_batches_and_in_order(tasks_file, store):
     assert [e.epoch for e in events if isinstance(e, EpochEnded)] == list(range(epochs))
 
 
+def test_run_started_carries_the_tasks_notes(tasks_file, store):
+    status, events, _ = run_job(store, make_job(f"{tasks_file}:build_noted"))
+    assert status == "finished" and events[0].notes == tuple(NOTES)
+    assert run_job(store, make_job(f"{tasks_file}:build"))[1][0].notes == ()
+
+
 # -- fairness ---------------------------------------------------------------------------------------
 def test_runs_of_a_comparison_start_from_the_same_weights_and_batches(store):
     def first_epoch(name, params, interval=None, seed=0):
@@ -501,6 +515,19 @@ def test_run_that_fails_exits_1_after_saving(tmp_path, tasks_file, cli):
     assert doc["runs"][0]["error"] == f"RuntimeError: boom at batch {FAIL_AT}"
     stored = Store.at(runs_dir).runs()
     assert [r["status"] for r in stored] == ["failed", "failed"] and [r["n_epochs"] for r in stored] == [1, 1]
+
+
+@pytest.mark.parametrize("command", [["run", "PRESET", "--epochs", "1"], ["find", "--steps", "20"]])
+def test_run_and_find_print_each_note_of_the_task_once_before_training(command, tmp_path, tasks_file, cli):
+    preset = tmp_path / "check.toml"
+    preset.write_text(PRESET)  # two runs, each given the same notes by its build
+    argv = [str(preset) if arg == "PRESET" else arg for arg in command]
+    code, out, err = cli(*argv, "--task", f"{tasks_file}:build_noted", "--batch-size", "4",
+                         "--runs-dir", str(tmp_path / "runs-here"))
+    assert code == 0
+    lines = err.splitlines()
+    assert lines[:2] == [f"lrtui {command[0]}: note: {note}" for note in NOTES]  # before any progress
+    assert sum("note:" in line for line in lines) == 2 and "note:" not in out
 
 
 TOO_SHORT = """
