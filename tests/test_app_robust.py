@@ -18,6 +18,7 @@ from lrtui.ui import app as app_module
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
 from lrtui.ui.messages import TrainingEvents
+from pilot import until
 
 PER_EPOCH = 47  # spirals' batches of 128
 
@@ -48,14 +49,6 @@ def stored_run(store, label, status, losses, val_losses=(), error=None):
     else:
         writer.finish(status, error)
     return writer.run_id
-
-
-async def until(pilot, condition, seconds=30):
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out waiting")
 
 
 def falling(n):

@@ -11,6 +11,7 @@ from lrtui.store import Store
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
 from lrtui.ui.form import Field, ParamForm
+from pilot import until
 
 
 @pytest.fixture
@@ -27,14 +28,6 @@ async def set_field(pilot, section, name, text):
     widget.focus()
     widget.value = text
     await pilot.pause()
-
-
-async def until(pilot, condition, seconds=30):
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out waiting")
 
 
 async def run_to_finished(pilot, epochs):
