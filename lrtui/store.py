@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS steps (
     momentum REAL, loss REAL, PRIMARY KEY (run_id, step));
 """
 EPOCH_FIELDS = ("epoch", "lr", "train_loss", "val_loss", "val_acc", "seconds", "samples_per_s")
+LISTED = "SELECT r.*, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS n_epochs FROM runs r"
 RUN_FIELDS = ("id", "kind", "label", "preset", "task", "device", "device_name", "seed", "status", "started",
               "finished", "error")
 
@@ -131,34 +132,36 @@ class Store:
         """Every run, newest first, with its number of epochs and its live status. A row that cannot be
         read (its config is not a JSON object) is left out and handed to `unreadable(run_id, why)`."""
         with self.session() as db:
-            rows = db.execute("SELECT r.*, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS n_epochs "
-                              "FROM runs r ORDER BY r.id DESC").fetchall()
-        runs = []
-        for row in rows:
-            try:
-                runs.append(_run_dict(row))
-            except Unreadable as e:
-                unreadable(row["id"], e.why)
-        return runs
+            return _readable(db.execute(f"{LISTED} ORDER BY r.id DESC"), unreadable)
+
+    def changes(self, since_id: int, running_ids: Iterable[int],
+                unreadable: Callable[[int, str], None] = lambda run_id, why: None) -> list[dict]:
+        """The runs after `since_id` and those of `running_ids`, oldest first, as `runs` lists them: one
+        cheap query for a reader that watches what other processes add to the store or end."""
+        ids = list(running_ids)
+        with self.session() as db:
+            return _readable(db.execute(f"{LISTED} WHERE r.id > ? OR r.id IN ({', '.join('?' * len(ids))}) "
+                                        "ORDER BY r.id", (since_id, *ids)), unreadable)
 
     def ids(self) -> set[int]:
         """The id of every run, readable or not."""
         with self.session() as db:
             return {row[0] for row in db.execute("SELECT id FROM runs")}
 
-    def run(self, run_id: int, steps: bool = True) -> dict | None:
-        """One run with its epochs and (unless steps=False) its steps, read in one transaction."""
+    def run(self, run_id: int, steps: bool = True, from_epoch: int = 0, from_row: int = 0) -> dict | None:
+        """One run with its epochs from `from_epoch` on and (unless steps=False) its step rows after the
+        first `from_row`, read in one transaction: a reader that has the rest reads only what is new."""
         with self.session() as db:
             db.execute("BEGIN")
-            row = db.execute("SELECT r.*, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS n_epochs "
-                             "FROM runs r WHERE id = ?", (run_id,)).fetchone()
+            row = db.execute(f"{LISTED} WHERE r.id = ?", (run_id,)).fetchone()
             if row is None:
                 return None
             run = _run_dict(row)
             run["epochs"] = [dict(e) for e in db.execute(
-                f"SELECT {', '.join(EPOCH_FIELDS)} FROM epochs WHERE run_id = ? ORDER BY epoch", (run_id,))]
-            rows = db.execute("SELECT step, lr, momentum, loss FROM steps WHERE run_id = ? ORDER BY step",
-                              (run_id,)).fetchall() if steps else []
+                f"SELECT {', '.join(EPOCH_FIELDS)} FROM epochs WHERE run_id = ? AND epoch >= ? ORDER BY epoch",
+                (run_id, from_epoch))]
+            rows = db.execute("SELECT step, lr, momentum, loss FROM steps WHERE run_id = ? ORDER BY step "
+                              "LIMIT -1 OFFSET ?", (run_id, from_row)).fetchall() if steps else []
         run["steps"] = {k: [s[k] for s in rows] for k in ("step", "lr", "momentum", "loss")}
         return run
 
@@ -268,6 +271,17 @@ def _alive(pid: int, host: str) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _readable(rows: Iterable[sqlite3.Row], unreadable: Callable[[int, str], None]) -> list[dict]:
+    """The rows as runs; one that cannot be read is left out and handed to `unreadable(run_id, why)`."""
+    runs = []
+    for row in rows:
+        try:
+            runs.append(_run_dict(row))
+        except Unreadable as e:
+            unreadable(row["id"], e.why)
+    return runs
 
 
 def _run_dict(row: sqlite3.Row) -> dict:

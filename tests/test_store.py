@@ -176,6 +176,43 @@ def test_delete_removes_a_run_with_its_epochs_and_steps(store):
             assert counts == {keep: 1 if table == "epochs" else 4}
 
 
+def test_changes_gives_the_runs_after_an_id_and_the_ones_asked_for_with_their_live_status(store):
+    writer = Store.at(store.path.parent)  # a second writer: another process's `lrtui run`, say
+    old, running = start(writer, "old"), start(writer, "running")
+    old.finish("finished")
+    assert store.changes(running.run_id, []) == []
+    running.epoch({"epoch": 0, **EPOCH})
+    late = start(writer, "late")
+    late.epoch({"epoch": 0, **EPOCH})
+    late.epoch({"epoch": 1, **EPOCH})
+    gone = insert_running(store, dead_pid(), socket.gethostname())
+    changed = store.changes(late.run_id - 1, [running.run_id])
+    assert [(r["id"], r["label"], r["status"], r["n_epochs"]) for r in changed] == [
+        (running.run_id, "running", "running", 1), (late.run_id, "late", "running", 2),
+        (gone, "left", "interrupted", 0)]
+    assert changed[1]["config"] == store.run(late.run_id)["config"]
+    running.finish("finished")
+    assert [(r["id"], r["status"]) for r in store.changes(gone, [running.run_id, old.run_id])] == [
+        (old.run_id, "finished"), (running.run_id, "finished")]
+
+
+def test_a_run_read_from_an_epoch_and_a_step_row_on_gives_what_a_second_writer_added_since(store):
+    writer = start(Store.at(store.path.parent))
+    writer.steps(0, [0.1] * 4, None, [1.0, 0.9, 0.8, 0.7])
+    writer.epoch({"epoch": 0, **EPOCH})
+    first = store.run(writer.run_id)
+    writer.steps(4, [0.05] * 4, None, [0.6, 0.5, 0.4, 0.3])
+    writer.epoch({"epoch": 1, **EPOCH, "lr": 0.05})
+    writer.steps(8, [0.01] * 2, None, [0.2, 0.1])
+    writer.finish("stopped")
+    rest = store.run(writer.run_id, from_epoch=len(first["epochs"]), from_row=len(first["steps"]["step"]))
+    whole = store.run(writer.run_id)
+    assert rest["status"] == "stopped" and rest["n_epochs"] == 2
+    assert first["epochs"] + rest["epochs"] == whole["epochs"] and rest["epochs"] == [{"epoch": 1, **EPOCH, "lr": 0.05}]
+    assert rest["steps"]["step"] == list(range(4, 10)) and rest["steps"]["loss"] == [0.6, 0.5, 0.4, 0.3, 0.2, 0.1]
+    assert store.run(writer.run_id, steps=False, from_epoch=2)["epochs"] == []
+
+
 # -- downsampling -----------------------------------------------------------------------------------
 def test_a_long_run_keeps_one_row_per_window(store, monkeypatch):
     monkeypatch.setattr(store_module, "MAX_STEPS", 4)
