@@ -11,7 +11,7 @@ import numpy as np
 
 from lrtui.catalogue import CATALOGUE
 from lrtui.engine import first_line
-from lrtui.finder import ADVICE, Finding, analyse
+from lrtui.finder import ADVICE, TOO_FLAT, Finding, analyse
 from lrtui.params import AUTO, REQUIRED, ConfigError
 from lrtui.paths import SHIPPED_PRESETS
 from lrtui.presets import Preset, Run, available
@@ -137,7 +137,7 @@ def plot(preset: Preset, curves: list[Curve], width: int, height: int, log: bool
 
 
 # a suggestion's line on every chart of a range test: its colour, and a marker that tells it apart without colour
-MARKS = {"valley": ("green", "braille"), "steepest": ("red", "dot")}
+MARKS = {"minimum": ("green", "braille"), "steepest": ("red", "dot")}
 
 
 def finding_plot(finding: Finding, width: int, height: int, colour: bool = True) -> str:
@@ -180,9 +180,10 @@ def finding_text(finding: Finding, run: dict) -> str:
     out = [f"LR range test of {config['optimizer']['name']} on {config['training']['task']}, lr {sweep['start_lr']:g} "
            f"to {sweep['end_lr']:g} ({sweep['mode']}): {ended}"]
     for name, lr in finding.suggestions.items():
-        out.append(f"  {name:<9} {'-' if lr is None else format(lr, '.2e')}" + "   <- suggested" * (name == "valley"))
+        out.append(f"  {name:<9} {'-' if lr is None else format(lr, '.2e')}" + "   <- suggested" * (lr is not None and lr == finding.suggestion))
     if finding.suggestion is None:
-        out.append("  too few steps to suggest an lr: give the sweep more --steps or a wider range")
+        out.append(f"  {TOO_FLAT}" if finding.flat else
+                   "  too few steps to suggest an lr: give the sweep more --steps or a wider range")
     return "\n".join(out + textwrap.wrap(ADVICE, 100)) + "\n"
 
 
@@ -245,7 +246,7 @@ def run_summary(run: dict) -> dict:
         found = analyse(run["steps"]["lr"], run["steps"]["loss"], run["config"]["sweep"]["smooth"])
         return {"id": run["id"], "label": run["label"], "status": run["status"], "epochs": 0, "final_val_loss": None,
                 "best_val_loss": None, "best_acc": None, "lr_at_best": found.suggestion, "seconds_per_epoch": None,
-                "scheduler": "LR range test"}
+                "scheduler": "LR range test", **identity(run["config"])}
     epochs = run["epochs"]
     key = "val_loss" if any(e["val_loss"] is not None for e in epochs) else "train_loss"
     scored = [e for e in epochs if e[key] is not None and math.isfinite(e[key])]
@@ -256,25 +257,50 @@ def run_summary(run: dict) -> dict:
             "best_val_loss": best[key] if best else None, "best_acc": max(accs) if accs else None,
             "lr_at_best": best["lr"] if best else None,
             "seconds_per_epoch": sum(e["seconds"] for e in epochs) / len(epochs) if epochs else None,
-            "scheduler": run["config"].get("scheduler", {}).get("name", "")}
+            "scheduler": run["config"].get("scheduler", {}).get("name", ""), **identity(run["config"])}
+
+
+def identity(config: dict) -> dict:
+    """What tells a run apart, for a runs table: its config (labels come from all of them), seed and preset."""
+    return {"config": config, "seed": config.get("training", {}).get("seed"), "preset": config.get("preset")}
+
+
+RUN_COLUMNS = ("id", "label", "seed", "preset", "status", "ep", "final val", "best val", "best acc", "lr@best",
+               "s/ep")
 
 
 def summary_table(summaries: list[dict]) -> Any:
-    """A rich Table of run summaries."""
-    from rich.table import Table
+    """A rich renderable of run summaries, each labelled by what differs among them. The label takes
+    the room the other columns leave (cut with an ellipsis), so that at 80 columns the figures stay whole."""
+    from lrtui.labels import labels
 
-    table = Table(box=None, pad_edge=False)
-    for title in ("id", "label", "scheduler", "status", "epochs", "final val", "best val", "best acc",
-                  "lr at best", "s/epoch"):
-        text = title in ("label", "scheduler", "status")
-        table.add_column(title, justify="left" if text else "right", no_wrap=True,
-                         min_width=11 if title == "status" else None, overflow="ellipsis")
     show = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
-    for s in summaries:
-        table.add_row(str(s["id"]), s["label"], s["scheduler"], s["status"], str(s["epochs"]),
-                      show(s["final_val_loss"], ".4f"), show(s["best_val_loss"], ".4f"), show(s["best_acc"], ".3f"),
-                      show(s["lr_at_best"], ".3g"), show(s["seconds_per_epoch"], ".2f"))
-    return table
+    rows = [[str(s["id"]), label, show(s["seed"], "d"), s["preset"] or "-", s["status"], str(s["epochs"]),
+             show(s["final_val_loss"], ".4f"), show(s["best_val_loss"], ".4f"), show(s["best_acc"], ".3f"),
+             show(s["lr_at_best"], ".3g"), show(s["seconds_per_epoch"], ".2f")]
+            for s, label in zip(summaries, labels([s["config"] for s in summaries]))]
+    return _Fitted(rows)
+
+
+class _Fitted:
+    """The runs table, built when rich knows how wide it may be."""
+
+    def __init__(self, rows: list[list[str]]):
+        self.rows = rows
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.table import Table
+
+        widths = [max(len(c) for c in column) for column in zip(RUN_COLUMNS, *self.rows)]
+        room = options.max_width - sum(widths) + widths[1] - (len(widths) - 1)  # a space between columns
+        table = Table(box=None, pad_edge=False, collapse_padding=True)
+        for title, width in zip(RUN_COLUMNS, widths):
+            table.add_column(title, justify="left" if title in ("label", "preset", "status") else "right",
+                             no_wrap=True, overflow="ellipsis",
+                             max_width=max(12, room) if title == "label" else None)
+        for row in self.rows:
+            table.add_row(*row)
+        yield table
 
 
 def failure(run: dict, skipped: int = 0) -> str:

@@ -266,3 +266,57 @@ def test_help_answers_without_importing_torch():
 def test_python_m_lrtui_and_version():
     result = subprocess.run([sys.executable, "-m", "lrtui", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("lrtui ")
+
+
+def _config(scheduler="StepLR", params=None, lr=0.1, seed=0, epochs=20):
+    return {"preset": "mine", "scheduler": {"name": scheduler, "params": params or {"step_size": 10, "gamma": 0.1}},
+            "interval": "epoch", "warmup": 0, "optimizer": {"name": "SGD", "lr": lr, "momentum": 0.9},
+            "training": {"task": "synthetic", "epochs": epochs, "batch_size": 64, "seed": seed, "device": "cpu"}}
+
+
+def test_labels_name_the_scheduler_and_what_differs_among_the_runs():
+    from lrtui.labels import labels
+
+    assert labels([_config(), _config(params={"step_size": 30, "gamma": 0.1}, lr=0.05)]) == [
+        "StepLR step_size=10 lr=0.1", "StepLR step_size=30 lr=0.05"]
+    assert labels([_config(seed=1), _config(seed=2), _config(seed=1, epochs=5)]) == [
+        "StepLR epochs 20 seed 1", "StepLR epochs 20 seed 2", "StepLR epochs 5 seed 1"]
+    assert labels([_config(), _config(scheduler="CosineAnnealingLR", params={"T_max": 20})]) == [
+        "StepLR step_size=10 gamma=0.1", "CosineAnnealingLR T_max=20"]
+    assert labels([_config()]) == ["StepLR"]  # nothing differs from itself
+    assert labels([_config(), {"sweep": {"steps": 100}, "optimizer": {"name": "SGD", "lr": 0.1}}])[1].startswith(
+        "LR range test")
+
+
+def _store_runs(folder, configs):
+    from lrtui.store import Store
+
+    store = Store.at(folder)
+    for i, config in enumerate(configs):
+        writer = store.start(config["scheduler"]["name"], config["preset"], config, "synthetic", "cpu", "cpu",
+                             config["training"]["seed"], 1)
+        writer.epoch({"epoch": 0, "lr": 0.1, "train_loss": 1.0 + i, "val_loss": 0.5 + i, "val_acc": 0.25,
+                      "seconds": 1.0, "samples_per_s": 100.0})
+        writer.finish("finished")
+    return store
+
+
+def test_runs_tells_apart_runs_that_differ_only_in_seed_and_fits_80_columns(capsys, tmp_path):
+    from rich.console import Console
+
+    from lrtui import report
+
+    store = _store_runs(tmp_path / "runs", [_config(seed=1), _config(seed=2)])
+    code, out, _ = run(capsys, "runs", "--runs-dir", str(tmp_path / "runs"))
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+    assert code == 0 and out.splitlines()[0].split()[:4] == ["id", "label", "seed", "preset"]
+    assert rows["1"][1:5] == ["StepLR", "seed", "1", "1"] and rows["2"][1:5] == ["StepLR", "seed", "2", "2"]
+    assert rows["1"][5] == "mine"
+    console = Console(width=80, file=io.StringIO())
+    long = _config(params={"step_size": 10, "gamma": 0.123456789, "last_epoch": -1}, lr=0.0123456789)
+    store = _store_runs(tmp_path / "more", [long, _config(seed=3, epochs=7)])
+    console.print(report.summary_table([report.run_summary(store.run(i)) for i in (1, 2)]))
+    lines = console.file.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines) and "…" in lines[1]  # the long label is cut
+    for line, val in zip(lines[1:], ("0.5000", "1.5000")):  # the figures survive, whole
+        assert line.split()[-4] == val and line.split()[-1] == "1.00"

@@ -1,0 +1,34 @@
+"""Labels that tell runs apart: each run's scheduler, then the settings whose values differ among the runs."""
+from __future__ import annotations
+
+from typing import Any
+
+TRAINING = ("epochs", "seed", "batch_size", "task")  # the training settings a label may show
+
+
+def labels(configs: list[dict]) -> list[str]:
+    """For each stored config, its scheduler's name and each setting whose value is not the same in all
+    of `configs`: scheduler and optimizer parameters as `name=value`, training settings as `seed 1`."""
+    flat = [_settings(c) for c in configs]
+    keys = list(dict.fromkeys(k for f in flat for k in f))
+    differ = [k for k in keys if any(f.get(k) != flat[0].get(k) for f in flat)]
+    return [" ".join([_scheduler(c), *(_show(k, f[k]) for k in differ if k in f)]) for c, f in zip(configs, flat)]
+
+
+def _scheduler(config: dict) -> str:
+    return config.get("scheduler", {}).get("name") or ("LR range test" if "sweep" in config else "?")
+
+
+def _settings(config: dict) -> dict[tuple[bool, str], Any]:
+    """A config's settings, keyed by (is a training setting, name); the optimizer's name as `optimizer`."""
+    optimizer, training = config.get("optimizer", {}), config.get("training", {})
+    out = {(False, k): v for k, v in config.get("scheduler", {}).get("params", {}).items()}
+    out |= {(False, k): config[k] for k in ("warmup", "interval") if k in config}
+    out |= {(False, "optimizer" if k == "name" else k): v for k, v in optimizer.items()}
+    return out | {(True, k): training[k] for k in TRAINING if k in training}
+
+
+def _show(key: tuple[bool, str], value: Any) -> str:
+    training, name = key
+    text = format(value, "g") if isinstance(value, float) else str(value)
+    return f"{name} {text}" if training else f"{name}={text}"
