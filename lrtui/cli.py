@@ -54,14 +54,20 @@ def _selection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", nargs="?", metavar="SCHEDULER|PRESET",
                    help="a scheduler or recipe (`lrtui list schedulers`), or a preset name or .toml path")
     p.add_argument("--preset", metavar="NAME|PATH", help="a preset, shipped or yours")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="a scheduler parameter; VALUE is TOML (0.1, [30, 80], \"cos\", true) or auto")
-    p.add_argument("--lr", type=float, help="the optimizer's base lr")
-    p.add_argument("--optimizer", choices=list(OPTIMIZERS), help="the optimizer")
+    _override_args(p)
     p.add_argument("--epochs", type=int, help="epochs in the run")
     p.add_argument("--steps-per-epoch", type=int, metavar="S", help="batches per epoch (for per-step schedules)")
     p.add_argument("--interval", choices=["epoch", "step"], help="step the scheduler every epoch or every batch")
     p.add_argument("--warmup", type=int, metavar="N", help="linear warmup over the first N scheduler steps")
+
+
+def _override_args(p: argparse.ArgumentParser) -> None:
+    """What the command line changes in every run of a preset (presets.override)."""
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a scheduler parameter, for every run that has it; VALUE is TOML (0.1, [30, 80], \"cos\", "
+                        "true) or auto")
+    p.add_argument("--lr", type=float, help="the optimizer's base lr")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS), help="the optimizer (another one: its defaults, the run's lr)")
 
 
 def _store_args(p: argparse.ArgumentParser) -> None:
@@ -103,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="train every run of one or more presets, headless",
                               description="Train every run of each preset in turn; every run is stored.")
     run.add_argument("presets", nargs="+", metavar="PRESET_OR_PATH")
+    _override_args(run)
     run.add_argument("--epochs", type=int, help="epochs per run (default: the preset's)")
     run.add_argument("--task", help="a built-in task, imagefolder:PATH, or path/to/file.py:build")
     run.add_argument("--device", **DEVICE)
@@ -121,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     find.add_argument("--task", help="a built-in task, imagefolder:PATH, or path/to/file.py:build")
     find.add_argument("--device", **DEVICE)
     find.add_argument("--optimizer", choices=list(OPTIMIZERS),
-                      help="the optimizer, with its defaults (default: the preset's, else SGD)")
+                      help="the optimizer, with its defaults and the preset's lr (default: the preset's, else SGD)")
     find.add_argument("--seed", type=training("seed"))
     find.add_argument("--batch-size", type=int)
     for setting in SWEEP:
@@ -191,17 +198,7 @@ def selection(args: argparse.Namespace) -> Any:
     target = args.preset or args.target
     if not target:
         raise ConfigError("scheduler", "name a scheduler (`lrtui list schedulers`) or a preset (--preset NAME)")
-    sets = {}
-    for item in args.set:
-        key, eq, text = (part.strip() for part in item.partition("="))
-        if not eq or not key:
-            raise ConfigError("--set", f"needs KEY=VALUE, got {item!r}")
-        try:
-            sets[key] = parse_value(text)
-        except RecursionError:  # tomllib recurses once per level
-            raise ConfigError(f"--set {key}", presets.TOO_DEEP) from None
-        presets.check_nesting(sets[key], f"--set {key}")
-
+    sets = presets.parse_sets(args.set)
     known = target in CATALOGUE or target in presets.available() or target.endswith(".toml")
     if not args.preset and not known:
         lookup(target)  # neither a scheduler nor a preset: the error names the scheduler it may have meant
@@ -212,21 +209,8 @@ def selection(args: argparse.Namespace) -> Any:
         schedule = validate(target, sets, interval=args.interval, warmup=args.warmup or 0)
         preset = presets.Preset(target, runs=(presets.Run(target, schedule, optimizer),))
     else:
-        preset = presets.find(target)
-        runs = []
-        for run in preset.runs:
-            table = run.schedule.params
-            mine = {k: v for k, v in sets.items() if run.schedule.spec.has(k)}
-            schedule = validate(run.schedule.name, {**table, **mine}, interval=args.interval or run.schedule.interval,
-                                warmup=run.schedule.warmup if args.warmup is None else args.warmup)
-            opt = ({"name": args.optimizer, "lr": run.optimizer.lr} if args.optimizer
-                   else {"name": run.optimizer.name, **run.optimizer.params})
-            optimizer = validate_optimizer({**opt, **({} if args.lr is None else {"lr": args.lr})})
-            runs.append(replace(run, schedule=schedule, optimizer=optimizer))
-        unused = set(sets) - {k for r in runs for k in sets if r.schedule.spec.has(k)}
-        if unused:
-            raise ConfigError("--set", f"no run of {preset.name} has a parameter {sorted(unused)[0]!r}")
-        preset = replace(preset, runs=tuple(runs))
+        preset = presets.override(presets.find(target), sets, lr=args.lr, optimizer=args.optimizer,
+                                  interval=args.interval, warmup=args.warmup)
     overrides = {"epochs": args.epochs, "steps_per_epoch": args.steps_per_epoch}
     training = check_all(presets.TRAINING, {**preset.training, **{k: v for k, v in overrides.items() if v is not None}},
                          "training")
@@ -289,9 +273,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from lrtui.paths import data_dir
 
     store = _store(args)
+    sets = presets.parse_sets(args.set)
     jobs = []
     for name in args.presets:
-        preset = presets.find(name)
+        preset = presets.override(presets.find(name), sets, lr=args.lr, optimizer=args.optimizer)
         jobs += engine.jobs(preset, task=args.task, epochs=args.epochs, device=args.device, seed=args.seed,
                             batch_size=args.batch_size, data_dir=data_dir(args.data_dir), download=args.download)
     for job in jobs:
@@ -317,14 +302,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_find(args: argparse.Namespace) -> int:
     from lrtui import engine, finder, headless, presets, report, tasks
-    from lrtui.optimizers import validate_optimizer
     from lrtui.params import check_all
     from lrtui.paths import data_dir
 
     preset = presets.find(args.preset) if args.preset else presets.Preset("default")
-    optimizer = preset.runs[0].optimizer if preset.runs else preset.optimizer
-    if args.optimizer:
-        optimizer = validate_optimizer({"name": args.optimizer})
+    optimizer = presets.override_optimizer(preset.runs[0].optimizer if preset.runs else preset.optimizer,
+                                           args.optimizer)
     overrides = {k: getattr(args, k) for k in ("task", "device", "seed", "batch_size") if getattr(args, k) is not None}
     training = {**preset.training, **overrides}
     check_all(presets.TRAINING, {k: v for k, v in training.items() if k != "task"}, "training")

@@ -15,7 +15,7 @@ import tomli_w
 
 from lrtui.catalogue import Schedule, validate
 from lrtui.optimizers import OptimizerConfig, validate_optimizer
-from lrtui.params import ConfigError, Param, Rule, at_least, check_all
+from lrtui.params import ConfigError, Param, Rule, at_least, check_all, parse_value
 from lrtui.paths import SHIPPED_PRESETS, user_presets_dir
 from lrtui.tasks import known_batches
 
@@ -143,6 +143,45 @@ def check_nesting(value: Any, key: str) -> None:
             if depth > MAX_NESTING:
                 raise ConfigError(key, TOO_DEEP)
             todo += [(v, depth + 1) for v in (value.values() if isinstance(value, dict) else value)]
+
+
+def parse_sets(items: list[str]) -> dict:
+    """The command line's --set KEY=VALUE items as {key: value}, each VALUE read as TOML."""
+    sets = {}
+    for item in items:
+        key, eq, text = (part.strip() for part in item.partition("="))
+        if not eq or not key:
+            raise ConfigError("--set", f"needs KEY=VALUE, got {item!r}")
+        try:
+            sets[key] = parse_value(text)
+        except RecursionError:  # tomllib recurses once per level
+            raise ConfigError(f"--set {key}", TOO_DEEP) from None
+        check_nesting(sets[key], f"--set {key}")
+    return sets
+
+
+def override_optimizer(optimizer: OptimizerConfig, name: str | None = None, lr: float | None = None) -> OptimizerConfig:
+    """`optimizer` with the command line's --optimizer (another family, with its defaults and this lr)
+    and --lr."""
+    table = {"name": name, "lr": optimizer.lr} if name else {"name": optimizer.name, **optimizer.params}
+    return validate_optimizer({**table, **({} if lr is None else {"lr": lr})})
+
+
+def override(preset: Preset, sets: dict, *, lr: float | None = None, optimizer: str | None = None,
+             interval: str | None = None, warmup: int | None = None) -> Preset:
+    """`preset` with the command line's overrides: each --set reaches every run whose scheduler has the
+    parameter (ConfigError for one that no run has), the optimizer, lr, interval and warmup every run."""
+    runs = []
+    for run in preset.runs:
+        mine = {k: v for k, v in sets.items() if run.schedule.spec.has(k)}
+        schedule = validate(run.schedule.name, {**run.schedule.params, **mine},
+                            interval=interval or run.schedule.interval,
+                            warmup=run.schedule.warmup if warmup is None else warmup)
+        runs.append(replace(run, schedule=schedule, optimizer=override_optimizer(run.optimizer, optimizer, lr)))
+    unused = set(sets) - {k for run in runs for k in sets if run.schedule.spec.has(k)}
+    if unused:
+        raise ConfigError("--set", f"no run of {preset.name} has a parameter {sorted(unused)[0]!r}")
+    return replace(preset, runs=tuple(runs))
 
 
 def load(path: Path) -> Preset:
