@@ -67,7 +67,8 @@ def _override_args(p: argparse.ArgumentParser) -> None:
                    help="a scheduler parameter, for every run that has it; VALUE is TOML (0.1, [30, 80], \"cos\", "
                         "true) or auto")
     p.add_argument("--lr", type=float, help="the optimizer's base lr")
-    p.add_argument("--optimizer", choices=list(OPTIMIZERS), help="the optimizer (another one: its defaults, the run's lr)")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS),
+                   help="the optimizer (another one: its defaults, the run's lr)")
 
 
 def _store_args(p: argparse.ArgumentParser) -> None:
@@ -220,10 +221,12 @@ def selection(args: argparse.Namespace) -> Any:
 def cmd_preview(args: argparse.Namespace) -> int:
     from lrtui import report
     from lrtui.catalogue import CATALOGUE
-    from lrtui.preview import preview
+    from lrtui.preview import preview, unchanging
 
     preset = selection(args)
     curves = [preview(run.schedule, run.optimizer, preset.length(run), exact=args.exact) for run in preset.runs]
+    for note in filter(None, (unchanging(run.label, run.schedule, c) for run, c in zip(preset.runs, curves))):
+        print(f"lrtui preview: note: {note}", file=sys.stderr)
     single = args.preset is None and args.target in CATALOGUE  # one schedule: its curve object alone
     out = sys.stdout
     if args.format == "json":
@@ -323,7 +326,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     if args.json:
         json.dump({"id": run_id, "status": status, "lr": found.lr, "loss": [report.finite(v) for v in found.loss],
                    "smoothed": [report.finite(v) for v in found.smoothed], "suggestion": found.suggestion,
-                   "suggestions": found.suggestions, "config": run["config"]}, sys.stdout)
+                   "suggestions": found.suggestions, "flat": found.flat, "config": run["config"]}, sys.stdout)
         sys.stdout.write("\n")
     else:
         size = shutil.get_terminal_size((100, 30))

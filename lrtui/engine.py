@@ -160,12 +160,13 @@ def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: thr
     model = built["model"].to(device)
     optimizer = job.optimizer.build(model.parameters())
     per_step = job.schedule.interval == "step"
-    stepper = build(job.schedule, optimizer, job.epochs * steps_per_epoch if per_step else job.epochs)
+    length = job.epochs * steps_per_epoch if per_step else job.epochs
+    stepper = build(job.schedule, optimizer, length)
     writer = store.start(job.label, job.preset, job.config, job.task, str(device), device_name(device), job.seed,
                          job.epochs * steps_per_epoch)
     run = _Run(writer.run_id, writer, emit, moves_momentum(job.schedule.spec, job.schedule.params))
     run.events.append(RunStarted(writer.run_id, job.label, str(device), device_name(device), job.epochs,
-                                 steps_per_epoch, notes=tuple(built["notes"])))
+                                 steps_per_epoch, notes=(*built["notes"], *schedule_notes(job, length))))
     group = optimizer.param_groups[0]
     status, error = "finished", None
     try:
@@ -221,6 +222,15 @@ def train(job: Job, store: Store, emit: Callable[[list[Event]], None], stop: thr
         writer.finish(status, error)
     emit([RunEnded(writer.run_id, status, error)])
     return status
+
+
+def schedule_notes(job: Job, length: int) -> tuple[str, ...]:
+    """A note when the run's lr would not change within its `length` scheduler steps."""
+    from lrtui.preview import run_curve, unchanging
+
+    curve = run_curve(job.schedule, job.optimizer, length)
+    note = curve and unchanging(job.label, job.schedule, curve)
+    return (note,) if note else ()
 
 
 def evaluate(model: Any, batches: Any, loss_fn: Any, metric: str | None,

@@ -19,6 +19,7 @@ from lrtui.schedules import Spec
 
 MAX_STEPS = 10_000_000       # the longest preview: 80 MB a curve, about a second in closed form
 MAX_TORCH_STEPS = 1_000_000  # the longest stepped through torch, at 20 us or more a step
+NOTE_TORCH_STEPS = 100_000   # the longest stepped to see whether a run's lr changes, before it trains
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,27 @@ def preview(schedule: Schedule, optimizer: OptimizerConfig, length: int, exact: 
     is refused (ConfigError, naming the step)."""
     curve = None if exact else checked_fast(schedule, optimizer, length)
     return curve or checked_exact(schedule, optimizer, length)
+
+
+def unchanging(label: str, schedule: Schedule, curve: Curve) -> str | None:
+    """A note when the lr stays where it starts over the whole curve: such a schedule trains as a
+    constant lr would (StepLR(30) over 5 epochs). Read from the curve, so that it holds for every
+    scheduler; never for ReduceLROnPlateau, whose curve in training depends on training."""
+    n = len(curve.lr)
+    if schedule.spec.needs_metric or n < 2 or np.any(curve.lr != curve.lr[0]):
+        return None
+    name = schedule.name if label == schedule.name else f"{label} ({schedule.name})"
+    return f"{name}: the lr does not change within the run's {n} {schedule.interval}s"
+
+
+def run_curve(schedule: Schedule, optimizer: OptimizerConfig, length: int) -> Curve | None:
+    """The curve of a run about to train, or None where a preview would refuse it (the run may
+    still train: a preview's limits are not training's) or would step torch for seconds."""
+    try:
+        curve = checked_fast(schedule, optimizer, length)
+        return curve or (checked_exact(schedule, optimizer, length) if length <= NOTE_TORCH_STEPS else None)
+    except ConfigError:
+        return None
 
 
 def checked_fast(schedule: Schedule, optimizer: OptimizerConfig, length: int) -> Curve | None:

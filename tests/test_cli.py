@@ -6,6 +6,7 @@ import subprocess
 import sys
 import warnings
 
+import numpy as np
 import pytest
 import torch
 
@@ -320,3 +321,41 @@ def test_runs_tells_apart_runs_that_differ_only_in_seed_and_fits_80_columns(caps
     assert all(len(line) <= 80 for line in lines) and "…" in lines[1]  # the long label is cut
     for line, val in zip(lines[1:], ("0.5000", "1.5000")):  # the figures survive, whole
         assert line.split()[-4] == val and line.split()[-1] == "1.00"
+
+
+def test_a_schedule_whose_lr_does_not_change_within_the_run_is_noted_from_its_curve():
+    from lrtui.catalogue import validate
+    from lrtui.optimizers import validate_optimizer
+    from lrtui.preview import preview, unchanging
+
+    sgd = validate_optimizer({"name": "SGD", "lr": 0.1})
+
+    def note(name, params, epochs=5, **kw):
+        schedule = validate(name, params, **kw)
+        return unchanging(name, schedule, preview(schedule, sgd, epochs))
+
+    assert note("StepLR", {"step_size": 30}) == "StepLR: the lr does not change within the run's 5 epochs"
+    assert note("MultiStepLR", {"milestones": [30, 80]}) == (
+        "MultiStepLR: the lr does not change within the run's 5 epochs")
+    assert note("LambdaLR", {"lr_lambda": "1"}) is not None  # any scheduler: read from the curve
+    assert note("StepLR", {"step_size": 30}, 31) is None
+    assert note("StepLR", {"step_size": 30}, warmup=2) is None
+    assert note("CosineAnnealingLR", {"T_max": "auto"}) is None
+    plateau = validate("ReduceLROnPlateau", {})
+    assert np.all(preview(plateau, sgd, 5).lr == 0.1)  # flat in a preview, yet training decides it
+    assert unchanging("ReduceLROnPlateau", plateau, preview(plateau, sgd, 5)) is None
+
+
+def test_preview_and_run_note_each_run_whose_lr_does_not_change_before_training(capsys):
+    code, _, err = run(capsys, "preview", "--preset", "seed-four", "--epochs", "5")
+    assert code == 0 and err.splitlines() == [
+        "lrtui preview: note: StepLR: the lr does not change within the run's 5 epochs",
+        "lrtui preview: note: MultiStepLR: the lr does not change within the run's 5 epochs"]
+    code, _, err = run(capsys, "run", "seed-four", "--epochs", "5", "--device", "cpu", "--json")
+    lines = err.splitlines()
+    assert code == 0 and lines[:2] == [
+        "lrtui run: note: StepLR: the lr does not change within the run's 5 epochs",
+        "lrtui run: note: MultiStepLR: the lr does not change within the run's 5 epochs"]
+    assert not any("note" in line for line in lines[2:])  # each as its run starts, once
+    code, _, err = run(capsys, "preview", "--preset", "seed-four", "--epochs", "31")
+    assert code == 0 and err == ""

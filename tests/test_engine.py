@@ -569,3 +569,16 @@ def test_run_with_bad_input_exits_2_with_one_line(bad, tmp_path, tasks_file, cli
     assert err.startswith("lrtui run: ") and err.endswith("\n") and err.count("\n") == 1, err
     assert "Traceback" not in err
     assert Store.at(runs_dir).runs() == []
+
+
+@pytest.mark.parametrize("step_size, noted", [(10, True), (9, False)])
+def test_run_started_notes_a_schedule_whose_lr_does_not_change_over_the_real_run(tasks_file, store, step_size,
+                                                                                 noted):
+    # 2 epochs of 5 batches that only training counts: StepLR per batch first moves the lr at step `step_size`
+    job = make_job(f"{tasks_file}:build", "StepLR", {"step_size": step_size}, interval="step", epochs=2)
+    status, events, _ = run_job(store, job)
+    assert status == "finished" and events[0].steps_per_epoch == 5
+    lrs = steps_of(events)["lr"]
+    assert (len(set(lrs)) == 1) == noted  # the truth: what the optimizer used
+    note = "run (StepLR): the lr does not change within the run's 10 steps"
+    assert events[0].notes == ((note,) if noted else ())
