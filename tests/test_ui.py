@@ -280,16 +280,16 @@ async def test_f_runs_the_range_test_and_a_puts_its_suggestion_in_the_form(store
         await pilot.pause(0.3)
         chart = app.query_one("#lr-chart", Chart)
         assert chart.title == "LR range test (finished): loss against lr" and chart.log_x
-        assert f"valley {app.finding.suggestion:.3g} (a puts it in the form)" in str(app.query_one("#status").render())
-        assert [s.label for s in chart.series] == ["loss", "smoothed", "valley", "steepest"]
-        assert chart.series[2].x[0] == app.finding.suggestions["valley"]
+        assert f"lr {app.finding.suggestion:.3g} (a puts it in the form)" in str(app.query_one("#status").render())
+        assert [s.label for s in chart.series] == ["loss", "smoothed", "minimum", "steepest"]
+        assert chart.series[2].x[0] == app.finding.suggestions["minimum"]
         await pilot.press("a")
-        valley = app.finding.suggestions["valley"]
-        assert field_input(app, "optimizer", "lr").value == f"{valley:.3g}"
-        assert app.draft.optimizer.lr == pytest.approx(valley, rel=5e-3)
+        suggested = app.finding.suggestions["minimum"]
+        assert field_input(app, "optimizer", "lr").value == f"{suggested:.3g}"
+        assert app.draft.optimizer.lr == pytest.approx(suggested, rel=5e-3)
         assert app.draft.optimizer.params["momentum"] == 0.9
         await until(pilot, lambda: chart.series[0].label == "preview"
-                    and chart.series[0].y[0] == pytest.approx(valley, rel=5e-3))  # the new preview
+                    and chart.series[0].y[0] == pytest.approx(suggested, rel=5e-3))  # the new preview
         await pilot.press("A")  # the steepest suggestion, into OneCycleLR's max_lr once it is picked
         assert app.draft.optimizer.lr == pytest.approx(app.finding.suggestions["steepest"], rel=5e-3)
         app.query_one("#schedulers").highlighted = list(CATALOGUE).index("OneCycleLR")
@@ -299,7 +299,7 @@ async def test_f_runs_the_range_test_and_a_puts_its_suggestion_in_the_form(store
         app.query_one("#schedulers").focus()
         await pilot.press("a")
         assert app.draft.schedule.name == "OneCycleLR"
-        assert app.draft.schedule.params["max_lr"] == pytest.approx(valley, rel=5e-3)
+        assert app.draft.schedule.params["max_lr"] == pytest.approx(suggested, rel=5e-3)
 
 
 async def test_a_range_test_is_stopped_by_s_and_escape_goes_back_to_the_schedule(store):

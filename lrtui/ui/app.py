@@ -6,6 +6,7 @@ process trains one job at a time (lrtui.trainer); a thread worker hands its even
 TrainingEvents; the charts redraw from a timer, only when their data changed."""
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from collections import deque
@@ -35,7 +36,8 @@ from lrtui.trainer import Trainer
 from lrtui.ui.charts import Chart, Series, colour
 from lrtui.ui.commands import Commands
 from lrtui.ui.form import Draft, ParamForm
-from lrtui.ui.messages import JobRefused, PreviewReady, PreviewRefused, TorchReady, TrainingEvents
+from lrtui.ui import watch
+from lrtui.ui.messages import JobRefused, PreviewReady, PreviewRefused, StoredRun, TorchReady, TrainingEvents
 from lrtui.ui.range_test import RangeTest
 from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.runview import RunView
@@ -76,7 +78,8 @@ class LrtuiApp(Commands, RangeTest, App):
         self.runs: dict[int, RunView] = {}
         self.queue: deque = deque()
         self.trainer = Trainer(self.store.path)  # starts importing torch in its own process
-        self.busy = self.closing = False
+        self.busy = False
+        self.closing = threading.Event()  # the app is closing: its threads end
         self.curve: Curve | None = None
         self.log_scale = self.smooth = self.x_steps = False
         self.charts_dirty = True
@@ -204,7 +207,7 @@ class LrtuiApp(Commands, RangeTest, App):
         """Hands what the training process reports to the app, as messages (never waiting on the UI)."""
         from lrtui.trainer import Ready, Refused
 
-        while not self.closing:
+        while not self.closing.is_set():
             for item in self.trainer.next_events(timeout=0.2):
                 if isinstance(item, Ready):
                     self.post_message(TorchReady())
@@ -304,28 +307,58 @@ class LrtuiApp(Commands, RangeTest, App):
 
     # -- the store ---------------------------------------------------------------------------------
     def _load_stored_runs(self) -> None:
-        for run in reversed([r for r in self.store.runs() if r["kind"] == "train"]):  # range tests: `lrtui runs`
+        """The stored runs, oldest first, then a watch on the store for what other processes write."""
+        stored = self.store.runs()
+        for run in reversed(stored):
+            self._stored(run, new=True)
+        self._show_table()
+        self._watch(max((run["id"] for run in stored), default=0))
+
+    def _stored(self, run: dict, new: bool = False, first_row: int = 0) -> None:
+        """A read of a stored run (from an epoch and a step row on, or the `runs` listing) into its view:
+        a new one for a `new` run (range tests are `lrtui runs`'s), its epochs (for the table) and, once it
+        is shown, its steps (for the charts) that the view lacks, its status. The app's own run in
+        progress comes by events."""
+        if run["id"] == self.current or run["kind"] != "train":
+            return
+        if new and run["id"] not in self.runs:
             self.runs[run["id"]] = RunView(run["id"], run["label"], run["config"].get("scheduler", {}).get("name", ""),
                                            colour(run["id"]), False, run["status"])
-        for run_id in self.runs:
-            self._fill(run_id)
-        self._show_table()
+        view = self.runs.get(run["id"])
+        if view is None:  # deleted meanwhile
+            return
+        if "epochs" not in run:
+            run = self.store.run(run["id"], steps=False)
+        view.status = run["status"]
+        view.epochs += [e for e in run["epochs"] if e["epoch"] >= len(view.epochs)]
+        steps, skip = run["steps"], len(view.lr) - first_row
+        if 0 <= skip < len(steps["lr"]):
+            view.add_steps(steps["lr"][skip:], steps["loss"][skip:])
+            if first_row == 0:
+                view.steps_per_epoch = _rows_per_epoch(run["config"], steps["step"], len(view.lr), len(view.epochs))
 
-    def _fill(self, run_id: int, steps: bool = False) -> None:
-        """A stored run's epochs (for the table) and, once it is shown, its steps (for the charts)."""
-        stored = self.store.run(run_id, steps=steps)
-        view = self.runs[run_id]
-        view.epochs = stored["epochs"]
-        if steps:
-            view.add_steps(stored["steps"]["lr"], stored["steps"]["loss"])
-            view.steps_per_epoch = _rows_per_epoch(stored)
+    @work(thread=True, group="watch", exit_on_error=False)
+    def _watch(self, since: int) -> None:
+        """Posts what other processes write to the store (a `lrtui run` in tmux), about once a second,
+        for the runs after `since` and the ones listed as running that the app itself is not training."""
+        while not self.closing.wait(watch.SECONDS):
+            running = {run_id: watch.Held(len(view.epochs), len(view.lr), view.shown)
+                       for run_id, view in list(self.runs.items())
+                       if view.status == "running" and run_id != self.current}
+            since, found = watch.look(self.store, since, running)
+            for message in found:
+                self.post_message(message)
+
+    def on_stored_run(self, message: StoredRun) -> None:
+        self._stored(message.run, message.new, message.first_row)
+        self.charts_dirty = True
 
     @on(RunsTable.Toggled)
     def _toggle(self, event: RunsTable.Toggled) -> None:
         view = self.runs[event.run_id]
         view.shown = not view.shown
-        if view.shown and not view.lr and view.status != "running":
-            self._fill(event.run_id, steps=True)
+        if view.shown and not view.lr and event.run_id != self.current:
+            self._stored(self.store.run(event.run_id))
         self._now()
 
     @on(RunsTable.DeleteAsked)
@@ -465,7 +498,7 @@ class LrtuiApp(Commands, RangeTest, App):
         self._exit_renderables.clear()
 
     def on_unmount(self) -> None:
-        self.closing = True
+        self.closing.set()
         self.trainer.close()
 
     async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
@@ -493,12 +526,12 @@ class LrtuiApp(Commands, RangeTest, App):
         return True
 
 
-def _rows_per_epoch(stored: dict) -> int:
+def _rows_per_epoch(config: dict, step: list[int], rows: int, epochs: int) -> int:
     """A stored run's step rows per epoch: its built-in task's batches (over the store's stride, one
-    row per `stride` steps), else its rows over its epochs (which a stopped or diverged run's partial
-    epoch overestimates)."""
-    training, step = stored["config"].get("training", {}), stored["steps"]["step"]
+    row per `stride` steps, seen in the `step` numbers of its first rows), else its `rows` over its
+    `epochs` (which a stopped or diverged run's partial epoch overestimates)."""
+    training = config.get("training", {})
     batches = known_batches(training.get("task", ""), training.get("batch_size") or 1)
     if batches:
         return max(1, batches // (step[1] - step[0] if len(step) > 1 else 1))
-    return max(1, len(step) // (len(stored["epochs"]) or 1))
+    return max(1, rows // (epochs or 1))

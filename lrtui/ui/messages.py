@@ -41,3 +41,13 @@ class JobRefused(Message):
 
     label: str
     error: str
+
+
+@dataclass
+class StoredRun(Message):
+    """What another process wrote of a run (a `lrtui run` in tmux): `run` as Store.run reads it, its
+    step rows from row `first_row` on; `new` for a run the app has not listed."""
+
+    run: dict
+    first_row: int
+    new: bool

@@ -1,0 +1,68 @@
+"""The app picks up what other processes write to its store while it is open (a `lrtui run` in tmux):
+a new run appears in the runs table, and a run it lists as running shows how it ended."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from lrtui.store import Store
+from lrtui.ui.app import LrtuiApp
+from lrtui.ui.runs_table import COLUMNS
+from pilot import until
+
+EPOCH = {"lr": 0.1, "train_loss": 1.0, "val_loss": 1.1, "val_acc": 0.5, "seconds": 0.2, "samples_per_s": 100.0}
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store.at(tmp_path / "runs")
+
+
+def start(store: Store, label: str):
+    """A run as a headless `lrtui run` starts it: its own Store on the folder, its own connection."""
+    return Store.at(store.path.parent).start(label, None, {"scheduler": {"name": "StepLR"}}, "spirals", "cpu", "cpu",
+                                             0, 8)
+
+
+def write(writer, first_epoch: int, epochs: int, status: str | None = None) -> None:
+    for epoch in range(first_epoch, first_epoch + epochs):
+        writer.steps(4 * epoch, [0.1] * 4, None, [1.0 - 0.1 * epoch] * 4)
+        writer.epoch({"epoch": epoch, **EPOCH, "val_loss": 1.0 - 0.1 * epoch})
+    if status:
+        writer.finish(status)
+
+
+def status_and_epochs(app, run_id: int) -> list[str]:
+    """The runs table's status and epochs of run `run_id`, as shown; [] while it is not listed."""
+    table, titles = app.query_one("#runs"), [title for title, _ in COLUMNS]
+    rows = ([str(c) for c in table.get_row_at(i)] for i in range(table.row_count))
+    cells = next((cells for cells in rows if cells[titles.index("id")] == str(run_id)), None)
+    return [cells[titles.index("status")], cells[titles.index("ep")]] if cells else []
+
+
+async def test_a_run_another_process_writes_appears_with_its_epochs_and_its_end(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause(1.5)  # the app has looked at the store since it opened
+        assert status_and_epochs(app, 1) == []
+        thread = threading.Thread(target=lambda: write(start(store, "headless"), 0, 2, "finished"))
+        thread.start()
+        thread.join()
+        await until(pilot, lambda: status_and_epochs(app, 1) == ["finished", "2"], 10)
+
+
+async def test_a_listed_running_run_that_another_process_finishes_shows_finished(store):
+    writer = start(store, "in tmux")
+    write(writer, 0, 1)
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert status_and_epochs(app, writer.run_id) == ["running", "1"]
+        app.query_one("#runs").focus()
+        await pilot.press("space")  # shown: its steps are read as they come
+        view = app.runs[writer.run_id]
+        await until(pilot, lambda: view.shown)
+        write(writer, 1, 2, "finished")
+        await until(pilot, lambda: status_and_epochs(app, writer.run_id) == ["finished", "3"], 10)
+        assert [e["epoch"] for e in view.epochs] == [0, 1, 2]
+        assert list(view.loss) == pytest.approx([1.0 - 0.1 * (i // 4) for i in range(12)])
