@@ -1,10 +1,11 @@
 """`make bench`: every benchmark, each a figure or a ratio measured side by side in one run."""
 import cuda
 import engine
+import finder
 import preview
 import tui
 
 if __name__ == "__main__":
-    for bench in (preview, engine, tui, cuda):
+    for bench in (preview, engine, tui, cuda, finder):  # finder last: it trains ~60 runs
         bench.main()
         print()

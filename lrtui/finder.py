@@ -29,7 +29,7 @@ from lrtui.store import Store
 SETTINGS = (
     Param("start_lr", "float", 1e-7, "the lr of the first step", (above(0),)),
     Param("end_lr", "float", 10.0, "the lr of the last step", (above(0),)),
-    Param("steps", "int", 100, "batches in the sweep (the task's batches, cycled)", (between(10, 10_000),)),
+    Param("steps", "int", 300, "batches in the sweep (the task's batches, cycled)", (between(10, 10_000),)),
     Param("mode", "choice", "exp", "how the lr grows: exp (evenly on a log scale) or linear",
           choices=("exp", "linear")),
     Param("smooth", "float", 0.05, "the weight of each new loss in the moving average (1: no smoothing)",
@@ -37,11 +37,13 @@ SETTINGS = (
     Param("diverge_factor", "float", 4.0, "stop once the smoothed loss exceeds this times its best",
           (above(1),)),
 )
-ADVICE = ("valley (fastai's rule, the one suggested): halfway along the longest steady fall of the smoothed "
-          "loss. steepest: where the smoothed loss falls fastest; noisier, and often higher. Use the lr as the "
-          "base lr of a step, exponential or cosine schedule, or as the peak of a warmup recipe; for OneCycleLR "
-          "and CyclicLR as max_lr as it is: an lr where the loss still falls is already a peak, and ten times it "
-          "(an old rule of thumb) is usually past the blow-up.")
+SUGGESTIONS = ("minimum", "steepest")  # the first is the one suggested
+ADVICE = ("minimum (the one suggested): a tenth of the lr at the lowest smoothed loss, fastai's lr_min; in "
+          "lrtui's benchmark against a grid of trained lrs it lands within half a decade of the best far more "
+          "often than the valley or the steepest point. steepest: where the smoothed loss falls fastest; "
+          "noisier, and often higher. Use the lr as the base lr of a step, exponential or cosine schedule, or as "
+          "the peak of a warmup recipe, and for OneCycleLR and CyclicLR as max_lr.")
+TOO_FLAT = "too flat to read: the loss fell less than its noise; sweep longer (F, --steps) or over a wider range"
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Sweep:
 
     start_lr: float = 1e-7
     end_lr: float = 10.0
-    steps: int = 100
+    steps: int = 300
     mode: str = "exp"
     smooth: float = 0.05
     diverge_factor: float = 4.0
@@ -100,11 +102,12 @@ class Finding:
     lr: list[float]
     loss: list[float]
     smoothed: list[float]
-    suggestions: dict[str, float | None]  # valley, steepest; None when the sweep is too short to tell
+    suggestions: dict[str, float | None]  # SUGGESTIONS; None when the sweep is too short or flat to tell
+    flat: bool = False  # the loss fell less than its noise: nothing to read
 
     @property
     def suggestion(self) -> float | None:
-        return self.suggestions["valley"]
+        return self.suggestions[SUGGESTIONS[0]]
 
     def loss_range(self) -> tuple[float, float]:
         """The losses worth showing: from the lowest smoothed loss to the highest before it, so that
@@ -147,35 +150,30 @@ def diverged(smooth: float, best: float, factor: float) -> bool:
 
 def analyse(lr: list[float], loss: list[float], weight: float) -> Finding:
     """The suggestions of a sweep, read on the smoothed loss from the end of its first tenth (an lr too
-    small to move the loss: slopes there are noise) to its lowest point (past it the loss rises: a fall
-    there is noise or a recovery, as when a network dies at chance level), short of the last twentieth
-    (the blow-up)."""
+    small to move the loss) to its lowest point (past it the loss rises: a fall there is noise or a
+    recovery, as when a network dies at chance level), short of the last twentieth (the blow-up). A
+    sweep whose smoothed loss falls there by less than the noise of one step is too flat to read."""
     smooth = smoothed(loss, weight)
     finite = np.isfinite(smooth)
     n = int(np.argmin(finite)) if not finite.all() else len(smooth)  # up to the first inf or nan
     lo, hi = n // 10, n - max(1, n // 20)
     if hi - lo >= 5:
         hi = min(hi, lo + int(np.argmin(smooth[lo:hi])) + 1)
-    suggestions: dict[str, float | None] = {"valley": None, "steepest": None}
+    suggestions: dict[str, float | None] = dict.fromkeys(SUGGESTIONS)
+    flat = False
     if hi - lo >= 5:
         part = smooth[lo:hi]
-        suggestions["steepest"] = lr[lo + int(np.argmin(np.gradient(part)))]
-        start, end = _longest_fall(part)
-        suggestions["valley"] = lr[lo + (start + end) // 2]
-    return Finding(list(lr), list(loss), [float(v) for v in smooth], suggestions)
+        flat = bool(part[0] - part[-1] < step_noise(np.asarray(loss[lo:hi], dtype=float)))
+        if not flat:
+            suggestions["minimum"] = lr[hi - 1] / 10
+            suggestions["steepest"] = lr[lo + int(np.argmin(np.gradient(part)))]
+    return Finding(list(lr), list(loss), [float(v) for v in smooth], suggestions, flat)
 
 
-def _longest_fall(values: np.ndarray) -> tuple[int, int]:
-    """The first and last index of the longest strictly decreasing subsequence (fastai's valley
-    measures its length this way: noise breaks a run of consecutive falls, not a subsequence)."""
-    length, start = np.ones(len(values), dtype=int), np.arange(len(values))
-    for i in range(1, len(values)):
-        higher = np.flatnonzero(values[:i] > values[i])
-        if len(higher):
-            best = higher[np.argmax(length[higher])]
-            length[i], start[i] = length[best] + 1, start[best]
-    end = int(np.argmax(length))
-    return int(start[end]), end
+def step_noise(loss: np.ndarray) -> float:
+    """The noise of one step's loss: the spread of step-to-step differences over sqrt(2), which a
+    trend of the size of the fall barely moves."""
+    return float(np.std(np.diff(loss)) / math.sqrt(2))
 
 
 def cycled(batches: Iterable) -> Iterator:

@@ -11,7 +11,7 @@ import numpy as np
 
 from lrtui.catalogue import CATALOGUE
 from lrtui.engine import first_line
-from lrtui.finder import ADVICE, Finding, analyse
+from lrtui.finder import ADVICE, SUGGESTIONS, TOO_FLAT, Finding, analyse
 from lrtui.params import AUTO, REQUIRED, ConfigError
 from lrtui.paths import SHIPPED_PRESETS
 from lrtui.presets import Preset, Run, available
@@ -137,7 +137,7 @@ def plot(preset: Preset, curves: list[Curve], width: int, height: int, log: bool
 
 
 # a suggestion's line on every chart of a range test: its colour, and a marker that tells it apart without colour
-MARKS = {"valley": ("green", "braille"), "steepest": ("red", "dot")}
+MARKS = {"minimum": ("green", "braille"), "steepest": ("red", "dot")}
 
 
 def finding_plot(finding: Finding, width: int, height: int, colour: bool = True) -> str:
@@ -180,9 +180,10 @@ def finding_text(finding: Finding, run: dict) -> str:
     out = [f"LR range test of {config['optimizer']['name']} on {config['training']['task']}, lr {sweep['start_lr']:g} "
            f"to {sweep['end_lr']:g} ({sweep['mode']}): {ended}"]
     for name, lr in finding.suggestions.items():
-        out.append(f"  {name:<9} {'-' if lr is None else format(lr, '.2e')}" + "   <- suggested" * (name == "valley"))
+        out.append(f"  {name:<9} {'-' if lr is None else format(lr, '.2e')}" + "   <- suggested" * (name == SUGGESTIONS[0]))
     if finding.suggestion is None:
-        out.append("  too few steps to suggest an lr: give the sweep more --steps or a wider range")
+        out.append(f"  {TOO_FLAT}" if finding.flat else
+                   "  too few steps to suggest an lr: give the sweep more --steps or a wider range")
     return "\n".join(out + textwrap.wrap(ADVICE, 100)) + "\n"
 
 

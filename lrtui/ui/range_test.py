@@ -1,6 +1,6 @@
 """The LR range test in the app: `f` sweeps the lr for the form's optimizer and task in the training
 process (queued like a run, stopped by `s` like one; `F` sets the sweep first); the LR chart then
-shows loss against lr with the suggestions, `a` puts the valley suggestion in the form (A: the
+shows loss against lr with the suggestions, `a` puts the suggested lr in the form (A: the
 steepest), escape goes back to the schedule. A mixin of LrtuiApp, which holds the state and routes
 the sweep's events here."""
 from __future__ import annotations
@@ -39,12 +39,13 @@ class RangeTest:
 
         self.push_screen(SweepScreen(self.settings), chosen)
 
-    def action_apply(self, which: str = "valley") -> None:
+    def action_apply(self, which: str = finder.SUGGESTIONS[0]) -> None:
         """The suggestion in the form: max_lr where the schedule has one (OneCycleLR, CyclicLR), else
         the optimizer's lr (a warmup recipe's peak)."""
         lr = self.finding.suggestions[which] if self.finding else None
         if lr is None:
-            self.notify("no suggestion yet: f runs the range test", severity="warning")
+            self.notify(finder.TOO_FLAT if self.finding and self.finding.flat else
+                        "no suggestion yet: f runs the range test", severity="warning")
             return
         key = "scheduler-max_lr" if self.draft.schedule.spec.has("max_lr") else "optimizer-lr"
         self.showing_sweep = False
@@ -78,10 +79,11 @@ class RangeTest:
             if event.status == "failed":
                 self.notify(escape(f"range test failed: {event.error}"), severity="error", timeout=8)
             elif self.finding.suggestion is None:
-                self.notify("range test: too few steps to suggest an lr", severity="warning")
+                self.notify(f"range test: {finder.TOO_FLAT if self.finding.flat else 'too few steps to suggest an lr'}",
+                            severity="warning")
             else:
                 s = self.finding.suggestions
-                self.notify(f"range test: valley {s['valley']:.2g} (a puts it in the form), steepest "
+                self.notify(f"range test: lr {s['minimum']:.2g} (a puts it in the form), steepest "
                             f"{s['steepest']:.2g} (A); escape goes back to the schedule", timeout=10)
         return True
 
@@ -92,17 +94,19 @@ class RangeTest:
             return (f"[b]range test[/b]: step {len(view.loss)}/{view.steps_per_epoch}  lr {view.lr[-1]:.3g}  "
                     f"loss {view.loss[-1]:.4g}  (s stops it)")
         if self.showing_sweep and found and found.suggestion is not None:
-            return (f"[b]range test[/b]: valley {found.suggestions['valley']:.3g} (a puts it in the form), steepest "
+            return (f"[b]range test[/b]: lr {found.suggestions['minimum']:.3g} (a puts it in the form), steepest "
                     f"{found.suggestions['steepest']:.3g} (A); escape: back to the schedule")
+        if self.showing_sweep and found and found.flat:
+            return f"[b]range test[/b]: {finder.TOO_FLAT}"
         return None
 
     def sweep_chart(self) -> tuple[list[Series], str, tuple[float, float]]:
-        """The LR chart's series while it shows the sweep (the suggestions as vertical lines: the valley
-        solid and green, the steepest dotted and red), its title and the loss range to show."""
+        """The LR chart's series while it shows the sweep (the suggestions as vertical lines: the
+        suggested solid and green, the steepest dotted and red), its title and the loss range to show."""
         view, found = self.sweep, self.finding
         lr, loss = np.array(view.lr), np.array(view.loss)
         smooth = np.array(found.smoothed) if found else finder.smoothed(loss.tolist(), self.settings.smooth)
-        shown = found or finder.Finding(lr.tolist(), loss.tolist(), smooth.tolist(), {"valley": None, "steepest": None})
+        shown = found or finder.Finding(lr.tolist(), loss.tolist(), smooth.tolist(), dict.fromkeys(finder.SUGGESTIONS))
         lo, hi = shown.loss_range()
         series = [Series("loss", lr, loss, "gray", marker="dot", lines=False), Series("smoothed", lr, smooth, "cyan")]
         if found and found.suggestion is not None:

@@ -18,7 +18,7 @@ KEYS = (("?", "this help"), ("q", "quit (stops a run first)"),
         ("r", "run the form"), ("c", "run every run of the preset"),
         ("s", "stop the run and the queue"), ("p", "pick a preset"),
         ("f", "LR range test of the form"), ("F", "its settings, then run it"),
-        ("a / A", "valley / steepest lr to form"), ("ctrl+s", "save the form as a preset"),
+        ("a / A", "range test lr to form / steepest"), ("ctrl+s", "save the form as a preset"),
         ("l", "log scale"), ("m", "smooth the loss (EMA)"),
         ("x", "x axis: steps or epochs"), ("ctrl+p", "palette: code, export, all"),
         ("tab", "next pane (shift: previous)"), ("j / k", "down / up in lists"))
