@@ -9,6 +9,7 @@ import pytest
 from lrtui.store import Store
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.runs_table import COLUMNS
+from lrtui.ui.watch import Held, look
 from pilot import until
 
 EPOCH = {"lr": 0.1, "train_loss": 1.0, "val_loss": 1.1, "val_acc": 0.5, "seconds": 0.2, "samples_per_s": 100.0}
@@ -39,6 +40,29 @@ def status_and_epochs(app, run_id: int) -> list[str]:
     rows = ([str(c) for c in table.get_row_at(i)] for i in range(table.row_count))
     cells = next((cells for cells in rows if cells[titles.index("id")] == str(run_id)), None)
     return [cells[titles.index("status")], cells[titles.index("ep")]] if cells else []
+
+
+def test_a_look_reads_what_is_new_of_new_and_running_training_runs_and_moves_past_the_rest(store):
+    listed = start(store, "listed")
+    write(listed, 0, 1)
+    store.start("sweep", None, {}, "spirals", "cpu", "cpu", 0, 100, kind="find").finish("finished")
+    with store.session() as db:  # a row whose config cannot be read
+        db.execute("INSERT INTO runs (label, config, task, status, started) VALUES ('bad', '[]', 'x', 'finished', 0)")
+    since = listed.run_id
+    held = {listed.run_id: Held(epochs=1, rows=4, shown=True)}
+    newest, found = look(store, since, held)
+    assert newest == listed.run_id + 2 and found == []  # the sweep and the unreadable row: passed over
+    late = start(store, "late")
+    write(late, 0, 1)
+    write(listed, 1, 1, "finished")
+    newest, found = look(store, newest, held)
+    assert newest == late.run_id
+    (old, new) = found
+    assert (old.run["id"], old.new, old.first_row, old.run["status"]) == (listed.run_id, False, 4, "finished")
+    assert [e["epoch"] for e in old.run["epochs"]] == [1] and old.run["steps"]["step"] == [4, 5, 6, 7]
+    assert (new.run["id"], new.new, new.run["status"], len(new.run["epochs"])) == (late.run_id, True, "running", 1)
+    assert new.run["steps"]["step"] == []  # not shown: no steps
+    assert look(store, newest, {late.run_id: Held(1, 0, False)}) == (newest, [])
 
 
 async def test_a_run_another_process_writes_appears_with_its_epochs_and_its_end(store):
