@@ -354,3 +354,65 @@ def test_every_key_is_in_the_help_and_the_readme():
         key = {"question_mark": "?"}.get(binding.key, binding.key)
         assert key in helped, key
         assert f"`{key}`" in readme, key
+
+
+def _stored_run(store, seed, params=None):
+    config = {"preset": "mine", "scheduler": {"name": "StepLR", "params": params or {"step_size": 10}},
+              "interval": "epoch", "warmup": 0, "optimizer": {"name": "SGD", "lr": 0.1},
+              "training": {"task": "spirals", "epochs": 2, "batch_size": 64, "seed": seed, "device": "cpu"}}
+    writer = store.start("StepLR", "mine", config, "spirals", "cpu", "cpu", seed, 1)
+    writer.epoch({"epoch": 0, "lr": 0.1, "train_loss": 1.0, "val_loss": 0.5, "val_acc": 0.25, "seconds": 1.0,
+                  "samples_per_s": 100.0})
+    writer.finish("finished")
+
+
+async def test_runs_that_differ_only_in_seed_show_their_seeds_at_80_columns(store):
+    _stored_run(store, 1)
+    _stored_run(store, 2)
+    _stored_run(store, 1, {"step_size": 10, "gamma": 0.123456789, "last_epoch": -1})  # a long label
+    app = LrtuiApp(store=store, device="cpu")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.query_one("#runs")
+        cells = {str(table.get_cell(str(i), "id")): [str(table.get_cell(str(i), c)) for c in ("label", "seed", "preset")]
+                 for i in (1, 2, 3)}
+        assert cells["1"] == ["StepLR seed 1", "1", "mine"] and cells["2"][:2] == ["StepLR seed 2", "2"]
+        assert cells["3"][0].endswith("…") and len(cells["3"][0]) <= 24
+        widths = [c.get_render_width(table) for c in table.columns.values()]
+        shown = [c.label.plain for c in table.columns.values()][:sum(sum(widths[:i + 1]) <= 80 - 2
+                                                                      for i in range(len(widths)))]
+        assert {"id", "label", "seed", "status", "best val", "best acc", "lr@best"} <= set(shown)  # inside the border
+
+
+@pytest.mark.parametrize("focus", ["#schedulers", "#runs"])
+async def test_every_key_the_footer_shows_at_80_columns_is_whole(store, focus):
+    from textual.widgets import Footer
+
+    _stored_run(store, 1)
+    app = LrtuiApp(store=store, device="cpu")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one(focus).focus()
+        await until(pilot, lambda: app.query_one(Footer).query("FooterKey"))
+        await pilot.pause(0.3)
+        text = app.screen._compositor.render_strips()[-1].text  # the footer's line as drawn
+        keys = list(app.query_one(Footer).query("FooterKey"))
+        assert keys and all(k.region.right <= 80 for k in keys)  # none cut at the edge
+        regions = sorted((k.region.x, k.region.right) for k in keys)
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(regions, regions[1:]))  # none over another
+        for k in keys:
+            assert f"{k.key_display} {k.description}" in text, k.description
+
+
+async def test_three_notifications_leave_one_toast_over_the_status_line(store):
+    from textual.widgets._toast import Toast
+
+    app = LrtuiApp(store=store, device="cpu")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        for message in ("first", "second", "third"):
+            app.notify(message)
+        await pilot.pause(0.3)
+        toasts = list(app.screen.query(Toast))
+        assert len(toasts) == 1 and "third" in str(toasts[0].render())
+        status, table = app.query_one("#status").region, app.query_one("#runs").region
+        toast = toasts[0].region
+        assert toast.bottom <= table.y and toast.bottom > status.y  # over the status line, not the table

@@ -18,6 +18,7 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.notifications import Notify
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
@@ -30,6 +31,7 @@ from lrtui.finder import FindJob
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.preview import Curve, checked_exact, checked_fast
+from lrtui.report import identity
 from lrtui.store import Store
 from lrtui.tasks import known_batches
 from lrtui.trainer import Trainer
@@ -52,17 +54,19 @@ NEEDS_A_GOOD_FORM = {"run": "r", "save": "ctrl+s", "copy_code": "Copy as code"} 
 class LrtuiApp(Commands, RangeTest, App):
     CSS_PATH = "app.tcss"
     TITLE = "lrtui"
-    BINDINGS = [  # the footer's order: help first (as htop), so that a narrow footer still shows it
+    BINDINGS = [  # the footer shows what fits beside ^p palette at 80 columns, help first; help lists the rest
         Binding("question_mark", "help", "Help", id="help"),
         Binding("r", "run", "Run", id="run"), Binding("c", "compare", "Compare", id="compare"),
         Binding("s", "stop", "Stop", id="stop"), Binding("p", "presets", "Presets", id="presets"),
-        Binding("f", "find", "Find lr", id="find"), Binding("a", "apply", "Apply lr", id="apply"),
+        Binding("f", "find", "Find lr", id="find"), Binding("a", "apply", "Apply lr", show=False, id="apply"),
         Binding("A", "apply('steepest')", "Apply steepest lr", show=False, id="apply_steepest"),
         Binding("F", "find_settings", "Range test settings", show=False, id="find_settings"),
-        Binding("ctrl+s", "save", "Save", id="save"), Binding("l", "log", "Log", id="log"),
-        Binding("m", "smooth", "Smooth", id="smooth"), Binding("x", "x_axis", "Steps/epochs", id="x_axis"),
+        Binding("ctrl+s", "save", "Save", show=False, id="save"), Binding("l", "log", "Log", show=False, id="log"),
+        Binding("m", "smooth", "Smooth", show=False, id="smooth"),
+        Binding("x", "x_axis", "Steps/epochs", show=False, id="x_axis"),
         Binding("q", "quit", "Quit", id="quit"), Binding("escape", "leave_field", show=False),
     ]
+    NOTIFICATION_TIMEOUT = 3
 
     def __init__(self, preset: presets.Preset | None = None, store: Store | None = None, task: str | None = None,
                  device: str | None = None, data_dir: Path | None = None):
@@ -76,6 +80,7 @@ class LrtuiApp(Commands, RangeTest, App):
                     **{k: v for k, v in self.overrides.items() if v}}
         self.draft = Draft(schedule, optimizer, training)
         self.runs: dict[int, RunView] = {}
+        self.configs: dict[int, dict] = {}  # each run's stored config: what its label says differs
         self.queue: deque = deque()
         self.trainer = Trainer(self.store.path)  # starts importing torch in its own process
         self.busy = False
@@ -271,7 +276,9 @@ class LrtuiApp(Commands, RangeTest, App):
                 continue
             if isinstance(event, RunStarted):
                 self.current = event.run_id
-                self.runs[event.run_id] = RunView(event.run_id, event.label, self._scheduler_of(event.run_id),
+                self.configs[event.run_id] = self._config_of(event.run_id)
+                self.runs[event.run_id] = RunView(event.run_id, event.label,
+                                                  self.configs[event.run_id].get("scheduler", {}).get("name", ""),
                                                   colour(event.run_id), True, steps_per_epoch=event.steps_per_epoch,
                                                   epochs_total=event.epochs)
                 self.next_redraw = 0.0
@@ -295,9 +302,9 @@ class LrtuiApp(Commands, RangeTest, App):
                 self.current = None
         self.charts_dirty = True
 
-    def _scheduler_of(self, run_id: int) -> str:
-        run = self.store.run(run_id)
-        return run["config"].get("scheduler", {}).get("name", "") if run else ""
+    def _config_of(self, run_id: int) -> dict:
+        run = self.store.run(run_id, steps=False)
+        return run["config"] if run else {}
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -322,6 +329,7 @@ class LrtuiApp(Commands, RangeTest, App):
         if run["id"] == self.current or run["kind"] != "train":
             return
         if new and run["id"] not in self.runs:
+            self.configs[run["id"]] = run["config"]
             self.runs[run["id"]] = RunView(run["id"], run["label"], run["config"].get("scheduler", {}).get("name", ""),
                                            colour(run["id"]), False, run["status"])
         view = self.runs.get(run["id"])
@@ -371,7 +379,7 @@ class LrtuiApp(Commands, RangeTest, App):
         def answer(yes: bool | None) -> None:
             if yes:
                 self.store.delete([event.run_id])
-                del self.runs[event.run_id]
+                del self.runs[event.run_id], self.configs[event.run_id]
                 self.charts_dirty = True
                 self._show_table()
 
@@ -382,9 +390,11 @@ class LrtuiApp(Commands, RangeTest, App):
         queued = [{"id": None, "queued": i, "label": job.label, "status": "queued",
                    "scheduler": "LR range test" if isinstance(job, FindJob) else job.schedule.name,
                    "epochs": 0, "final_val_loss": None, "best_val_loss": None, "best_acc": None,
-                   "lr_at_best": None, "seconds_per_epoch": None, "colour": "grey50", "shown": False}
+                   "lr_at_best": None, "seconds_per_epoch": None, "colour": "grey50", "shown": False,
+                   **identity(job.config() if isinstance(job, FindJob) else job.config)}
                   for i, job in enumerate(self.queue)]
-        self.query_one("#runs", RunsTable).show([v.summary() for v in self.runs.values()] + queued)
+        self.query_one("#runs", RunsTable).show([{**v.summary(), **identity(self.configs.get(v.id, {}))}
+                                                 for v in self.runs.values()] + queued)
 
     def _show_status(self) -> None:
         """Two lines: what is happening (the run in progress, or what to do), then the settings and queue."""
@@ -468,6 +478,11 @@ class LrtuiApp(Commands, RangeTest, App):
     def action_x_axis(self) -> None:
         self.x_steps = not self.x_steps
         self._now()
+
+    def on_notify(self, _: Notify) -> None:
+        """One toast at a time, the newest (a stack of them covers the charts at 80x24): the ones shown go
+        before App's own handler, which runs after this one (subclass first), adds the new one."""
+        self.clear_notifications()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

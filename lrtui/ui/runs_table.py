@@ -9,16 +9,21 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-COLUMNS = (("", "shown"), ("id", "id"), ("label", "label"), ("scheduler", "scheduler"), ("status", "status"),
-           ("ep", "epochs"), ("final val", "final_val_loss"), ("best val", "best_val_loss"),
-           ("best acc", "best_acc"), ("lr@best", "lr_at_best"), ("s/ep", "seconds_per_epoch"))
+from lrtui.labels import labels
+
+# what tells runs apart and how they did first: at 80 columns the table shows up to lr@best, the rest scrolls
+COLUMNS = (("", "shown"), ("id", "id"), ("label", "label"), ("seed", "seed"), ("status", "status"),
+           ("best val", "best_val_loss"), ("best acc", "best_acc"), ("lr@best", "lr_at_best"),
+           ("final val", "final_val_loss"), ("ep", "epochs"), ("s/ep", "seconds_per_epoch"), ("preset", "preset"))
 SORTS = ("id", "best_val_loss", "best_acc", "final_val_loss", "label")
+LABEL_WIDTH = 24  # a longer label is cut with an ellipsis
 
 
 class RunsTable(DataTable):
-    BINDINGS = [Binding("space", "toggle", "Show/hide"), Binding("delete", "delete", "Delete"),
-                Binding("o", "sort", "Sort"), Binding("j", "cursor_down", show=False),
-                Binding("k", "cursor_up", show=False)]
+    BINDINGS = [  # the border says them: the footer has no room for them at 80 columns
+        Binding("space", "toggle", "Show/hide", show=False), Binding("delete", "delete", "Delete", show=False),
+        Binding("o", "sort", "Sort", show=False), Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False)]
 
     @dataclass
     class Toggled(Message):
@@ -33,14 +38,17 @@ class RunsTable(DataTable):
         self.sort_by, self.summaries = 0, []
 
     def on_mount(self) -> None:
+        self.border_subtitle = "space show/hide  del delete  o sort"
         for title, _ in COLUMNS:
             self.add_column(title, key=title or "shown")
 
     def show(self, rows: list[dict]) -> None:
-        """Rows of run summaries with `colour` and `shown`. Cells change in place while the same runs
-        are listed in the same order (no relayout while training); otherwise the rows are rebuilt,
-        keeping the cursor on the same run."""
+        """Rows of run summaries with `config`, `colour` and `shown`, each labelled by what differs
+        among them (lrtui.labels). Cells change in place while the same runs are listed in the same
+        order (no relayout while training); otherwise the rows are rebuilt, keeping the cursor on the
+        same run."""
         self.summaries = rows
+        rows = [{**r, "label": label} for r, label in zip(rows, labels([r["config"] for r in rows]))]
         key = SORTS[self.sort_by]
         runs = sorted((r for r in rows if r["id"] is not None),
                       key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0),
@@ -90,7 +98,9 @@ def _cells(r: dict) -> list:
         if field == "shown":
             cells.append(Text("●" if value else "○", style=r["colour"]))
         elif field == "label":
-            cells.append(Text(str(value), style=r["colour"]))
+            label = Text(value, style=r["colour"])
+            label.truncate(LABEL_WIDTH, overflow="ellipsis")
+            cells.append(label)
         elif isinstance(value, float):
             cells.append(f"{value:.3g}" if field == "lr_at_best" else f"{value:.3f}")
         else:
