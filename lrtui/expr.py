@@ -12,6 +12,7 @@ import ast
 import functools
 import math
 import operator
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -136,8 +137,10 @@ def _depth(tree: ast.AST) -> int:
 
 def _refusal(node: ast.AST, allowed: set[str]) -> str | None:
     if isinstance(node, ast.Constant):
-        ok = isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
-        return None if ok else f"{node.value!r} is not a number"
+        if not isinstance(node.value, (int, float)) or isinstance(node.value, bool):
+            return f"{node.value!r} is not a number"
+        return None if abs(node.value) <= sys.float_info.max else \
+            f"an integer of {len(str(node.value))} digits is too large for a float"
     if isinstance(node, ast.Name):
         return None if node.id in allowed else f"unknown name {node.id!r}"
     if isinstance(node, ast.Call):

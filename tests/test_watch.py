@@ -3,10 +3,11 @@ a new run appears in the runs table, and a run it lists as running shows how it 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
-from lrtui.store import Store
+from lrtui.store import Store, StoreError
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.runs_table import COLUMNS
 from lrtui.ui.watch import Held, look
@@ -86,7 +87,27 @@ async def test_a_listed_running_run_that_another_process_finishes_shows_finished
         await pilot.press("space")  # shown: its steps are read as they come
         view = app.runs[writer.run_id]
         await until(pilot, lambda: view.shown)
+        app.next_redraw = time.monotonic() + 60  # the charts wait, as after a slow redraw: the table does not
         write(writer, 1, 2, "finished")
         await until(pilot, lambda: status_and_epochs(app, writer.run_id) == ["finished", "3"], 10)
         assert [e["epoch"] for e in view.epochs] == [0, 1, 2]
         assert list(view.loss) == pytest.approx([1.0 - 0.1 * (i // 4) for i in range(12)])
+
+
+async def test_the_watch_outlives_a_look_that_fails_and_says_so_once(store, monkeypatch):
+    calls, changes = [], Store.changes
+
+    def flaky(self, *args):  # the store is busy, twice, then answers
+        calls.append(1)
+        if len(calls) <= 2:
+            raise StoreError("database is locked")
+        return changes(self, *args)
+
+    app, notes = LrtuiApp(store=store), []
+    notify = app.notify
+    monkeypatch.setattr(app, "notify", lambda message, **kw: (notes.append(str(message)), notify(message, **kw)))
+    async with app.run_test(size=(120, 36)) as pilot:
+        monkeypatch.setattr(Store, "changes", flaky)
+        write(start(store, "headless"), 0, 2, "finished")
+        await until(pilot, lambda: status_and_epochs(app, 1) == ["finished", "2"], 10)
+        assert notes == ["cannot read the store: database is locked"]

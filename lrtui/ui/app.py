@@ -32,7 +32,7 @@ from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.preview import Curve, checked_exact, checked_fast
 from lrtui.report import identity
-from lrtui.store import Store
+from lrtui.store import Store, StoreError
 from lrtui.tasks import known_batches
 from lrtui.trainer import Trainer
 from lrtui.ui.charts import Chart, Series, colour
@@ -47,6 +47,7 @@ from lrtui.ui.screens import ConfirmScreen, HelpScreen
 from lrtui.ui.widgets import SchedulerList, StatusLine
 
 REDRAW_SECONDS = 0.2
+MAX_REDRAW_WAIT = 2.0  # seconds: a loaded machine's slow redraw does not freeze the charts for long
 CRASH_LOG = "lrtui-crash.log"  # beside the store
 NEEDS_A_GOOD_FORM = {"run": "r", "save": "ctrl+s", "copy_code": "Copy as code"}  # refused while it breaks a rule
 
@@ -349,16 +350,25 @@ class LrtuiApp(Commands, RangeTest, App):
     def _watch(self, since: int) -> None:
         """Posts what other processes write to the store (a `lrtui run` in tmux), about once a second,
         for the runs after `since` and the ones listed as running that the app itself is not training."""
+        failing = False
         while not self.closing.wait(watch.SECONDS):
             running = {run_id: watch.Held(len(view.epochs), len(view.lr), view.shown)
                        for run_id, view in list(self.runs.items())
                        if view.status == "running" and run_id != self.current}
-            since, found = watch.look(self.store, since, running)
+            try:
+                since, found = watch.look(self.store, since, running)
+            except StoreError as e:  # busy, or gone for now: said once, and looked at again
+                if not failing:
+                    self.notify(escape(f"cannot read the store: {e}"), severity="warning")
+                failing = True
+                continue
+            failing = False
             for message in found:
                 self.post_message(message)
 
     def on_stored_run(self, message: StoredRun) -> None:
         self._stored(message.run, message.new, message.first_row)
+        self._show_table()  # cheap, and what a look is for: not held back with the charts
         self.charts_dirty = True
 
     @on(RunsTable.Toggled)
@@ -424,7 +434,7 @@ class LrtuiApp(Commands, RangeTest, App):
 
     def _redraw(self) -> None:
         """Charts, table and status from the current data, if it changed. A redraw holds the event loop
-        (and the GIL, which training needs) for tens of milliseconds, so the next waits 20x as long."""
+        for tens of milliseconds, so the next waits 20x as long (at most MAX_REDRAW_WAIT): keys first."""
         now = time.monotonic()
         if not self.charts_dirty or now < self.next_redraw or not self.query("#lr-chart"):
             return
@@ -458,7 +468,7 @@ class LrtuiApp(Commands, RangeTest, App):
         self._show_table()
         self._show_status()
         cost = time.monotonic() - now + sum(chart.build_seconds for chart in self.query(Chart))  # the last builds
-        self.next_redraw = time.monotonic() + 20 * cost
+        self.next_redraw = time.monotonic() + min(20 * cost, MAX_REDRAW_WAIT)
 
     # -- keys --------------------------------------------------------------------------------------
     def _now(self) -> None:
