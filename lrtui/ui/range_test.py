@@ -82,9 +82,7 @@ class RangeTest:
                 self.notify(f"range test: {finder.TOO_FLAT if self.finding.flat else 'too few steps to suggest an lr'}",
                             severity="warning")
             else:
-                s = self.finding.suggestions
-                self.notify(f"range test: lr {s['minimum']:.2g} (a puts it in the form), steepest "
-                            f"{s['steepest']:.2g} (A); escape goes back to the schedule", timeout=10)
+                self.notify("range test finished: a or A applies its lr", timeout=4)  # the status line says which
         return True
 
     def sweep_status(self) -> str | None:
