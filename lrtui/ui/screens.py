@@ -1,5 +1,9 @@
-"""Modal screens: the preset picker, help, a snippet of code, a name to save under, a yes/no."""
+"""Modal screens: the preset picker, help, a snippet of code, a name to save under, a file to write, a yes/no."""
 from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
 
 from rich.markup import escape
 from textual import on
@@ -7,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static, TextArea
+from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet, Static, TextArea
 from textual.widgets.option_list import Option
 
 from lrtui import finder, presets
@@ -46,14 +50,64 @@ class HelpScreen(Modal):
 
 
 class CodeScreen(Modal):
+    """The code, read only; c copies it through the terminal (OSC 52), w writes it to a file."""
+
+    BINDINGS = [Binding("c", "clipboard", "Copy"), Binding("w", "write", "Write to a file")]
+    DEFAULT_FILE = "lrtui_schedule.py"
+
     def __init__(self, code: str):
         super().__init__()
         self.code = code
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label("Plain torch, runnable as it is (select and copy; Escape closes)")
+            yield Label("Plain torch, runnable as it is: c copies, w writes a file, Escape closes")
             yield TextArea(self.code, language=None, read_only=True, id="code")
+
+    def action_clipboard(self) -> None:
+        self.app.copy_to_clipboard(self.code)
+        self.notify(f"copied {len(self.code.splitlines())} lines (where the terminal lets programs set the clipboard)")
+
+    def action_write(self) -> None:
+        def written(path: Path | None) -> None:
+            if path:
+                self.notify(escape(f"wrote {path}"), timeout=6)
+
+        self.app.push_screen(PathScreen("Write the code to:", Path(self.DEFAULT_FILE),
+                                        lambda path: path.write_text(self.code, encoding="utf-8")), written)
+
+
+class PathScreen(Modal):
+    """Asks for a file's path (the default shown absolute, editable) and hands it to `write`: a file that
+    exists is written over only after a yes; a path it cannot write is said in one line and the screen
+    stays for another. Returns the path written, or None on Escape."""
+
+    def __init__(self, prompt: str, default: Path, write: Callable[[Path], object]):
+        super().__init__()
+        self.prompt, self.default, self.write = prompt, default.absolute(), write
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.prompt)
+            yield Input(str(self.default), id="path")
+            yield Label("Enter writes, Escape cancels", classes="hint")
+
+    @on(Input.Submitted)
+    def _chosen(self, event: Input.Submitted) -> None:
+        path = Path(event.value.strip()).expanduser()
+        if os.path.isfile(path):  # False, not an error, for a path that cannot be looked at
+            self.app.push_screen(ConfirmScreen(escape(f"{path} exists: write over it?")),
+                                 lambda yes: self._write(path) if yes else None)
+        else:
+            self._write(path)
+
+    def _write(self, path: Path) -> None:
+        try:
+            self.write(path)
+        except (OSError, ValueError) as e:  # ValueError: a NUL in the path
+            self.notify(escape(f"cannot write {path}: {getattr(e, 'strerror', None) or e}"), severity="error")
+            return
+        self.dismiss(path)
 
 
 class PresetPicker(Modal):
@@ -80,24 +134,35 @@ class PresetPicker(Modal):
 
 
 class NameScreen(Modal):
-    """Asks for a name; returns it, or None on Escape."""
+    """Asks for a preset's name (presets.check_name's rule, said when broken) and, given `choices`,
+    which of them to save (the first at first); returns (name, choice's index), or None on Escape."""
 
-    def __init__(self, prompt: str, value: str):
+    def __init__(self, prompt: str, value: str, choices: tuple[str, ...] = ()):
         super().__init__()
-        self.prompt, self.value = prompt, value
+        self.prompt, self.value, self.choices = prompt, value, choices
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.prompt)
             yield Input(self.value, id="name")
+            if self.choices:
+                yield RadioSet(*(RadioButton(escape(c), value=i == 0) for i, c in enumerate(self.choices)),
+                               id="save-choice")
+                yield Label("tab, arrows and Enter choose; Enter in the name saves", classes="hint")
+
+    @on(RadioSet.Changed)
+    def _back_to_the_name(self) -> None:
+        self.query_one("#name").focus()
 
     @on(Input.Submitted)
     def _done(self, event: Input.Submitted) -> None:
-        name = event.value.strip()
-        if name and all(c.isalnum() or c in "-_." for c in name):
-            self.dismiss(name)
-        else:
-            self.notify("letters, digits, - _ and . only", severity="error")
+        try:
+            name = presets.check_name(event.value.strip())
+        except ConfigError as e:
+            self.notify(escape(e.problem), severity="error")
+            return
+        choice = self.query_one(RadioSet).pressed_index if self.choices else 0
+        self.dismiss((name, choice))
 
 
 class SweepScreen(Modal):
@@ -144,6 +209,3 @@ class ConfirmScreen(Modal):
 
     def action_no(self) -> None:
         self.dismiss(False)
-
-
-
