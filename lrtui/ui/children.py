@@ -29,14 +29,14 @@ from lrtui.params import ConfigError
 from lrtui.ui.form import Field, read
 from lrtui.ui.screens import Modal
 
-HINT = "a add  enter edit  d delete  K/J move  ctrl+s done  esc back/cancel"
+HINT = "a add  enter edit  d delete  K/J move  ctrl+s done  esc cancel"
 
 
 def line(number: int, table: dict) -> Text:
     """One child as the list shows it: its number, name and the parameters it sets (not the defaults)."""
     shown = Schedule(table["name"], table["params"]).to_table()["params"]
     words = " ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in shown.items())
-    return Text(f"{number}  {table['name']}  {words}".rstrip(), no_wrap=True, overflow="ellipsis")
+    return Text(f"{number}  {table['name']}  {words}".rstrip())
 
 
 class ChildList(OptionList):
@@ -55,7 +55,7 @@ class ChildPicker(Modal):
         names = [s for s in CATALOGUE.values() if s.kind != "composite" and not s.needs_metric]
         with Vertical(id="child-picker", classes="dialog"):
             yield Label("A child scheduler (Enter adds it, Escape cancels)")
-            yield OptionList(*(Option(Text(f"{s.name}  {s.summary}", no_wrap=True, overflow="ellipsis"), id=s.name)
+            yield OptionList(*(Option(Text(f"{s.name}  {s.summary}"), id=s.name)
                                for s in names), id="child-names")
 
     @on(OptionList.OptionSelected)
@@ -155,7 +155,7 @@ class ChildrenScreen(ModalScreen[dict | None]):
                 self.others[field.param.name] = field.param.check(read(field.param, event.value), self.composite)
             except ConfigError as e:
                 self.bad[event.input.id] = e
-        self._say(event.input)
+        self._say()
 
     def _check_child(self, typed: Input) -> None:
         """The shown child's fields checked together as validate checks them; kept when they pass."""
@@ -178,7 +178,7 @@ class ChildrenScreen(ModalScreen[dict | None]):
         except ConfigError as e:
             return e
 
-    def _say(self, focused: Input | None = None) -> None:
+    def _say(self) -> None:
         """The marks and the line: a refused field's rule, else the whole's, else the focused field's help."""
         whole = None if self.bad else self._whole()
         broken = whole if isinstance(whole, ConfigError) else None
@@ -190,8 +190,8 @@ class ChildrenScreen(ModalScreen[dict | None]):
             text = f"[b]{key.split('-', 1)[1]}[/b]: {escape(error.problem)}"
         elif broken:
             text = f"[b]{_where(broken.key)}[/b]: {escape(broken.problem)}"
-        elif focused is not None:
-            p = focused.parent.param
+        elif isinstance(self.focused, Input):
+            p = self.focused.parent.param
             text = f"[b]{p.name}[/b]: {escape(p.help)}. {escape(p.rule_text())}"
         else:
             text = ""
@@ -199,7 +199,7 @@ class ChildrenScreen(ModalScreen[dict | None]):
 
     def on_descendant_focus(self, event: Any) -> None:
         if isinstance(event.widget, Input):
-            self._say(event.widget)
+            self._say()
 
     @on(Input.Submitted)
     def _next(self) -> None:
