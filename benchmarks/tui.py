@@ -120,8 +120,9 @@ def redraw() -> None:
                 start = time.perf_counter()
                 for chart, series in charts:
                     chart.show(series, False, "epoch")
-                    chart.replot()
-                    chart.render()  # plotext builds the figure here
+                    chart.replot()  # plotext builds the figure in the chart's thread
+                while not all(chart.drawn for chart, _ in charts):
+                    await asyncio.sleep(0.001)
                 times.append(time.perf_counter() - start)
             start = time.perf_counter()
             for chart, series in charts:  # the naive way: every point, joined by lines
@@ -156,7 +157,7 @@ def key_latency() -> None:
                 want = "epoch" if chart.xlabel == "step" else "step"
                 start = time.perf_counter()
                 app.simulate_key("x")
-                while chart.xlabel != want or chart.built is None:
+                while chart.xlabel != want or not chart.drawn:
                     await asyncio.sleep(0.001)
                 times.append(time.perf_counter() - start)
                 await asyncio.sleep(0.1)
