@@ -112,10 +112,10 @@ class ChildrenScreen(ModalScreen[dict | None]):
         panel = self.query_one("#child-fields", VerticalScroll)
         await panel.remove_children()
         self.bad = {k: e for k, e in self.bad.items() if not k.startswith("child-")}
+        panel.border_title = "" if index is None else f"{index + 1} {self.tables[index]['name']}"
         if index is not None:
             table = self.tables[index]
             await panel.mount_all([Field("child", p, table["params"][p.name]) for p in CATALOGUE[table["name"]].params])
-            panel.border_title = f"{index + 1} {table['name']}"
         self._say()
 
     @on(OptionList.OptionSelected, "#children-list")
@@ -162,15 +162,16 @@ class ChildrenScreen(ModalScreen[dict | None]):
         fields = list(self.query("#child-fields Field"))
         for f in fields:
             self.bad.pop(f"child-{f.param.name}", None)
-        name = self.tables[self.editing]["name"]
+        i = self.editing
+        name = self.tables[i]["name"]
         try:
             params = validate(name, {f.param.name: read(f.param, f.query_one(Input).value) for f in fields}).params
         except ConfigError as e:
             named = f"child-{e.key}"
             self.bad[named if self.query(f"#{named}") else typed.id] = e
             return
-        self.tables[self.editing] = {"name": name, "params": params}
-        self.query_one(ChildList).replace_option_prompt_at_index(self.editing, line(self.editing + 1, self.tables[self.editing]))
+        self.tables[i] = {"name": name, "params": params}
+        self.query_one(ChildList).replace_option_prompt_at_index(i, line(i + 1, self.tables[i]))
 
     def _whole(self) -> Schedule | ConfigError:
         try:
