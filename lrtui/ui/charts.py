@@ -147,7 +147,7 @@ class Chart(PlotextPlot):
         """The title, then each series' colour and label, on the figure's canvas, cut with … to the width.
         A series whose label extends one before it in the same colour (`label val`, `label diverged`) is
         the same run's: not named again."""
-        canvas, _, ticks = themes[self.shown.theme][:3] if self.shown else ("default",) * 3
+        canvas, _, ticks = themes.get(self.shown and self.shown.theme, ("default",) * 3)[:3]  # no figure yet: plain
         key = Text(self.title + (" (log10)" if self.log_scale else ""), _style(ticks, "default", canvas))
         named: list[Series] = []
         for s in self.series:
