@@ -232,6 +232,9 @@ async def test_copy_as_code_shows_the_snippet_of_the_form_and_export_writes_the_
         await pilot.press("r")
         await until(pilot, lambda: app.runs and next(iter(app.runs.values())).status == "finished")
         app.action_export()
+        await pilot.pause()
+        await pilot.press("enter")  # the path it offers
+        await pilot.pause()
         exported = list(tmp_path.glob("lrtui-runs-*.csv"))
         assert len(exported) == 1
         rows = exported[0].read_text().splitlines()

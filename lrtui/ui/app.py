@@ -44,7 +44,7 @@ from lrtui.ui.range_test import RangeTest
 from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.runview import RunView
 from lrtui.ui.screens import ConfirmScreen, HelpScreen
-from lrtui.ui.widgets import SchedulerList, StatusLine
+from lrtui.ui.widgets import Plots, SchedulerList, StatusLine
 
 REDRAW_SECONDS = 0.2
 MAX_REDRAW_WAIT = 2.0  # seconds: a loaded machine's slow redraw does not freeze the charts for long
@@ -65,8 +65,12 @@ class LrtuiApp(Commands, RangeTest, App):
         Binding("ctrl+s", "save", "Save", show=False, id="save"), Binding("l", "log", "Log", show=False, id="log"),
         Binding("m", "smooth", "Smooth", show=False, id="smooth"),
         Binding("x", "x_axis", "Steps/epochs", show=False, id="x_axis"),
+        Binding("v", "view", "Charts: both, lr, loss", show=False, id="view"),
         Binding("q", "quit", "Quit", id="quit"), Binding("escape", "leave_field", show=False),
+        Binding("tab", "pane(1)", "Next pane", show=False, priority=True),
+        Binding("shift+tab", "pane(-1)", "Previous pane", show=False, priority=True),
     ]
+    PANES = ("#schedulers", "#form", "#plots", "#runs")  # what tab walks; arrows move within each
     NOTIFICATION_TIMEOUT = 3
 
     def __init__(self, preset: presets.Preset | None = None, store: Store | None = None, task: str | None = None,
@@ -88,6 +92,7 @@ class LrtuiApp(Commands, RangeTest, App):
         self.closing = threading.Event()  # the app is closing: its threads end
         self.curve: Curve | None = None
         self.log_scale = self.smooth = self.x_steps = False
+        self.view = "both"  # the charts shown: both, lr or loss (a short screen shows one: lr for both)
         self.charts_dirty = True
         self.next_redraw = 0.0
         self.torch_ready = False
@@ -102,7 +107,7 @@ class LrtuiApp(Commands, RangeTest, App):
                 yield SchedulerList(*(Option(f"{name}", id=name) for name in CATALOGUE), id="schedulers")
                 yield Static(id="description")
                 yield ParamForm(self.draft, id="form")
-            with Vertical(id="plots"):
+            with Plots(id="plots"):
                 yield Chart("lr (grey: the form's preview)", id="lr-chart")
                 yield Chart("loss (large dots: validation)", id="loss-chart")
                 yield StatusLine(id="status")
@@ -112,6 +117,7 @@ class LrtuiApp(Commands, RangeTest, App):
     def on_mount(self) -> None:
         self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(self.draft.schedule.name)
         self.query_one("#schedulers").border_title = "schedulers"
+        self.query_one("#schedulers").focus()
         self.query_one("#form").border_title = "parameters"
         self.query_one("#runs").border_title = "runs"
         self._describe()
@@ -121,6 +127,7 @@ class LrtuiApp(Commands, RangeTest, App):
         self.set_interval(1.0, self._show_status)
         self.call_after_refresh(self._first_frame)
         self._show_status()
+        self.watch(self.screen, "focused", self._focus_moved)
 
     def _first_frame(self) -> None:
         """The first frame is on the screen: now the training process may start and import torch."""
@@ -129,7 +136,40 @@ class LrtuiApp(Commands, RangeTest, App):
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < 110, "-narrow")
+        self.screen.set_class(self.size.height < 32, "-short")  # 80x24, the SSH default: one chart at a time
+        self._show_view()
         self.charts_dirty = True
+
+    def _focus_moved(self, focused: Any) -> None:
+        """A short screen gives the room to the pane in use: the form takes the runs table's while a
+        field has focus, the charts the whole width while they have it."""
+        form, plots = self.query_one("#form"), self.query_one("#plots")
+        self.screen.set_class(focused is not None and form in focused.ancestors_with_self, "-form")
+        self.screen.set_class(focused is plots, "-charts")
+        if focused is not None:  # the room it is in has just changed
+            self.call_after_refresh(focused.scroll_visible, animate=False)
+
+    def action_pane(self, by: int) -> None:
+        if len(self.screen_stack) > 1:  # a dialog: tab walks its fields
+            self.screen.focus_next() if by > 0 else self.screen.focus_previous()
+            return
+        focused = self.screen.focused
+        at = next((i for i, pane in enumerate(self.PANES)
+                   if focused is not None and self.query_one(pane) in focused.ancestors_with_self), 0)
+        pane = self.query_one(self.PANES[(at + by) % len(self.PANES)])
+        pane.focus_first() if isinstance(pane, ParamForm) else pane.focus()
+
+    def action_view(self) -> None:
+        views = ("lr", "loss") if self.screen.has_class("-short") else ("both", "lr", "loss")
+        self.view = views[(views.index(self.view) + 1) % len(views)] if self.view in views else views[1]
+        self._show_view()
+        self._now()
+
+    def _show_view(self) -> None:
+        view = "lr" if self.view == "both" and self.screen.has_class("-short") else self.view
+        plots = self.query_one("#plots")
+        for name in ("lr", "loss"):
+            plots.set_class(view == name, f"-{name}")
 
     # -- choosing and editing ----------------------------------------------------------------------
     @on(OptionList.OptionSelected, "#schedulers")
@@ -150,8 +190,8 @@ class LrtuiApp(Commands, RangeTest, App):
     def _highlight(self, event: OptionList.OptionHighlighted) -> None:
         self._describe(event.option.id)
         spec = CATALOGUE[event.option.id]  # the description pane is hidden on narrow screens: say this much
-        self.query_one("#form", ParamForm).say(f"Enter picks [b]{spec.name}[/b], tab edits, r runs. "
-                                               f"{spec.summary}.")
+        self.query_one("#form", ParamForm).say(f"Enter picks [b]{spec.name}[/b] (then Enter edits a field), "
+                                               f"r runs. {spec.summary}.")
 
     def _describe(self, name: str | None = None) -> None:
         spec = CATALOGUE[name or self.draft.schedule.name]
@@ -403,8 +443,8 @@ class LrtuiApp(Commands, RangeTest, App):
                    "lr_at_best": None, "seconds_per_epoch": None, "colour": "grey50", "shown": False,
                    **identity(job.config() if isinstance(job, FindJob) else job.config)}
                   for i, job in enumerate(self.queue)]
-        self.query_one("#runs", RunsTable).show([{**v.summary(), **identity(self.configs.get(v.id, {}))}
-                                                 for v in self.runs.values()] + queued)
+        for table in self.query(RunsTable):  # none while the app is closing
+            table.show([{**v.summary(), **identity(self.configs.get(v.id, {}))} for v in self.runs.values()] + queued)
 
     def _show_status(self) -> None:
         """Two lines: what is happening (the run in progress, or what to do), then the settings and queue."""

@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 
 from lrtui.catalogue import CATALOGUE, Schedule, starter, validate
 from lrtui.params import ConfigError
-from lrtui.ui.form import Field, read
+from lrtui.ui.fields import Field, read
 from lrtui.ui.screens import Modal
 
 HINT = "a add  enter edit  d delete  K/J move  ctrl+s done  esc cancel"

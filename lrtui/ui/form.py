@@ -3,22 +3,23 @@ interval, warmup, optimizer and lr, then the training settings. Each field is ch
 a bad value marks the field, shows the rule, and the last good configuration stays in force."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from lrtui.catalogue import Schedule, validate
 from lrtui.optimizers import OPTIMIZERS, OptimizerConfig, validate_optimizer
-from lrtui.params import AUTO, ConfigError, Param, check_all, parse_value
+from lrtui.params import ConfigError, Param, check_all
 from lrtui.presets import TRAINING
+from lrtui.ui.children import ChildrenScreen
+from lrtui.ui.fields import Field, FormField, ListInput, read, show
 
 RUN_FIELDS = (
     Param("interval", "choice", "epoch", "step the scheduler every epoch or every batch", choices=("epoch", "step")),
@@ -37,43 +38,6 @@ class Draft:
     training: dict
 
 
-def show(value: Any) -> str:
-    """A value as the form shows it (and reads it back)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
-    return "" if value is None else str(value)
-
-
-def read(param: Param, text: str) -> Any:
-    """Field text as a value for `param`: words stay words; the rest is read as TOML, or JSON for tables."""
-    text = text.strip()
-    if param.kind in ("expr", "str", "choice") or text == AUTO:
-        return text.strip('"')
-    if text == "" and param.default is None:
-        return None
-    if param.kind == "table":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            pass
-    return parse_value(text)
-
-
-class Field(Horizontal):
-    """A label and an input for one parameter."""
-
-    def __init__(self, section: str, param: Param, value: Any):
-        super().__init__(classes="field")
-        self.section, self.param, self.value = section, param, value
-
-    def compose(self) -> ComposeResult:
-        yield Label(self.param.name, classes="field-name")
-        yield Input(show(self.value), id=f"{self.section}-{self.param.name}", compact=True,
-                    tooltip=f"{self.param.help}: {self.param.rule_text()}")
-
-
 class ParamForm(Vertical):
     """Fields that scroll, and under them a line that always shows: the focused field's help, or the
     rule a bad value broke. Posts Changed with the new Draft whenever every field holds a good value;
@@ -89,6 +53,7 @@ class ParamForm(Vertical):
     def __init__(self, draft: Draft, **kwargs: Any):
         super().__init__(**kwargs)
         self.draft = draft
+        self.last = ""  # the id of the field focused last: tab comes back to it
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="fields"):
@@ -97,12 +62,12 @@ class ParamForm(Vertical):
 
     def _fields(self, draft: Draft) -> list[Field]:
         s, o = draft.schedule, draft.optimizer
-        fields = [Field("scheduler", p, s.params[p.name]) for p in s.spec.params]
+        fields = [FormField("scheduler", p, s.params[p.name]) for p in s.spec.params]
         run = {"interval": s.interval, "warmup": s.warmup, "optimizer": o.name}
-        fields += [Field("run", p, run[p.name]) for p in RUN_FIELDS
+        fields += [FormField("run", p, run[p.name]) for p in RUN_FIELDS
                    if not (p.name == "warmup" and s.spec.has("warmup"))]  # a recipe's own warmup is above
-        fields += [Field("optimizer", p, o.params[p.name]) for p in OPTIMIZERS[o.name]]
-        fields += [Field("training", p, draft.training[p.name]) for p in TRAINING]
+        fields += [FormField("optimizer", p, o.params[p.name]) for p in OPTIMIZERS[o.name]]
+        fields += [FormField("training", p, draft.training[p.name]) for p in TRAINING]
         return fields
 
     async def load(self, draft: Draft) -> None:
@@ -115,7 +80,9 @@ class ParamForm(Vertical):
         self.say("")
 
     def focus_first(self) -> None:
-        self.query(Input).first().focus()
+        """The field focused last, if it is still there, else the first."""
+        last = self.query(f"#{self.last}") if self.last else None
+        (last.first() if last else self.query(Input).first()).focus()
 
     def put(self, key: str, text: str) -> None:
         """`text` in the field `key` ("optimizer-lr"), checked as if typed."""
@@ -187,13 +154,27 @@ class ParamForm(Vertical):
         self._help(event.input)
         self.post_message(self.Changed(draft))
 
+    @on(ListInput.Opened)
+    def _open_children(self, event: ListInput.Opened) -> None:
+        """A composite's children in their own editor; what it accepts goes into the fields it edits."""
+        schedule = self.draft.schedule
+
+        def accepted(params: dict | None) -> None:
+            for name, value in (params or {}).items():
+                if self.query(f"#scheduler-{name}"):
+                    self.put(f"scheduler-{name}", show(value))
+
+        self.app.push_screen(ChildrenScreen(schedule.name, schedule.params), accepted)
+
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self.screen.focus_next()
+        event.input.parent.action_move(1)
 
     def on_descendant_focus(self, event: Any) -> None:
-        if isinstance(event.widget, Input) and not event.widget.parent.has_class("-invalid"):
-            self._help(event.widget)
+        if isinstance(event.widget, Input):
+            self.last = event.widget.id
+            if not event.widget.parent.has_class("-invalid"):
+                self._help(event.widget)
 
     def _help(self, widget: Input) -> None:
         param = widget.parent.param

@@ -16,19 +16,21 @@ from textual.widgets.option_list import Option
 
 from lrtui import finder, presets
 from lrtui.params import ConfigError
-from lrtui.ui.form import Field, read
+from lrtui.ui.fields import Field, read
 
 KEYS = (("?", "this help"), ("q", "quit (stops a run first)"),
         ("r", "run the form"), ("c", "run every run of the preset"),
         ("s", "stop the run and the queue"), ("p", "pick a preset"),
         ("f", "LR range test of the form"), ("F", "its settings, then run it"),
-        ("a / A", "range test lr to form / steepest"), ("ctrl+s", "save the form as a preset"),
+        ("a / A", "range test lr to form / steepest"), ("ctrl+s", "save the form or the preset"),
         ("l", "log scale"), ("m", "smooth the loss (EMA)"),
-        ("x", "x axis: steps or epochs"), ("ctrl+p", "palette: code, export, all"),
-        ("tab", "next pane (shift: previous)"), ("j / k", "down / up in lists"))
+        ("x", "x axis: steps or epochs"), ("v", "charts: both, lr, loss"),
+        ("tab", "next pane (shift: previous)"), ("ctrl+p", "palette: code, export, all"),
+        ("j / k", "down / up in lists"), ("shift+tab", "previous pane"))
 NOTES = """[b]escape[/b]  from a field to the list; from the range test back to the schedule
 Runs table: [b]space[/b] shows or hides a run, [b]delete[/b] deletes it, [b]o[/b] sorts.
-Form: type a value; a bad one is marked, the last good one stays in force."""
+Form: arrows move; [b]Enter[/b] or a digit edits a field (Enter again ends, escape undoes);
+space or arrows cycle a field marked ‹›; Enter on a list of schedulers opens its editor."""
 
 
 def keys_text() -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import OptionList
 
@@ -23,3 +24,8 @@ class StatusLine(Widget):
 
 class SchedulerList(OptionList):
     BINDINGS = [Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False)]
+
+
+class Plots(Vertical, can_focus=True):
+    """The charts and the status line: a pane that tab reaches (on a short screen it then takes the
+    whole width), where the chart keys (l, m, x, v) are at home."""

@@ -1,0 +1,125 @@
+"""Keys and focus: the keys do what the hints say. A field takes text only once an edit begins
+(Enter, or a digit, a sign or a point); tab walks the panes, arrows move within them; a field of a
+few values cycles."""
+import pytest
+
+from lrtui.store import Store
+from lrtui.ui.app import LrtuiApp
+from pilot import until
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store.at(tmp_path / "runs")
+
+
+def focused(app):
+    return app.screen.focused
+
+
+async def pick(pilot, name):
+    app = pilot.app
+    app.query_one("#schedulers").focus()
+    app.query_one("#schedulers").highlighted = [o.id for o in app.query_one("#schedulers").options].index(name)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_enter_picks_a_scheduler_and_r_then_runs_it_instead_of_typing_r(store):
+    app = LrtuiApp(store=store, device="cpu")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pick(pilot, "StepLR")
+        assert app.draft.schedule.name == "StepLR" and focused(app).id == "scheduler-step_size"
+        assert "Enter picks" not in str(app.query_one("#field-help").render())  # the field's own help now
+        await pilot.press("r")
+        assert focused(app).value == "30" and app.draft.schedule.params["step_size"] == 30
+        await until(pilot, lambda: any(view.scheduler == "StepLR" for view in app.runs.values()))
+
+
+async def test_a_digit_starts_a_new_value_enter_ends_it_and_moves_down(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pick(pilot, "StepLR")
+        await pilot.press("1", "5", "x")  # x is typed too: an edit takes every key
+        assert focused(app).value == "15x" and focused(app).editing
+        await pilot.press("backspace", "enter")
+        assert app.draft.schedule.params["step_size"] == 15
+        assert focused(app).id == "scheduler-gamma" and not focused(app).editing
+
+
+async def test_escape_ends_an_edit_with_the_text_it_began_with_then_leaves_the_form(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pick(pilot, "StepLR")
+        await pilot.press("enter", "0", "escape")  # Enter begins an edit keeping the text
+        assert focused(app).value == "30" and not focused(app).editing
+        assert app.draft.schedule.params["step_size"] == 30
+        await pilot.press("escape")
+        assert focused(app).id == "schedulers"
+
+
+async def test_enter_begins_an_edit_in_which_letters_are_text(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pick(pilot, "LambdaLR")
+        assert focused(app).id == "scheduler-lr_lambda"
+        await pilot.press("enter", "ctrl+u", "0", ".", "9", " ", "*", "*", " ", "e", "p", "o", "c", "h", "enter")
+        assert app.draft.schedule.params["lr_lambda"] == "0.9 ** epoch"
+
+
+async def test_tab_walks_the_panes_and_shift_tab_walks_back(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert focused(app).id == "schedulers"
+        seen = []
+        for _ in range(4):
+            await pilot.press("tab")
+            seen.append(focused(app).id)
+        assert seen == ["scheduler-T_max", "plots", "runs", "schedulers"]
+        await pilot.press("shift+tab")
+        assert focused(app).id == "runs"
+
+
+async def test_arrows_move_between_fields_and_tab_comes_back_to_the_last_one(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("tab", "down", "down", "down")
+        assert focused(app).id == "run-warmup"
+        await pilot.press("up")
+        assert focused(app).id == "run-interval"
+        await pilot.press("tab", "shift+tab")
+        assert focused(app).id == "run-interval"
+
+
+async def test_a_choice_field_cycles_on_its_keys_and_takes_no_letters(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.query_one("#run-interval").focus()
+        await pilot.press("space")
+        assert app.draft.schedule.interval == "step"
+        await pilot.press("left")
+        assert app.draft.schedule.interval == "epoch"
+        await pick(pilot, "OneCycleLR")
+        app.query_one("#scheduler-three_phase").focus()
+        await pilot.press("e", "right")  # e is not typed: it is no key of the app either
+        assert app.draft.schedule.params["three_phase"] is True and focused(app).value == "true"
+        app.query_one("#training-task").focus()
+        await pilot.press("enter")
+        assert app.draft.training["task"] == "shapes"
+
+
+async def test_enter_on_a_composites_children_opens_their_editor_and_what_it_accepts_is_in_the_form(store):
+    from lrtui.ui.children import ChildrenScreen
+
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pick(pilot, "SequentialLR")
+        before = [child["name"] for child in app.draft.schedule.params["schedulers"]]
+        assert focused(app).id == "scheduler-schedulers" and len(before) == 2
+        await pilot.press("enter")
+        assert isinstance(app.screen, ChildrenScreen)
+        await pilot.press("J", "ctrl+s")  # the first child moved down, accepted
+        await until(pilot, lambda: [c["name"] for c in app.draft.schedule.params["schedulers"]] == before[::-1])
+        assert not isinstance(app.screen, ChildrenScreen)
