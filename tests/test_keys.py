@@ -123,3 +123,44 @@ async def test_enter_on_a_composites_children_opens_their_editor_and_what_it_acc
         await pilot.press("J", "ctrl+s")  # the first child moved down, accepted
         await until(pilot, lambda: [c["name"] for c in app.draft.schedule.params["schedulers"]] == before[::-1])
         assert not isinstance(app.screen, ChildrenScreen)
+
+
+async def test_b_shows_the_momentum_one_cycle_moves_and_is_refused_where_none_moves(store):
+    from lrtui.ui.charts import Chart
+
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pick(pilot, "OneCycleLR")
+        await until(pilot, lambda: app.curve is not None and app.curve.momentum is not None)
+        await pilot.press("b")
+        chart = app.query_one("#lr-chart", Chart)
+        assert list(chart.series[0].y) == list(app.curve.momentum) and chart.title.startswith("momentum")
+        await pilot.press("b")
+        assert list(chart.series[0].y) == list(app.curve.lr)
+        await pick(pilot, "StepLR")
+        await pilot.press("b")
+        assert not app.momentum and list(chart.series[0].y) == list(app.curve.lr)
+
+
+async def test_a_schedule_that_does_not_move_within_the_run_is_said_on_the_status_line(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pick(pilot, "StepLR")
+        app.query_one("#training-epochs").value = "5"
+        await until(pilot, lambda: app.draft.training["epochs"] == 5)
+        await until(pilot, lambda: "does not change within the run's 5 epochs" in app.query_one("#status").text)
+        app.query_one("#training-epochs").value = "50"
+        await until(pilot, lambda: "ready" in app.query_one("#status").text)
+
+
+async def test_a_tasks_notes_on_a_run_are_said(store):
+    from lrtui.events import RunStarted
+    from lrtui.ui.messages import TrainingEvents
+
+    app, notes = LrtuiApp(store=store), []
+    notify = app.notify
+    app.notify = lambda message, **kw: (notes.append(str(message)), notify(message, **kw))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.post_message(TrainingEvents([RunStarted(1, "StepLR", "cpu", "cpu", 5, 1,
+                                                    notes=("3 training batches per epoch: few to compare",))]))
+        await until(pilot, lambda: notes == ["StepLR: 3 training batches per epoch: few to compare"])

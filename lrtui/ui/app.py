@@ -30,7 +30,7 @@ from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
 from lrtui.finder import FindJob
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
-from lrtui.preview import Curve, checked_exact, checked_fast
+from lrtui.preview import Curve, checked_exact, checked_fast, unchanging
 from lrtui.report import identity
 from lrtui.store import Store, StoreError
 from lrtui.tasks import known_batches
@@ -65,6 +65,7 @@ class LrtuiApp(Commands, RangeTest, App):
         Binding("ctrl+s", "save", "Save", show=False, id="save"), Binding("l", "log", "Log", show=False, id="log"),
         Binding("m", "smooth", "Smooth", show=False, id="smooth"),
         Binding("x", "x_axis", "Steps/epochs", show=False, id="x_axis"),
+        Binding("b", "momentum", "Momentum/beta1", show=False, id="momentum"),
         Binding("v", "view", "Charts: both, lr, loss", show=False, id="view"),
         Binding("q", "quit", "Quit", id="quit"), Binding("escape", "leave_field", show=False),
         Binding("tab", "pane(1)", "Next pane", show=False, priority=True),
@@ -91,7 +92,8 @@ class LrtuiApp(Commands, RangeTest, App):
         self.busy = False
         self.closing = threading.Event()  # the app is closing: its threads end
         self.curve: Curve | None = None
-        self.log_scale = self.smooth = self.x_steps = False
+        self.unchanging: str | None = None  # the form's lr does not move within its run: said on the status line
+        self.log_scale = self.smooth = self.x_steps = self.momentum = False
         self.view = "both"  # the charts shown: both, lr or loss (a short screen shows one: lr for both)
         self.charts_dirty = True
         self.next_redraw = 0.0
@@ -245,6 +247,9 @@ class LrtuiApp(Commands, RangeTest, App):
 
     def _show_curve(self, curve: Curve) -> None:
         self.curve = curve
+        self.momentum = self.momentum and curve.momentum is not None  # b shows it only where it moves
+        self.unchanging = unchanging(self.draft.schedule.name, self.draft.schedule, curve)
+        self._show_status()
         self.charts_dirty, self.next_redraw = True, 0.0  # an edit: at the next tick, whatever the throttle
 
     # -- training ----------------------------------------------------------------------------------
@@ -323,12 +328,14 @@ class LrtuiApp(Commands, RangeTest, App):
                                                   colour(event.run_id), True, steps_per_epoch=event.steps_per_epoch,
                                                   epochs_total=event.epochs)
                 self.next_redraw = 0.0
+                for note in event.notes:  # the task's word on this run (an image folder of few batches)
+                    self.notify(escape(f"{event.label}: {note}"), severity="warning", timeout=8)
                 continue
             run = self.runs.get(event.run_id)
             if run is None:
                 continue
             if isinstance(event, Steps):
-                run.add_steps(event.lr, event.loss)
+                run.add_steps(event.lr, event.loss, event.momentum)
             elif isinstance(event, EpochEnded):
                 run.epochs.append({"epoch": event.epoch, "lr": event.lr, "train_loss": event.train_loss,
                                    "val_loss": event.val_loss, "val_acc": event.val_acc, "seconds": event.seconds,
@@ -382,7 +389,7 @@ class LrtuiApp(Commands, RangeTest, App):
         view.epochs += [e for e in run["epochs"] if e["epoch"] >= len(view.epochs)]
         steps, skip = run["steps"], len(view.lr) - first_row
         if 0 <= skip < len(steps["lr"]):
-            view.add_steps(steps["lr"][skip:], steps["loss"][skip:])
+            view.add_steps(steps["lr"][skip:], steps["loss"][skip:], steps["momentum"][skip:])
             if first_row == 0:
                 view.steps_per_epoch = _rows_per_epoch(run["config"], steps["step"], len(view.lr), len(view.epochs))
 
@@ -462,6 +469,8 @@ class LrtuiApp(Commands, RangeTest, App):
             now = self.sweep_status()
         elif not self.torch_ready:
             now = "loading torch in the background; r queues a run meanwhile"
+        elif self.unchanging:
+            now = f"[b]note[/b]: {escape(self.unchanging)}; it trains as a constant lr"
         else:
             now = ("ready: r runs the form" + (f", c runs {escape(self.preset.name)}" if self.preset
                                                else ", p picks a preset") + ", f finds an lr")
@@ -487,10 +496,11 @@ class LrtuiApp(Commands, RangeTest, App):
                 x /= per_epoch
             elif self.draft.schedule.interval == "epoch" and self.x_steps:
                 x *= per_epoch
-            lr_series.append(Series("preview", x, self.curve.lr, "gray"))
+            y = self.curve.momentum if self.momentum else self.curve.lr
+            lr_series.append(Series("preview", x, y, "gray"))
         for view in self.runs.values():
             if view.shown and view.lr:
-                lr, losses = view.series(self.x_steps, self.smooth)
+                lr, losses = view.series(self.x_steps, self.smooth, self.momentum)
                 lr_series.append(lr)
                 loss_series += losses
         xlabel = "step" if self.x_steps else "epoch"
@@ -500,7 +510,8 @@ class LrtuiApp(Commands, RangeTest, App):
             series, title, ylim = self.sweep_chart()
             self.query_one("#lr-chart", Chart).show(series, False, "lr", title, log_x=True, ylim=ylim)
         else:
-            self.query_one("#lr-chart", Chart).show(lr_series, self.log_scale, xlabel)
+            title = f"{self.curve.momentum_name} (grey: the form's preview; b: the lr)" if self.momentum else None
+            self.query_one("#lr-chart", Chart).show(lr_series, self.log_scale, xlabel, title)
         self.query_one("#loss-chart", Chart).show(loss_series, self.log_scale, xlabel,
                                                   None if loss_series else "loss: r trains the form")
         for chart in self.query(Chart):
@@ -523,6 +534,15 @@ class LrtuiApp(Commands, RangeTest, App):
     def action_smooth(self) -> None:
         self.smooth = not self.smooth
         self.notify("loss: EMA smoothing" if self.smooth else "loss: raw", timeout=2)
+        self._now()
+
+    def action_momentum(self) -> None:
+        """The lr chart shows the momentum or beta1 that OneCycleLR and CyclicLR move against the lr."""
+        curve = self.curve
+        if not self.momentum and (curve is None or curve.momentum is None):
+            self.notify(f"{self.draft.schedule.name} moves no momentum (OneCycleLR and CyclicLR do)", severity="warning")
+            return
+        self.momentum = not self.momentum
         self._now()
 
     def action_x_axis(self) -> None:

@@ -29,6 +29,7 @@ class RunView:
     steps_per_epoch: int = 1
     epochs_total: int = 0
     lr: array = field(default_factory=lambda: array("d"))
+    momentum: array = field(default_factory=lambda: array("d"))  # or beta1: NaN where the schedule moves none
     loss: array = field(default_factory=lambda: array("d"))
     ema: array = field(default_factory=lambda: array("d"))
     epochs: list[dict] = field(default_factory=list)
@@ -36,8 +37,11 @@ class RunView:
     average: float = field(default=0.0, init=False, repr=False)  # the EMA before debiasing
     averaged: int = field(default=0, init=False, repr=False)     # the finite losses in it
 
-    def add_steps(self, lr: Iterable[float | None], loss: Iterable[float | None]) -> None:
-        self.lr.extend(_floats(lr))
+    def add_steps(self, lr: Iterable[float | None], loss: Iterable[float | None],
+                  momentum: Iterable[float | None] | None = None) -> None:
+        lr = _floats(lr)
+        self.lr.extend(lr)
+        self.momentum.extend(_floats(momentum) if momentum is not None else [math.nan] * len(lr))
         for value in _floats(loss):
             self.loss.append(value)
             if math.isfinite(value):
@@ -45,13 +49,13 @@ class RunView:
                 self.averaged += 1
             self.ema.append(self.average / (1 - EMA ** self.averaged) if self.averaged else math.nan)
 
-    def series(self, x_steps: bool, smooth: bool) -> tuple[Series, list[Series]]:
-        """Its lr, and its training loss (the EMA with `smooth`) with the validation loss per epoch, for
+    def series(self, x_steps: bool, smooth: bool, momentum: bool = False) -> tuple[Series, list[Series]]:
+        """Its lr (its momentum or beta1 with `momentum`), and its training loss (the EMA with `smooth`) with the validation loss per epoch, for
         the charts; x in steps or epochs. A diverged run's loss is cut off at its highest finite value
         before its lowest (the fall fills the chart, the blow-up leaves it at the top, as in the range
         test's chart) and an x marks its last finite step."""
         x = np.arange(len(self.lr), dtype=float) / (1 if x_steps else self.steps_per_epoch)
-        lr = Series(self.label, x, np.array(self.lr), self.colour)
+        lr = Series(self.label, x, np.array(self.momentum if momentum else self.lr), self.colour)
         raw = np.array(self.loss)
         loss = np.array(self.ema) if smooth else raw
         finite = np.flatnonzero(np.isfinite(raw))
