@@ -22,9 +22,10 @@ KEYS = (("?", "this help"), ("q", "quit (stops a run first)"),
         ("r", "run the form"), ("c", "run every run of the preset"),
         ("s", "stop the run and the queue"), ("p", "pick a preset"),
         ("f", "LR range test of the form"), ("F", "its settings, then run it"),
-        ("a / A", "range test lr to form / steepest"), ("ctrl+s", "save the form or the preset"),
+        ("a / A", "range test lr to form / steepest"),
         ("l", "log scale"), ("m", "smooth the loss (EMA)"),
         ("x", "x axis: steps or epochs"), ("v", "charts: both, lr, loss"),
+        ("b", "momentum or beta1 for the lr"), ("ctrl+s", "save the form or the preset"),
         ("tab", "next pane (shift: previous)"), ("ctrl+p", "palette: code, export, all"),
         ("j / k", "down / up in lists"), ("shift+tab", "previous pane"))
 NOTES = """[b]escape[/b]  from a field to the list; from the range test back to the schedule
