@@ -50,7 +50,7 @@ def throughput() -> None:
             while not mine() or mine()[0].status == "running":
                 await pilot.pause(0.1)
             run_id = max(app.runs)
-            await app.action_quit()
+            app.action_quit()
         return _seconds(store, run_id)
 
     tui = [asyncio.run(in_app()) for _ in range(2)]
@@ -161,7 +161,7 @@ def key_latency() -> None:
                     await asyncio.sleep(0.001)
                 times.append(time.perf_counter() - start)
                 await asyncio.sleep(0.1)
-            await app.action_quit()
+            app.action_quit()
         return times
 
     times = sorted(asyncio.run(measure()))
