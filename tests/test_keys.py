@@ -164,3 +164,28 @@ async def test_a_tasks_notes_on_a_run_are_said(store):
         app.post_message(TrainingEvents([RunStarted(1, "StepLR", "cpu", "cpu", 5, 1,
                                                     notes=("3 training batches per epoch: few to compare",))]))
         await until(pilot, lambda: notes == ["StepLR: 3 training batches per epoch: few to compare"])
+
+
+async def test_o_sorts_the_runs_by_each_figure_best_first_and_runs_without_it_last(store):
+    from lrtui.ui.runs_table import COLUMNS
+
+    epoch = {"lr": 0.1, "train_loss": 1.0, "val_acc": 0.5, "seconds": 0.2, "samples_per_s": 100.0}
+    for seed, (val_loss, acc) in enumerate([(0.5, 0.7), (None, None), (0.3, 0.9)]):
+        writer = store.start(f"run {seed}", None, {"scheduler": {"name": "StepLR"}}, "spirals", "cpu", "cpu", seed, 4)
+        if val_loss is not None:
+            writer.epoch({"epoch": 0, **epoch, "val_loss": val_loss, "val_acc": acc})
+        writer.finish("finished" if val_loss is not None else "failed")
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        table = app.query_one("#runs")
+        table.focus()
+        column = [title for title, _ in COLUMNS].index("id")
+
+        def ids():
+            return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
+
+        assert ids() == ["3", "2", "1"]  # the newest first
+        await pilot.press("o")  # best validation loss: lowest first
+        assert ids() == ["3", "1", "2"]
+        await pilot.press("o")  # best accuracy: highest first
+        assert ids() == ["3", "1", "2"]

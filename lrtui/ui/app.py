@@ -357,8 +357,6 @@ class LrtuiApp(Commands, RangeTest, App):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             self.notify(escape(f"{event.worker.group}: {event.worker.error}"), severity="error", timeout=8)
-        if event.worker.group == "training":
-            self._show_status()
 
     # -- the store ---------------------------------------------------------------------------------
     def _load_stored_runs(self) -> None:

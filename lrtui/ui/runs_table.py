@@ -50,10 +50,11 @@ class RunsTable(DataTable):
         self.summaries = rows
         rows = [{**r, "label": label} for r, label in zip(rows, labels([r["config"] for r in rows]))]
         key = SORTS[self.sort_by]
-        runs = sorted((r for r in rows if r["id"] is not None),
-                      key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0),
-                      reverse=key in ("best_acc", "id"))
-        rows = runs + [r for r in rows if r["id"] is None]  # the queue, in order, under the runs
+        runs = [r for r in rows if r["id"] is not None]
+        ranked = sorted((r for r in runs if r[key] is not None), key=lambda r: r[key],
+                        reverse=key in ("best_acc", "id"))
+        # the runs without the figure under the others, then the queue, in order
+        rows = ranked + [r for r in runs if r[key] is None] + [r for r in rows if r["id"] is None]
         keys = [_key(r) for r in rows]
         if keys == [k.value for k in self.rows]:
             for r in rows:
