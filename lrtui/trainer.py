@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,13 +36,12 @@ class Refused:
     error: str
 
 
-class Trainer:
-    def __init__(self, store_path: Path):
-        context = mp.get_context("spawn")  # a fork of a threaded process (the app, torch) is unsafe
-        self.jobs, self.events, self.stop = context.Queue(), context.Queue(), context.Event()
-        self.process = context.Process(target=_serve, args=(store_path, self.jobs, self.events, self.stop),
-                                       daemon=True, name="lrtui-trainer")
-        self.process.start()
+class Service:
+    """Runs the jobs it is given one at a time, reporting their events; `stop` stops the one in progress."""
+
+    jobs: Any
+    events: Any
+    stop: Any
 
     def submit(self, job: Job | FindJob) -> None:
         self.stop.clear()
@@ -60,6 +60,15 @@ class Trainer:
             except queue.Empty:
                 return out
 
+
+class Trainer(Service):
+    def __init__(self, store_path: Path):
+        context = mp.get_context("spawn")  # a fork of a threaded process (the app, torch) is unsafe
+        self.jobs, self.events, self.stop = context.Queue(), context.Queue(), context.Event()
+        self.process = context.Process(target=_serve, args=(store_path, self.jobs, self.events, self.stop),
+                                       daemon=True, name="lrtui-trainer")
+        self.process.start()
+
     def close(self) -> None:
         """Stop the run in progress and end the child, waiting for it to store the run (a second at
         most; then it is killed and the run reads as interrupted)."""
@@ -70,11 +79,32 @@ class Trainer:
             self.process.terminate()
 
 
+class ThreadTrainer(Service):
+    """The same service in a thread of this process, for a process that has torch imported already
+    (the test suite: no child to spawn, no second import of torch), at the cost of sharing its GIL."""
+
+    def __init__(self, store_path: Path):
+        self.jobs, self.events, self.stop = queue.Queue(), queue.Queue(), threading.Event()
+        self.thread = threading.Thread(target=self._serve, args=(store_path,), daemon=True, name="lrtui-trainer")
+        self.thread.start()
+
+    def _serve(self, store_path: Path) -> None:
+        from lrtui.store import Store
+
+        store = Store(store_path)
+        self.events.put(Ready())
+        while (job := self.jobs.get()) is not None:
+            _run(job, store, self.events.put, self.stop)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.jobs.put(None)
+        self.thread.join(timeout=10)
+
+
 def _serve(store_path: Path, jobs: Any, events: Any, stop: Any) -> None:
     import torch
 
-    from lrtui.engine import train
-    from lrtui.finder import FindJob, find
     from lrtui.store import Store
 
     torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))  # one core stays with the app
@@ -89,7 +119,15 @@ def _serve(store_path: Path, jobs: Any, events: Any, stop: Any) -> None:
             continue
         if job is None:
             os._exit(0)  # skip the teardown (see the module's docstring)
-        try:
-            (find if isinstance(job, FindJob) else train)(job, store, events.put, stop)
-        except Exception as e:  # noqa: BLE001 - before the run starts: reported, the child goes on
-            events.put(Refused(job.label, str(e)))
+        _run(job, store, events.put, stop)
+
+
+def _run(job: Job | FindJob, store: Any, report: Any, stop: Any) -> None:
+    """One job through its loop (a training run or a range test); one that cannot start is Refused."""
+    from lrtui.engine import train
+    from lrtui.finder import find
+
+    try:
+        (find if isinstance(job, FindJob) else train)(job, store, report, stop)
+    except Exception as e:  # noqa: BLE001 - before the run starts: reported, the service goes on
+        report(Refused(job.label, str(e)))

@@ -88,7 +88,7 @@ class LrtuiApp(Commands, RangeTest, App):
         self.runs: dict[int, RunView] = {}
         self.configs: dict[int, dict] = {}  # each run's stored config: what its label says differs
         self.queue: deque = deque()
-        self.trainer = Trainer(self.store.path)  # starts importing torch in its own process
+        self.trainer = Trainer(self.store.path)  # starts importing torch in its own process (tests: a thread)
         self.busy = False
         self.closing = threading.Event()  # the app is closing: its threads end
         self.curve: Curve | None = None
@@ -132,7 +132,8 @@ class LrtuiApp(Commands, RangeTest, App):
         self.watch(self.screen, "focused", self._focus_moved)
 
     def _first_frame(self) -> None:
-        """The first frame is on the screen: now the training process may start and import torch."""
+        """The first frame is on the screen (the training process, started with the app, imports torch
+        meanwhile): from now on its reports are listened to."""
         self.first_frame = time.perf_counter()
         self._listen()
 
