@@ -1,4 +1,5 @@
-"""The training process the app uses: the same engine and store, events back over a queue, stop."""
+"""The training service the app uses, in its child process and in a thread (the tests' way): the
+same engine and store, events back over a queue, stop."""
 import time
 
 import pytest
@@ -7,7 +8,7 @@ from lrtui import presets
 from lrtui.engine import jobs
 from lrtui.events import EpochEnded, RunEnded
 from lrtui.store import Store
-from lrtui.trainer import Ready, Refused, Trainer
+from lrtui.trainer import Ready, Refused, ThreadTrainer, Trainer
 
 
 def collect(trainer, until, seconds=60):
@@ -20,10 +21,10 @@ def collect(trainer, until, seconds=60):
     raise AssertionError(f"timed out; saw {seen[-3:]}")
 
 
-@pytest.fixture
-def trainer(tmp_path):
+@pytest.fixture(params=[Trainer, ThreadTrainer])
+def trainer(tmp_path, request):
     store = Store.at(tmp_path)
-    trainer = Trainer(store.path)
+    trainer = request.param(store.path)
     yield trainer, store
     trainer.close()
 
