@@ -9,6 +9,14 @@ def isolated_dirs(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def store(tmp_path):
+    """The store at the runs folder that `isolated_dirs` makes the default."""
+    from lrtui.store import Store
+
+    return Store.at(tmp_path / "runs")
+
+
+@pytest.fixture
 def cli(capsys):
     """`lrtui ARGS...` run in this process: returns (exit code, stdout, stderr)."""
     from lrtui.cli import main

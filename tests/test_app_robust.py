@@ -23,11 +23,6 @@ from pilot import until
 PER_EPOCH = 47  # spirals' batches of 128
 
 
-@pytest.fixture
-def store(tmp_path):
-    return Store.at(tmp_path / "runs")
-
-
 def stored_run(store, label, status, losses, val_losses=(), error=None):
     """A run written to the store as the engine writes one: `losses` per step, an epoch ended every
     PER_EPOCH steps with the next of `val_losses`."""

@@ -158,11 +158,6 @@ def tasks_file(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.at(tmp_path / "store")
-
-
 def make_job(task: str, name: str = "StepLR", params: dict | None = None, *, interval: str | None = None,
              warmup: int = 0, optimizer: dict = SGD, epochs: int = 6, batch_size: int = 4, seed: int = 0,
              label: str = "run") -> Job:

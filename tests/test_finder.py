@@ -46,11 +46,6 @@ def build_raising(ctx):
 
 
 @pytest.fixture
-def store(tmp_path):
-    return Store.at(tmp_path / "runs")
-
-
-@pytest.fixture
 def user_task(tmp_path):
     path = tmp_path / "user_task.py"
     path.write_text(USER_TASK)

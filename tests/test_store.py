@@ -43,11 +43,6 @@ EPOCH = {"lr": 0.1, "train_loss": 1.0, "val_loss": 1.1, "val_acc": 0.5, "seconds
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.at(tmp_path / "store")
-
-
-@pytest.fixture
 def task(tmp_path: Path) -> str:
     path = tmp_path / "task_for_store.py"
     path.write_text(TASK)

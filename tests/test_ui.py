@@ -7,16 +7,10 @@ from lrtui import presets
 from lrtui.catalogue import CATALOGUE, validate
 from lrtui.optimizers import validate_optimizer
 from lrtui.preview import preview
-from lrtui.store import Store
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
 from lrtui.ui.form import Field, ParamForm
 from pilot import until
-
-
-@pytest.fixture
-def store(tmp_path):
-    return Store.at(tmp_path / "runs")
 
 
 def field_input(app, section, name):

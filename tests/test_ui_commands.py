@@ -10,7 +10,6 @@ from textual.widgets import Input, RadioButton
 from lrtui import presets
 from lrtui.codegen import snippet
 from lrtui.paths import user_presets_dir
-from lrtui.store import Store
 from lrtui.ui.app import LrtuiApp
 from pilot import until
 
@@ -28,11 +27,6 @@ scheduler = { name = "LambdaLR", params = { lr_lambda = "min(1, 10 / epoch)" } }
 label = "decay"
 scheduler = { name = "ExponentialLR", params = { gamma = 0.5 } }
 """
-
-
-@pytest.fixture
-def store(tmp_path):
-    return Store.at(tmp_path / "runs")
 
 
 @pytest.fixture

@@ -16,11 +16,6 @@ from pilot import until
 EPOCH = {"lr": 0.1, "train_loss": 1.0, "val_loss": 1.1, "val_acc": 0.5, "seconds": 0.2, "samples_per_s": 100.0}
 
 
-@pytest.fixture
-def store(tmp_path):
-    return Store.at(tmp_path / "runs")
-
-
 def start(store: Store, label: str):
     """A run as a headless `lrtui run` starts it: its own Store on the folder, its own connection."""
     return Store.at(store.path.parent).start(label, None, {"scheduler": {"name": "StepLR"}}, "spirals", "cpu", "cpu",
