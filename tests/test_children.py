@@ -2,10 +2,7 @@
 held to catalogue.validate and its lr curve to torch's own SequentialLR."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-import torch
 from textual.app import App
 from textual.widgets import Input, OptionList, Static
 from torch.optim import lr_scheduler as S
@@ -14,6 +11,7 @@ from lrtui.catalogue import build, starter, validate
 from lrtui.ui import children
 from lrtui.ui.children import ChildrenScreen
 from pilot import until
+from torch_truth import torch_lrs
 
 PENDING = object()
 WARM_COSINE = {"schedulers": [{"name": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 4}},
@@ -120,27 +118,12 @@ async def test_add_edit_delete_reorder_then_accept_gives_torchs_sequential_curve
 
 
 def lr_curve(schedule, length: int) -> list[float]:
-    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        stepper = build(schedule, opt, length)
-        out = []
-        for _ in range(length):
-            out.append(opt.param_groups[0]["lr"])
-            stepper.step()
-    return out
+    return torch_lrs(lambda opt: build(schedule, opt, length), length)
 
 
 def torch_sequential(length: int) -> list[float]:
-    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        s = S.SequentialLR(opt, [S.LinearLR(opt, start_factor=0.1, total_iters=4), S.ExponentialLR(opt, gamma=0.8)],
-                           [10])
-        out = []
-        for _ in range(length):
-            out.append(opt.param_groups[0]["lr"])
-            s.step()
+    out = torch_lrs(lambda opt: S.SequentialLR(
+        opt, [S.LinearLR(opt, start_factor=0.1, total_iters=4), S.ExponentialLR(opt, gamma=0.8)], [10]), length)
     assert not np.allclose(out[:12], out[0])  # the curve moves: a real comparison
     return out
 

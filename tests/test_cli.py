@@ -4,7 +4,6 @@ import io
 import json
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -12,25 +11,13 @@ import torch
 
 from lrtui.catalogue import CATALOGUE
 from lrtui.cli import main
+from torch_truth import torch_lrs
 
 
 def run(capsys, *argv):
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def torch_lrs(make, steps):
-    """The lr in effect at each of `steps` steps, from a real torch scheduler."""
-    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    sched = make(opt)
-    lrs = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for _ in range(steps):
-            lrs.append(opt.param_groups[0]["lr"])
-            sched.step()
-    return lrs
 
 
 def test_preview_json_is_what_torch_produces(capsys):

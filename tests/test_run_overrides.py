@@ -1,22 +1,10 @@
 """`lrtui run` and `lrtui find` take preview's overrides (--set, --lr, --optimizer), with its meaning."""
 import json
-import warnings
 
 import pytest
 import torch
 
-
-def torch_lrs(make, lr, epochs):
-    """The lr at the start of each epoch from a real torch scheduler on SGD at `lr`."""
-    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
-    sched = make(opt)
-    lrs = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for _ in range(epochs):
-            lrs.append(opt.param_groups[0]["lr"])
-            sched.step()
-    return lrs
+from torch_truth import torch_lrs
 
 
 def trained(cli, *argv):
@@ -35,7 +23,7 @@ def test_lr_reaches_every_run_as_the_lr_the_optimizer_used(cli):
              "CosineAnnealingLR": lambda o: S.CosineAnnealingLR(o, 2)}
     assert set(runs) == set(truth)
     for label, make in truth.items():
-        assert [e["lr"] for e in runs[label]["epochs"]] == pytest.approx(torch_lrs(make, 0.05, 2), rel=1e-12)
+        assert [e["lr"] for e in runs[label]["epochs"]] == pytest.approx(torch_lrs(make, 2, 0.05), rel=1e-12)
 
 
 def test_set_reaches_each_run_whose_scheduler_has_the_parameter(cli):
@@ -43,9 +31,9 @@ def test_set_reaches_each_run_whose_scheduler_has_the_parameter(cli):
     assert runs["StepLR"]["scheduler"]["params"] == {"step_size": 1, "gamma": 0.5}
     assert runs["MultiStepLR"]["scheduler"]["params"]["gamma"] == 0.5
     assert [e["lr"] for e in runs["StepLR"]["epochs"]] == pytest.approx(
-        torch_lrs(lambda o: S.StepLR(o, 1, 0.5), 0.1, 2), rel=1e-12)
+        torch_lrs(lambda o: S.StepLR(o, 1, 0.5), 2, 0.1), rel=1e-12)
     assert [e["lr"] for e in runs["ExponentialLR"]["epochs"]] == pytest.approx(
-        torch_lrs(lambda o: S.ExponentialLR(o, 0.5), 0.1, 2), rel=1e-12)
+        torch_lrs(lambda o: S.ExponentialLR(o, 0.5), 2, 0.1), rel=1e-12)
     assert "gamma" not in runs["CosineAnnealingLR"]["scheduler"]["params"]
 
 

@@ -4,7 +4,6 @@ and the offending value; valid input validates; a few rules are shown to matter 
 from __future__ import annotations
 
 import tomllib
-import warnings
 
 import pytest
 import tomli_w
@@ -12,6 +11,7 @@ import tomli_w
 from lrtui.catalogue import CATALOGUE, INTERVALS, Schedule, validate
 from lrtui.optimizers import OPTIMIZERS, OptimizerConfig, validate_optimizer
 from lrtui.params import ConfigError
+from torch_truth import torch_lrs
 
 CYCLIC = {"base_lr": 0.01, "max_lr": 0.1}
 ONE_CYCLE = {"max_lr": 0.1}
@@ -273,21 +273,6 @@ def test_to_table_leaves_defaults_out():
 
 # ---- torch itself: the rules matter ----------------------------------------------------------
 
-def _torch_lrs(make, steps):
-    import torch
-    from torch.optim import SGD
-
-    opt = SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        scheduler = make(opt)
-        lrs = [opt.param_groups[0]["lr"]]
-        for _ in range(steps):
-            scheduler.step()
-            lrs.append(opt.param_groups[0]["lr"])
-    return lrs
-
-
 # rule id in RULES, how torch is given the same value, steps, what goes wrong
 CRASHES = [
     ("StepLR step_size 0", lambda S, o: S.StepLR(o, step_size=0), 1),
@@ -306,21 +291,21 @@ def test_torch_crashes_where_lrtui_refuses(rule, make, steps):
     with pytest.raises(ConfigError):
         validate(*RULES[rule][:2], **RULES[rule][2])
     with pytest.raises(ZeroDivisionError):
-        _torch_lrs(lambda o: make(S, o), steps)
+        torch_lrs(lambda o: make(S, o), steps + 1)
 
 
 def test_torch_silently_misbehaves_where_lrtui_refuses():
     from torch.optim import lr_scheduler as S
 
     # gamma > 1: the lr grows without bound
-    lrs = _torch_lrs(lambda o: S.ExponentialLR(o, gamma=1.5), 5)
+    lrs = torch_lrs(lambda o: S.ExponentialLR(o, gamma=1.5), 6)
     assert lrs[-1] == pytest.approx(0.1 * 1.5 ** 5)
     # negative gamma: a negative lr every other decay
-    assert _torch_lrs(lambda o: S.StepLR(o, step_size=1, gamma=-0.1), 1)[-1] < 0
+    assert torch_lrs(lambda o: S.StepLR(o, step_size=1, gamma=-0.1), 2)[-1] < 0
     # milestone 0 decays before the first step
-    assert _torch_lrs(lambda o: S.MultiStepLR(o, milestones=[0]), 0) == [pytest.approx(0.01)]
+    assert torch_lrs(lambda o: S.MultiStepLR(o, milestones=[0]), 1) == [pytest.approx(0.01)]
     # a repeated milestone decays twice at once
-    assert _torch_lrs(lambda o: S.MultiStepLR(o, milestones=[2, 2]), 2)[-1] == pytest.approx(0.001)
+    assert torch_lrs(lambda o: S.MultiStepLR(o, milestones=[2, 2]), 3)[-1] == pytest.approx(0.001)
     # ReduceLROnPlateau with factor 0 sets the lr to 0
     import torch
 
@@ -343,7 +328,7 @@ def test_torch_sequential_lr_accepts_unsorted_milestones():
                               milestones=[5, 2])
     # it runs: the third scheduler takes over at step 2 and the second (gamma 0.9) never runs at all
     expected = [0.1, 0.05] + [0.1 * 0.1 ** (k - 2) for k in range(2, 7)]
-    assert _torch_lrs(make, 6) == pytest.approx(expected, rel=1e-12)
+    assert torch_lrs(make, 7) == pytest.approx(expected, rel=1e-12)
 
 
 # ---- optimizers --------------------------------------------------------------------------------
