@@ -10,18 +10,11 @@ import pytest
 import torch
 
 from lrtui.catalogue import CATALOGUE
-from lrtui.cli import main
 from torch_truth import torch_lrs
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_preview_json_is_what_torch_produces(capsys):
-    code, out, _ = run(capsys, "preview", "MultiStepLR", "--set", "milestones=[3, 7]", "--set", "gamma=0.5",
+def test_preview_json_is_what_torch_produces(cli):
+    code, out, _ = cli("preview", "MultiStepLR", "--set", "milestones=[3, 7]", "--set", "gamma=0.5",
                        "--epochs", "10", "--format", "json")
     assert code == 0
     doc = json.loads(out)
@@ -31,8 +24,8 @@ def test_preview_json_is_what_torch_produces(capsys):
     assert doc["interval"] == "epoch" and doc["length"] == 10
 
 
-def test_preview_per_step_covers_every_batch_and_stops_before_onecycle_overflows(capsys):
-    code, out, _ = run(capsys, "preview", "OneCycleLR", "--set", "max_lr=0.3", "--set", "pct_start=0.25",
+def test_preview_per_step_covers_every_batch_and_stops_before_onecycle_overflows(cli):
+    code, out, _ = cli("preview", "OneCycleLR", "--set", "max_lr=0.3", "--set", "pct_start=0.25",
                        "--epochs", "3", "--steps-per-epoch", "20", "--format", "json")
     assert code == 0
     doc = json.loads(out)
@@ -42,20 +35,20 @@ def test_preview_per_step_covers_every_batch_and_stops_before_onecycle_overflows
     assert len(doc["momentum"]) == 60 and max(doc["momentum"]) == pytest.approx(0.95)
 
 
-def test_set_reads_toml_values_and_auto(capsys):
-    code, out, _ = run(capsys, "preview", "CosineAnnealingLR", "--set", "T_max=auto", "--set", "eta_min=0.001",
+def test_set_reads_toml_values_and_auto(cli):
+    code, out, _ = cli("preview", "CosineAnnealingLR", "--set", "T_max=auto", "--set", "eta_min=0.001",
                        "--epochs", "8", "--format", "json")
     assert code == 0
     doc = json.loads(out)
     expected = torch_lrs(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, 8, 0.001), 8)
     assert doc["lr"] == pytest.approx(expected, rel=1e-12)
-    code, out, _ = run(capsys, "preview", "OneCycleLR", "--set", "max_lr=1", "--set", 'anneal_strategy="linear"',
+    code, out, _ = cli("preview", "OneCycleLR", "--set", "max_lr=1", "--set", 'anneal_strategy="linear"',
                        "--set", "three_phase=true", "--epochs", "2", "--steps-per-epoch", "10", "--format", "json")
     assert code == 0 and json.loads(out)["scheduler"]["params"]["three_phase"] is True
 
 
-def test_warmup_flag_ramps_then_starts_the_schedule(capsys):
-    code, out, _ = run(capsys, "preview", "StepLR", "--set", "step_size=2", "--warmup", "3", "--epochs", "8",
+def test_warmup_flag_ramps_then_starts_the_schedule(cli):
+    code, out, _ = cli("preview", "StepLR", "--set", "step_size=2", "--warmup", "3", "--epochs", "8",
                        "--format", "json")
     assert code == 0
     lr = json.loads(out)["lr"]
@@ -63,8 +56,8 @@ def test_warmup_flag_ramps_then_starts_the_schedule(capsys):
     assert lr[3:] == pytest.approx([0.1, 0.1, 0.01, 0.01, 0.001])
 
 
-def test_csv_has_every_step_of_every_run(capsys):
-    code, out, _ = run(capsys, "preview", "--preset", "seed-four", "--epochs", "12", "--format", "csv")
+def test_csv_has_every_step_of_every_run(cli):
+    code, out, _ = cli("preview", "--preset", "seed-four", "--epochs", "12", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 4 * 12
@@ -72,7 +65,7 @@ def test_csv_has_every_step_of_every_run(capsys):
     assert step == pytest.approx(torch_lrs(lambda o: torch.optim.lr_scheduler.StepLR(o, 30, 0.1), 12))
 
 
-def test_csv_reads_back_as_the_previews_floats_exactly(capsys, tmp_path):
+def test_csv_reads_back_as_the_previews_floats_exactly(cli, tmp_path):
     from lrtui.presets import load
     from lrtui.preview import preview
 
@@ -82,7 +75,7 @@ def test_csv_reads_back_as_the_previews_floats_exactly(capsys, tmp_path):
                     'scheduler = { name = "OneCycleLR", interval = "step", params = { max_lr = 0.3 } }\n'
                     '[[runs]]\nlabel = "plateau"\n'
                     'scheduler = { name = "ReduceLROnPlateau", params = { patience = 1 } }\n')
-    code, out, _ = run(capsys, "preview", "--preset", str(path), "--format", "csv")
+    code, out, _ = cli("preview", "--preset", str(path), "--format", "csv")
     assert code == 0 and out.endswith("\r\n")
     rows = list(csv.reader(io.StringIO(out, newline="")))
     assert rows[0] == ["run", "interval", "index", "lr", "momentum", "metric"]
@@ -99,8 +92,8 @@ def test_csv_reads_back_as_the_previews_floats_exactly(capsys, tmp_path):
     assert len(expected) == 7 * 30 + 7 and expected[0][4] != "" and expected[-1][5] != ""
 
 
-def test_preset_json_lists_runs_and_set_reaches_the_runs_that_have_the_key(capsys):
-    code, out, _ = run(capsys, "preview", "--preset", "seed-four", "--set", "gamma=0.5", "--epochs", "5",
+def test_preset_json_lists_runs_and_set_reaches_the_runs_that_have_the_key(cli):
+    code, out, _ = cli("preview", "--preset", "seed-four", "--set", "gamma=0.5", "--epochs", "5",
                        "--format", "json")
     assert code == 0
     doc = json.loads(out)
@@ -110,16 +103,16 @@ def test_preset_json_lists_runs_and_set_reaches_the_runs_that_have_the_key(capsy
     assert "gamma" not in doc["runs"][3]["scheduler"]["params"]  # cosine has no gamma
 
 
-def test_table_shows_both_sides_of_each_drop(capsys):
-    code, out, _ = run(capsys, "preview", "StepLR", "--set", "step_size=37", "--epochs", "100")
+def test_table_shows_both_sides_of_each_drop(cli):
+    code, out, _ = cli("preview", "StepLR", "--set", "step_size=37", "--epochs", "100")
     assert code == 0
     rows = {int(line.split()[0]): float(line.split()[1]) for line in out.splitlines() if line.strip()[:1].isdigit()}
     assert rows[36] == pytest.approx(0.1) and rows[37] == pytest.approx(0.01)
     assert rows[73] == pytest.approx(0.01) and rows[74] == pytest.approx(0.001)
 
 
-def test_plot_overlays_every_run_without_colour_codes_when_piped(capsys):
-    code, out, _ = run(capsys, "preview", "--preset", "seed-four", "--format", "plot", "--log")
+def test_plot_overlays_every_run_without_colour_codes_when_piped(cli):
+    code, out, _ = cli("preview", "--preset", "seed-four", "--format", "plot", "--log")
     assert code == 0
     for label in ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR"):
         assert label in out
@@ -138,10 +131,10 @@ def levels(tmp_path):
     return path
 
 
-def test_plot_legend_is_under_the_chart_one_line_per_run_in_order(capsys, monkeypatch, tmp_path):
+def test_plot_legend_is_under_the_chart_one_line_per_run_in_order(cli, monkeypatch, tmp_path):
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("LINES", "31")  # a plot of 30 rows in all
-    code, out, _ = run(capsys, "preview", "--preset", str(levels(tmp_path)), "--format", "plot")
+    code, out, _ = cli("preview", "--preset", str(levels(tmp_path)), "--format", "plot")
     assert code == 0
     lines = out.splitlines()
     chart, legend = lines[:-4], lines[-4:]
@@ -198,47 +191,38 @@ def test_coloured_plot_gives_each_run_its_own_colour_and_its_swatch_that_colour(
     (["list", "schedulers", "NoSuchLR"], ["NoSuchLR"]),
     (["code", "CyclicLR", "--set", "base_lr=0.5", "--set", "max_lr=0.1"], ["base_lr"]),
 ])
-def test_bad_input_exits_2_with_one_line_naming_it(capsys, argv, names):
-    code, out, err = run_exit(capsys, argv)
+def test_bad_input_exits_2_with_one_line_naming_it(cli, argv, names):
+    code, out, err = cli(*argv)
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     for name in names:
         assert name in err
 
 
-def run_exit(capsys, argv):
-    try:
-        code = main(argv)
-    except SystemExit as e:  # argparse's own errors
-        code = e.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_list_schedulers_shows_the_whole_catalogue_and_details(capsys):
-    code, out, _ = run(capsys, "list", "schedulers")
+def test_list_schedulers_shows_the_whole_catalogue_and_details(cli):
+    code, out, _ = cli("list", "schedulers")
     assert code == 0
     for name in CATALOGUE:
         assert name in out
-    code, out, _ = run(capsys, "list", "schedulers", "OneCycleLR")
+    code, out, _ = cli("list", "schedulers", "OneCycleLR")
     assert code == 0
     for param in ("max_lr", "pct_start", "div_factor", "three_phase", "base_momentum"):
         assert param in out
     assert "warmup: not accepted" in out
 
 
-def test_list_presets_and_tasks(capsys):
-    code, out, _ = run(capsys, "list", "presets")
+def test_list_presets_and_tasks(cli):
+    code, out, _ = cli("list", "presets")
     assert code == 0 and "seed-four" in out and "shipped" in out
-    code, out, _ = run(capsys, "list", "tasks")
+    code, out, _ = cli("list", "tasks")
     assert code == 0 and out.strip()
 
 
-def test_a_broken_user_preset_is_listed_with_its_problem(capsys, tmp_path, monkeypatch):
+def test_a_broken_user_preset_is_listed_with_its_problem(cli, tmp_path, monkeypatch):
     folder = tmp_path / "config" / "presets"
     folder.mkdir(parents=True)
     (folder / "mine.toml").write_text('[[runs]]\nscheduler = { name = "StepLR", params = { step_size = 0 } }\n')
-    code, out, _ = run(capsys, "list", "presets")
+    code, out, _ = cli("list", "presets")
     assert code == 0
     line = next(line for line in out.splitlines() if "mine" in line)
     assert "user" in line and "step_size" in line
@@ -289,13 +273,13 @@ def _store_runs(folder, configs):
     return store
 
 
-def test_runs_tells_apart_runs_that_differ_only_in_seed_and_fits_80_columns(capsys, tmp_path):
+def test_runs_tells_apart_runs_that_differ_only_in_seed_and_fits_80_columns(cli, tmp_path):
     from rich.console import Console
 
     from lrtui import report
 
     store = _store_runs(tmp_path / "runs", [_config(seed=1), _config(seed=2)])
-    code, out, _ = run(capsys, "runs", "--runs-dir", str(tmp_path / "runs"))
+    code, out, _ = cli("runs", "--runs-dir", str(tmp_path / "runs"))
     rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
     assert code == 0 and out.splitlines()[0].split()[:4] == ["id", "label", "seed", "preset"]
     assert rows["1"][1:5] == ["StepLR", "seed", "1", "1"] and rows["2"][1:5] == ["StepLR", "seed", "2", "2"]
@@ -333,16 +317,16 @@ def test_a_schedule_whose_lr_does_not_change_within_the_run_is_noted_from_its_cu
     assert unchanging("ReduceLROnPlateau", plateau, preview(plateau, sgd, 5)) is None
 
 
-def test_preview_and_run_note_each_run_whose_lr_does_not_change_before_training(capsys):
-    code, _, err = run(capsys, "preview", "--preset", "seed-four", "--epochs", "5")
+def test_preview_and_run_note_each_run_whose_lr_does_not_change_before_training(cli):
+    code, _, err = cli("preview", "--preset", "seed-four", "--epochs", "5")
     assert code == 0 and err.splitlines() == [
         "lrtui preview: note: StepLR: the lr does not change within the run's 5 epochs",
         "lrtui preview: note: MultiStepLR: the lr does not change within the run's 5 epochs"]
-    code, _, err = run(capsys, "run", "seed-four", "--epochs", "5", "--device", "cpu", "--json")
+    code, _, err = cli("run", "seed-four", "--epochs", "5", "--device", "cpu", "--json")
     lines = err.splitlines()
     assert code == 0 and lines[:2] == [
         "lrtui run: note: StepLR: the lr does not change within the run's 5 epochs",
         "lrtui run: note: MultiStepLR: the lr does not change within the run's 5 epochs"]
     assert not any("note" in line for line in lines[2:])  # each as its run starts, once
-    code, _, err = run(capsys, "preview", "--preset", "seed-four", "--epochs", "31")
+    code, _, err = cli("preview", "--preset", "seed-four", "--epochs", "31")
     assert code == 0 and err == ""
