@@ -30,3 +30,14 @@ def cli(capsys):
         return code, out, err
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def training_in_a_thread(request, monkeypatch):
+    """The app trains in a thread of the test process, which has torch imported already: no child
+    process to spawn and no second import of torch per app. A test of the child process itself is
+    marked `child_process`."""
+    if "child_process" not in request.keywords:
+        from lrtui.trainer import ThreadTrainer
+
+        monkeypatch.setattr("lrtui.ui.app.Trainer", ThreadTrainer)

@@ -180,6 +180,7 @@ async def test_toggle_keys_and_help(store):
         assert type(app.screen).__name__ == "Screen"
 
 
+@pytest.mark.child_process
 async def test_quit_during_a_run_stops_it_keeps_it_and_the_training_process_ends_itself(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
