@@ -85,11 +85,9 @@ def test_snippet_runs_on_its_own_in_a_fresh_python(tmp_path):
     assert float(out) == pytest.approx(0.1 * 0.003, rel=1e-12)  # after TOTAL steps: min_ratio x base
 
 
-def test_code_command_prints_one_block_per_run_of_a_preset(capsys):
-    from lrtui.cli import main
-
-    assert main(["code", "seed-four"]) == 0
-    out = capsys.readouterr().out
+def test_code_command_prints_one_block_per_run_of_a_preset(cli):
+    code, out, _ = cli("code", "seed-four")
+    assert code == 0
     for label in ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR"):
         assert f"# {label}: " in out
     assert out.count("scheduler = ") == 4

@@ -15,7 +15,6 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from lrtui import catalogue, engine
-from lrtui.cli import main
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.store import Store
@@ -262,7 +261,7 @@ def png_bytes(size=(20, 20)) -> bytes:
 
 @pytest.mark.parametrize("content", [b"these are not the bytes of a PNG", png_bytes()[:300]],
                          ids=["garbage", "truncated"])
-def test_imagefolder_an_unreadable_image_is_bad_input_naming_it(tmp_path, capsys, content):
+def test_imagefolder_an_unreadable_image_is_bad_input_naming_it(tmp_path, cli, content):
     write_images(tmp_path / "pics")
     bad = tmp_path / "pics" / "dog" / "broken.png"
     bad.write_bytes(content)
@@ -270,9 +269,8 @@ def test_imagefolder_an_unreadable_image_is_bad_input_naming_it(tmp_path, capsys
         find(f"imagefolder:{tmp_path / 'pics'}").build(ctx())
     assert caught.value.key == "task" and f"{bad} is not a readable image" in caught.value.problem
 
-    code = main(["run", "seed-four", "--task", f"imagefolder:{tmp_path / 'pics'}", "--epochs", "1",
-                 "--runs-dir", str(tmp_path / "runs")])
-    err = capsys.readouterr().err
+    code, _, err = cli("run", "seed-four", "--task", f"imagefolder:{tmp_path / 'pics'}", "--epochs", "1",
+                       "--runs-dir", str(tmp_path / "runs"))
     assert code == 2 and "Traceback" not in err
     assert err.strip().splitlines() == [f"lrtui run: {caught.value}"]  # one line, no progress bar before it
     assert Store.at(tmp_path / "runs").runs() == []
@@ -515,9 +513,9 @@ def test_example_user_task_trains_through_the_engine(tmp_path):
     assert again["steps"]["loss"][0] == run["steps"]["loss"][0]
 
 
-def test_list_tasks_names_every_builtin(capsys):
-    assert main(["list", "tasks"]) == 0
-    out = capsys.readouterr().out
+def test_list_tasks_names_every_builtin(cli):
+    code, out, _ = cli("list", "tasks")
+    assert code == 0
     names = [line.split()[0] for line in out.splitlines() if line.strip()]
     assert names == ["spirals", "shapes", "mnist", "fashion-mnist", "cifar10", "imagefolder:PATH",
                      "path/to/file.py:build"]
