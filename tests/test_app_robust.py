@@ -50,6 +50,11 @@ def falling(n):
     return [2.0 * 0.99 ** i for i in range(n)]
 
 
+async def drawn(pilot):
+    """Until every chart with room on screen shows a figure built from its newest data (in its thread)."""
+    await until(pilot, lambda: all(c.drawn for c in pilot.app.query(Chart) if c.size.area))
+
+
 def y_labels(chart):
     """The tick labels left of the chart's y axis."""
     return [line.split("┤")[0].strip() for line in chart.render().plain.splitlines() if "┤" in line]
@@ -73,6 +78,7 @@ async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
         for _ in app.runs:
             await pilot.press("space", "down")
         await pilot.pause(0.3)
+        await drawn(pilot)
         assert app.is_running and all(view.shown for view in app.runs.values())
         lr_chart, loss_chart = app.query_one("#lr-chart", Chart), app.query_one("#loss-chart", Chart)
         assert {s.label for s in lr_chart.series} == {"preview", "at step 0", "blow-up", "mid-epoch", "nan val",
@@ -81,6 +87,7 @@ async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
             if smooth:
                 await pilot.press("m")
                 await pilot.pause(0.3)
+                await drawn(pilot)
             for chart in (lr_chart, loss_chart):
                 assert len(chart.render().plain.splitlines()) == chart.size.height
             assert max(map(len, y_labels(loss_chart))) <= 6  # the blow-up is off the top, not on the axis
@@ -95,6 +102,7 @@ async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
                 Steps(999, 0, (0.1,) * 3, None, (2.0, 1e30, math.inf))]
         app.post_message(TrainingEvents(live))  # as the training process reports a run reaching inf
         await pilot.pause(0.3)
+        await drawn(pilot)
         mark = next(s for s in loss_chart.series if s.label == "live diverged")
         assert mark.x.tolist() == [1 / PER_EPOCH] and max(map(len, y_labels(loss_chart))) <= 6
         app.post_message(TrainingEvents([RunEnded(999, "diverged")]))
