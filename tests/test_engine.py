@@ -24,23 +24,12 @@ from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.preview import preview
 from lrtui.store import Store
+from task_source import COMMON
 
-TASKS = '''
+TASKS = COMMON + '''
 import sys
 
-import torch
 import torch.nn.functional as F
-from torch import nn
-
-
-def data(seed, n):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, 4, generator=g)
-    return x, (x[:, 0] > 0).long() + (x[:, 1] > 0).long()   # three classes
-
-
-def batches(x, y, size):
-    return [(x[i:i + size], y[i:i + size]) for i in range(0, len(x), size)]
 
 
 def build(ctx):                    # 20 samples: ceil(20 / batch_size) batches an epoch, no val
@@ -116,24 +105,10 @@ def build_probe(ctx):
 FAIL_AT = 7                        # the batch (counted over the whole run) whose fetch raises
 
 
-class Raising:
-    def __init__(self, items):
-        self.items, self.served = items, 0
-
-    def __len__(self):
-        return len(self.items)
-
-    def __iter__(self):
-        for item in self.items:
-            if self.served == FAIL_AT:
-                raise RuntimeError(f"boom at batch {FAIL_AT}")
-            self.served += 1
-            yield item
-
-
 def build_raising(ctx):
     x, y = data(ctx.seed, 20)
-    return {"model": nn.Linear(4, 3), "train": Raising(batches(x, y, ctx.batch_size))}
+    return {"model": nn.Linear(4, 3),
+            "train": Raising(batches(x, y, ctx.batch_size), FAIL_AT, f"boom at batch {FAIL_AT}")}
 
 
 def build_not_a_model(ctx):

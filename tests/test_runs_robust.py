@@ -19,43 +19,17 @@ from lrtui.catalogue import validate
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.store import Store, StoreError
+from task_source import COMMON
 
-TASKS = '''
-import torch
-from torch import nn
-
-
-def data(n=20, features=4):
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(n, features, generator=g)
-    return x, (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
-
-
-def batches(x, y, size=4):
-    return [(x[i:i + size], y[i:i + size]) for i in range(0, len(x), size)]
-
+TASKS = COMMON + '''
 
 def build(ctx):                    # 5 batches an epoch
     return {"model": nn.Linear(4, 3), "train": batches(*data())}
 
 
-class Raising:                     # the 8th batch fetched raises, with a message of two lines
-    def __init__(self, items):
-        self.items, self.served = items, 0
-
-    def __len__(self):
-        return len(self.items)
-
-    def __iter__(self):
-        for item in self.items:
-            if self.served == 7:
-                raise RuntimeError("boom at batch 7\\nsecond line of the message")
-            self.served += 1
-            yield item
-
-
-def build_raising(ctx):
-    return {"model": nn.Linear(4, 3), "train": Raising(batches(*data()))}
+def build_raising(ctx):            # the 8th batch fetched raises, with a message of two lines
+    return {"model": nn.Linear(4, 3),
+            "train": Raising(batches(*data()), 7, "boom at batch 7\\nsecond line of the message")}
 
 
 def build_wrong_shape(ctx):        # the model wants 3 features, the batches have 4: fails at the first step
