@@ -284,11 +284,13 @@ def test_ctrl_c_stops_the_sweep_keeps_its_steps_and_exits_130(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "lrtui", "find", "--steps", "10000", "--end-lr", "1e-5",
                                 "--device", "cpu"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     store = Store.at(tmp_path / "ctrl-c")
-    for _ in range(600):  # until the sweep has stored steps: it is under way
+    for _ in range(2400):  # until the sweep has stored steps (up to 2 minutes on a loaded machine): under way
         runs = store.runs()
         if runs and store.run(runs[0]["id"])["steps"]["loss"]:
             break
         time.sleep(0.05)
+    else:
+        raise AssertionError("the sweep stored no step")
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
     stored = store.run(store.runs()[0]["id"])
