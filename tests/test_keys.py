@@ -189,3 +189,16 @@ async def test_o_sorts_the_runs_by_each_figure_best_first_and_runs_without_it_la
         assert ids() == ["3", "1", "2"]
         await pilot.press("o")  # best accuracy: highest first
         assert ids() == ["3", "1", "2"]
+
+
+async def test_a_choice_field_holding_another_value_cycles_to_its_first(store):
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        field = app.query_one("#run-interval")
+        field.value = "weekly"  # as text put in from elsewhere: refused by the form's check
+        field.focus()
+        await pilot.press("space")
+        assert field.value == "epoch" and app.draft.schedule.interval == "epoch"
+        await pilot.press("space")
+        assert app.draft.schedule.interval == "step"

@@ -129,7 +129,9 @@ class ChoiceInput(UntypedInput):
         self.options = options
 
     def action_cycle(self, by: int) -> None:
-        self.value = self.options[(self.options.index(self.value) + by) % len(self.options)]
+        """The next value (the first, after a value put in from elsewhere that is none of them)."""
+        at = self.options.index(self.value) if self.value in self.options else -1 if by > 0 else 0
+        self.value = self.options[(at + by) % len(self.options)]
         self.cursor_position = 0
 
     def on_click(self) -> None:
