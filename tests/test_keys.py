@@ -202,3 +202,17 @@ async def test_a_choice_field_holding_another_value_cycles_to_its_first(store):
         assert field.value == "epoch" and app.draft.schedule.interval == "epoch"
         await pilot.press("space")
         assert app.draft.schedule.interval == "step"
+
+
+async def test_c_runs_every_run_of_the_loaded_preset_and_is_dimmed_without_one(store):
+    from lrtui import presets
+
+    app = LrtuiApp(presets.find("seed-four"), store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.action_stop = lambda: None  # nothing may empty the queue meanwhile
+        await pilot.press("c")
+        assert len(app.queue) + app.busy == 4
+    bare = LrtuiApp(store=store)
+    async with bare.run_test(size=(120, 36)) as pilot:
+        await pilot.press("c")
+        assert not bare.queue and not bare.busy and bare.check_action("compare", ()) is None

@@ -126,8 +126,7 @@ async def test_compare_runs_every_run_of_a_loaded_preset(store, tmp_path):
                     '[[runs]]\nlabel = "cos"\nscheduler = { name = "CosineAnnealingLR" }\n')
     app = LrtuiApp(presets.load(path), store=store)
     async with app.run_test(size=(120, 36)) as pilot:
-        app.query_one("#schedulers").focus()
-        await pilot.press("c")
+        app.action_compare()  # what c does (the keys' test presses it), read before any run can end
         table = app.query_one("#runs")
         statuses = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
         assert statuses == ["queued"]  # the second run waits while the first starts
@@ -408,7 +407,7 @@ async def test_three_notifications_leave_one_toast_over_the_status_line(store):
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         for message in ("first", "second", "third"):
             app.notify(message)
-        await pilot.pause(0.3)
+        await until(pilot, lambda: [t.region.area > 0 for t in app.screen.query(Toast)] == [True])  # laid out
         toasts = list(app.screen.query(Toast))
         assert len(toasts) == 1 and "third" in str(toasts[0].render())
         status, table = app.query_one("#status").region, app.query_one("#runs").region
