@@ -97,3 +97,10 @@ async def test_at_80x24_a_long_error_message_is_read_whole(store):
         assert problem is not None and len(problem.problem) > 60
         lines = Text.from_markup(str(help_line.render())).wrap(Console(), help_line.content_region.width)
         assert len(lines) <= help_line.content_region.height
+
+
+async def test_an_empty_runs_table_says_how_to_fill_it(tmp_path):
+    app = LrtuiApp(store=Store.at(tmp_path / "empty"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "none yet (r trains the form" in str(app.query_one("#runs").border_title)

@@ -121,7 +121,6 @@ class LrtuiApp(Commands, RangeTest, App):
         self.query_one("#schedulers").border_title = "schedulers"
         self.query_one("#schedulers").focus()
         self.query_one("#form").border_title = "parameters"
-        self.query_one("#runs").border_title = "runs"
         self._describe()
         self._preview()
         self._load_stored_runs()

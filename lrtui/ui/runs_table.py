@@ -48,6 +48,7 @@ class RunsTable(DataTable):
         order (no relayout while training); otherwise the rows are rebuilt, keeping the cursor on the
         same run."""
         self.summaries = rows
+        self.border_title = "runs" if rows else "runs: none yet (r trains the form, p picks a preset)"
         rows = [{**r, "label": label} for r, label in zip(rows, labels([r["config"] for r in rows]))]
         key = SORTS[self.sort_by]
         runs = [r for r in rows if r["id"] is not None]
