@@ -190,6 +190,12 @@ async def test_the_form_refuses_what_the_command_line_refuses_and_keeps_r_save_a
         await pilot.pause(0.3)
         assert "[/b]  100 epochs" in str(app.query_one("#status").render())
         await type_into(pilot, "training-task", "spirals")
+        for text in ("1e999", "inf", "2.5", "-1"):  # the run's warmup: an integer >= 0 (1e999 killed the app)
+            await type_into(pilot, "run-warmup", text)
+            assert app.is_running and app.draft.schedule.warmup == 0
+            assert [f.query_one("Input").id for f in app.query(".field.-invalid")] == ["run-warmup"]
+            assert "warmup" in message_line(app) and "integer >= 0" in message_line(app)
+        await type_into(pilot, "run-warmup", "0")
         assert app.check_action("run", ()) and not app.query(".field.-invalid")
 
         await pick(pilot, "LambdaLR")  # a rule of the whole curve: its lr may not go below zero

@@ -16,14 +16,14 @@ from textual.widgets import Input, Static
 
 from lrtui.catalogue import Schedule, validate
 from lrtui.optimizers import OPTIMIZERS, OptimizerConfig, validate_optimizer
-from lrtui.params import ConfigError, Param, check_all
+from lrtui.params import ConfigError, Param, at_least, check_all
 from lrtui.presets import TRAINING
 from lrtui.ui.children import ChildrenScreen
 from lrtui.ui.fields import Field, FormField, ListInput, read, show
 
 RUN_FIELDS = (
     Param("interval", "choice", "epoch", "step the scheduler every epoch or every batch", choices=("epoch", "step")),
-    Param("warmup", "int", 0, "linear warmup over the first N scheduler steps"),
+    Param("warmup", "int", 0, "linear warmup over the first N scheduler steps", (at_least(0),)),
     Param("optimizer", "choice", "SGD", "the optimizer", choices=tuple(OPTIMIZERS)),
 )
 SECTIONS = ("scheduler", "run", "training", "optimizer")  # where a key of a refusal is looked for, in order
@@ -98,16 +98,11 @@ class ParamForm(Vertical):
 
     def _draft(self, values: dict[str, dict[str, Any]]) -> Draft:
         run = values["run"]
-        try:
-            warmup = run.get("warmup", 0)
-            warmup = int(warmup) if not isinstance(warmup, bool) else warmup
-        except (TypeError, ValueError):
-            raise ConfigError("run-warmup", f"warmup needs an integer >= 0, got {run['warmup']!r}") from None
         if run["interval"] not in ("epoch", "step"):
             raise ConfigError("run-interval", f"interval needs 'epoch' or 'step', got {run['interval']!r}")
         try:
             schedule = validate(self.draft.schedule.name, values["scheduler"], interval=run["interval"],
-                                warmup=warmup)
+                                warmup=run.get("warmup", 0))
         except ConfigError as e:
             section = "run" if e.key in ("interval", "warmup") else "scheduler"
             raise ConfigError(f"{section}-{e.key.split('.')[0].split('[')[0]}", e.problem) from None
