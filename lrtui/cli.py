@@ -271,7 +271,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from lrtui import engine, headless, presets, report, tasks
+    from lrtui import engine, headless, presets, report, scores, tasks
     from lrtui.catalogue import resolve
     from lrtui.paths import data_dir
 
@@ -294,7 +294,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         json.dump({"runs": [report.run_json(run) for run in stored]}, sys.stdout)
         sys.stdout.write("\n")
     _console(sys.stderr if args.json else sys.stdout).print(
-        report.summary_table([report.run_summary(run) for run in stored]))
+        report.summary_table([scores.stored(run) for run in stored]))
     for ran, run in zip(results, stored):
         if ran.status == "failed":
             print(f"lrtui run: {report.failure(run, ran.skipped)}", file=sys.stderr)
@@ -339,7 +339,7 @@ def cmd_find(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from lrtui import report
+    from lrtui import report, scores
 
     store = _store(args, write=bool(args.delete))
     if args.delete:
@@ -363,7 +363,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         _console(sys.stdout).print(report.errors_table(runs))
     else:
         _console(sys.stdout).print(report.summary_table([  # a range test's summary reads its steps; a run's, its epochs
-            report.run_summary(store.run(r["id"], steps=r["kind"] == "find")) for r in runs]))
+            scores.stored(store.run(r["id"], steps=r["kind"] == "find")) for r in runs]))
         n = sum(1 for r in runs if r["error"])
         if n:
             them = "them" if n > 1 else "it"

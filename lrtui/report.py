@@ -11,12 +11,13 @@ import numpy as np
 
 from lrtui.catalogue import CATALOGUE
 from lrtui.engine import first_line
-from lrtui.finder import ADVICE, SUGGESTIONS, TOO_FLAT, Finding, analyse
+from lrtui.finder import ADVICE, SUGGESTIONS, TOO_FLAT, Finding
 from lrtui.params import AUTO, REQUIRED, ConfigError
 from lrtui.paths import SHIPPED_PRESETS
 from lrtui.presets import Preset, Run, available
 from lrtui.preview import Curve
 from lrtui.recipes import DECAY_SHAPES
+from lrtui.scores import Summary
 from lrtui.series import decades, downsample
 
 
@@ -239,46 +240,20 @@ def tasks(name: str | None, width: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_summary(run: dict) -> dict:
-    """The figures a runs table shows, from a stored run with its epochs. A range test has none of
-    them but one: its suggested lr, shown as the lr at best."""
-    if run.get("kind") == "find":
-        found = analyse(run["steps"]["lr"], run["steps"]["loss"], run["config"]["sweep"]["smooth"])
-        return {"id": run["id"], "label": run["label"], "status": run["status"], "epochs": 0, "final_val_loss": None,
-                "best_val_loss": None, "best_acc": None, "lr_at_best": found.suggestion, "seconds_per_epoch": None,
-                "scheduler": "LR range test", **identity(run["config"])}
-    epochs = run["epochs"]
-    key = "val_loss" if any(e["val_loss"] is not None for e in epochs) else "train_loss"
-    scored = [e for e in epochs if e[key] is not None and math.isfinite(e[key])]
-    best = min(scored, key=lambda e: e[key]) if scored else None
-    accs = [e["val_acc"] for e in epochs if e["val_acc"] is not None]
-    return {"id": run["id"], "label": run["label"], "status": run["status"], "epochs": len(epochs),
-            "final_val_loss": epochs[-1]["val_loss"] if epochs else None,
-            "best_val_loss": best[key] if best else None, "best_acc": max(accs) if accs else None,
-            "lr_at_best": best["lr"] if best else None,
-            "seconds_per_epoch": sum(e["seconds"] for e in epochs) / len(epochs) if epochs else None,
-            "scheduler": run["config"].get("scheduler", {}).get("name", ""), **identity(run["config"])}
-
-
-def identity(config: dict) -> dict:
-    """What tells a run apart, for a runs table: its config (labels come from all of them), seed and preset."""
-    return {"config": config, "seed": config.get("training", {}).get("seed"), "preset": config.get("preset")}
-
-
 RUN_COLUMNS = ("id", "label", "seed", "preset", "status", "ep", "final val", "best val", "best acc", "lr@best",
                "s/ep")
 
 
-def summary_table(summaries: list[dict]) -> Any:
+def summary_table(summaries: list[Summary]) -> Any:
     """A rich renderable of run summaries, each labelled by what differs among them. The label takes
     the room the other columns leave (cut with an ellipsis), so that at 80 columns the figures stay whole."""
     from lrtui.labels import labels
 
     show = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
-    rows = [[str(s["id"]), label, show(s["seed"], "d"), s["preset"] or "-", s["status"], str(s["epochs"]),
-             show(s["final_val_loss"], ".4f"), show(s["best_val_loss"], ".4f"), show(s["best_acc"], ".3f"),
-             show(s["lr_at_best"], ".3g"), show(s["seconds_per_epoch"], ".2f")]
-            for s, label in zip(summaries, labels([s["config"] for s in summaries]))]
+    rows = [[str(s.id), label, show(s.seed, "d"), s.preset or "-", s.status, str(s.epochs),
+             show(s.final_val_loss, ".4f"), show(s.best_val_loss, ".4f"), show(s.best_acc, ".3f"),
+             show(s.lr_at_best, ".3g"), show(s.seconds_per_epoch, ".2f")]
+            for s, label in zip(summaries, labels([s.config for s in summaries]))]
     return _Fitted(rows)
 
 

@@ -276,7 +276,7 @@ def _store_runs(folder, configs):
 def test_runs_tells_apart_runs_that_differ_only_in_seed_and_fits_80_columns(cli, tmp_path):
     from rich.console import Console
 
-    from lrtui import report
+    from lrtui import report, scores
 
     store = _store_runs(tmp_path / "runs", [_config(seed=1), _config(seed=2)])
     code, out, _ = cli("runs", "--runs-dir", str(tmp_path / "runs"))
@@ -287,7 +287,7 @@ def test_runs_tells_apart_runs_that_differ_only_in_seed_and_fits_80_columns(cli,
     console = Console(width=80, file=io.StringIO())
     long = _config(params={"step_size": 10, "gamma": 0.123456789, "last_epoch": -1}, lr=0.0123456789)
     store = _store_runs(tmp_path / "more", [long, _config(seed=3, epochs=7)])
-    console.print(report.summary_table([report.run_summary(store.run(i)) for i in (1, 2)]))
+    console.print(report.summary_table([scores.stored(store.run(i)) for i in (1, 2)]))
     lines = console.file.getvalue().splitlines()
     assert all(len(line) <= 80 for line in lines) and "…" in lines[1]  # the long label is cut
     for line, val in zip(lines[1:], ("0.5000", "1.5000")):  # the figures survive, whole

@@ -24,14 +24,13 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from lrtui import presets
+from lrtui import presets, scores
 from lrtui.catalogue import CATALOGUE, starter
 from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
 from lrtui.finder import FindJob
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.preview import Curve, checked_exact, checked_fast, unchanging
-from lrtui.report import identity
 from lrtui.store import Store, StoreError
 from lrtui.tasks import known_batches
 from lrtui.trainer import Trainer
@@ -41,7 +40,7 @@ from lrtui.ui.form import Draft, ParamForm
 from lrtui.ui import watch
 from lrtui.ui.messages import JobRefused, PreviewReady, PreviewRefused, StoredRun, TorchReady, TrainingEvents
 from lrtui.ui.range_test import RangeTest
-from lrtui.ui.runs_table import RunsTable
+from lrtui.ui.runs_table import Row, RunsTable
 from lrtui.ui.runview import RunView
 from lrtui.ui.screens import ConfirmScreen, HelpScreen
 from lrtui.ui.widgets import Plots, SchedulerList, StatusLine
@@ -442,14 +441,11 @@ class LrtuiApp(Commands, RangeTest, App):
 
     # -- showing -----------------------------------------------------------------------------------
     def _show_table(self) -> None:
-        queued = [{"id": None, "queued": i, "label": job.label, "status": "queued",
-                   "scheduler": "LR range test" if isinstance(job, FindJob) else job.schedule.name,
-                   "epochs": 0, "final_val_loss": None, "best_val_loss": None, "best_acc": None,
-                   "lr_at_best": None, "seconds_per_epoch": None, "colour": "grey50", "shown": False,
-                   **identity(job.config() if isinstance(job, FindJob) else job.config)}
-                  for i, job in enumerate(self.queue)]
+        rows = [Row(v.summary(self.configs.get(v.id, {})), v.colour, v.shown) for v in self.runs.values()]
+        rows += [Row(scores.queued(job.label, job.config() if isinstance(job, FindJob) else job.config), "grey50",
+                     False, i) for i, job in enumerate(self.queue)]
         for table in self.query(RunsTable):  # none while the app is closing
-            table.show([{**v.summary(), **identity(self.configs.get(v.id, {}))} for v in self.runs.values()] + queued)
+            table.show(rows)
 
     def _show_status(self) -> None:
         """Two lines: what is happening (the run in progress, or what to do), then the settings and queue."""

@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from lrtui.labels import labels
+from lrtui.scores import Summary
 
 # what tells runs apart and how they did first: at 80 columns the table shows up to lr@best, the rest scrolls
 COLUMNS = (("", "shown"), ("id", "id"), ("label", "label"), ("seed", "seed"), ("status", "status"),
@@ -17,6 +18,15 @@ COLUMNS = (("", "shown"), ("id", "id"), ("label", "label"), ("seed", "seed"), ("
            ("final val", "final_val_loss"), ("ep", "epochs"), ("s/ep", "seconds_per_epoch"), ("preset", "preset"))
 SORTS = ("id", "best_val_loss", "best_acc", "final_val_loss", "label")
 LABEL_WIDTH = 24  # a longer label is cut with an ellipsis
+
+
+@dataclass(frozen=True)
+class Row:
+    """A run as the table lists it: its figures, in its chart colour, shown on the charts or not."""
+    summary: Summary
+    colour: str
+    shown: bool
+    queued: int | None = None  # its place in the queue, for a run not started
 
 
 class RunsTable(DataTable):
@@ -35,31 +45,30 @@ class RunsTable(DataTable):
 
     def __init__(self, **kwargs: Any):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self.sort_by, self.summaries = 0, []
+        self.sort_by, self.listed = 0, []
 
     def on_mount(self) -> None:
         self.border_subtitle = "space show/hide  del delete  o sort"
         for title, _ in COLUMNS:
             self.add_column(title, key=title or "shown")
 
-    def show(self, rows: list[dict]) -> None:
-        """Rows of run summaries with `config`, `colour` and `shown`, each labelled by what differs
-        among them (lrtui.labels). Cells change in place while the same runs are listed in the same
-        order (no relayout while training); otherwise the rows are rebuilt, keeping the cursor on the
-        same run."""
-        self.summaries = rows
+    def show(self, rows: list[Row]) -> None:
+        """Runs, each labelled by what differs among them (lrtui.labels). Cells change in place while
+        the same runs are listed in the same order (no relayout while training); otherwise the rows are
+        rebuilt, keeping the cursor on the same run."""
+        self.listed = rows
         self.border_title = "runs" if rows else "runs: none yet (r trains the form, p picks a preset)"
-        rows = [{**r, "label": label} for r, label in zip(rows, labels([r["config"] for r in rows]))]
+        named = {_key(r): label for r, label in zip(rows, labels([r.summary.config for r in rows]))}
         key = SORTS[self.sort_by]
-        runs = [r for r in rows if r["id"] is not None]
-        ranked = sorted((r for r in runs if r[key] is not None), key=lambda r: r[key],
-                        reverse=key in ("best_acc", "id"))
+        figure = lambda r: getattr(r.summary, key)  # noqa: E731
+        runs = [r for r in rows if r.summary.id is not None]
+        ranked = sorted((r for r in runs if figure(r) is not None), key=figure, reverse=key in ("best_acc", "id"))
         # the runs without the figure under the others, then the queue, in order
-        rows = ranked + [r for r in runs if r[key] is None] + [r for r in rows if r["id"] is None]
+        rows = ranked + [r for r in runs if figure(r) is None] + [r for r in rows if r.summary.id is None]
         keys = [_key(r) for r in rows]
         if keys == [k.value for k in self.rows]:
             for r in rows:
-                for (title, _), cell in zip(COLUMNS, _cells(r)):
+                for (title, _), cell in zip(COLUMNS, _cells(r, named[_key(r)])):
                     if self.get_cell(_key(r), title or "shown") != cell:
                         self.update_cell(_key(r), title or "shown", cell, update_width=True)
             return
@@ -67,7 +76,7 @@ class RunsTable(DataTable):
         at_top = self.cursor_row == 0  # then it stays there, where new runs appear
         self.clear()
         for r in rows:
-            self.add_row(*_cells(r), key=_key(r))
+            self.add_row(*_cells(r, named[_key(r)]), key=_key(r))
         if current in keys and not at_top:
             self.move_cursor(row=keys.index(current))
 
@@ -90,26 +99,25 @@ class RunsTable(DataTable):
     def action_sort(self) -> None:
         self.sort_by = (self.sort_by + 1) % len(SORTS)
         self.notify(f"runs sorted by {SORTS[self.sort_by].replace('_', ' ')}")
-        self.show(self.summaries)
+        self.show(self.listed)
 
 
-def _cells(r: dict) -> list:
+def _cells(r: Row, label: str) -> list:
     cells = []
     for _, field in COLUMNS:
-        value = r[field]
         if field == "shown":
-            cells.append(Text("●" if value else "○", style=r["colour"]))
+            cells.append(Text("●" if r.shown else "○", style=r.colour))
         elif field == "label":
-            label = Text(value, style=r["colour"])
-            label.truncate(LABEL_WIDTH, overflow="ellipsis")
-            cells.append(label)
-        elif isinstance(value, float):
+            text = Text(label, style=r.colour)
+            text.truncate(LABEL_WIDTH, overflow="ellipsis")
+            cells.append(text)
+        elif isinstance(value := getattr(r.summary, field), float):
             cells.append(f"{value:.3g}" if field == "lr_at_best" else f"{value:.3f}")
         else:
             cells.append("-" if value is None else str(value))
     return cells
 
 
-def _key(r: dict) -> str:
+def _key(r: Row) -> str:
     """A row's key: the run's id, or its place in the queue."""
-    return str(r["id"]) if r["id"] is not None else f"queued-{r['queued']}"
+    return str(r.summary.id) if r.summary.id is not None else f"queued-{r.queued}"

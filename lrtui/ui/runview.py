@@ -9,6 +9,7 @@ from typing import Iterable
 
 import numpy as np
 
+from lrtui.scores import Summary, summarise
 from lrtui.ui.charts import Series
 
 EMA = 0.9
@@ -75,12 +76,9 @@ class RunView:
                                  self.colour, marker="dot", lines=False))
         return lr, losses
 
-    def summary(self) -> dict:
-        from lrtui.report import run_summary
-
-        row = run_summary({"id": self.id, "label": self.label, "status": self.status, "epochs": self.epochs,
-                           "config": {"scheduler": {"name": self.scheduler}}})
-        return {**row, "colour": self.colour, "shown": self.shown}
+    def summary(self, config: dict) -> Summary:
+        """Its figures so far; `config` is its stored one."""
+        return summarise(self.id, self.label, self.status, self.epochs, config)
 
 
 def _floats(values: Iterable[float | None]) -> list[float]:

@@ -1,0 +1,70 @@
+"""A run's figures: what the runs tables show and a verdict judges. A training run's come from its
+epoch rows as the store and the events give them (epoch, lr, train_loss, val_loss, val_acc, seconds);
+a range test's from its steps."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from lrtui.finder import analyse
+
+RANGE_TEST = "LR range test"  # a range test's scheduler
+
+
+@dataclass(frozen=True)
+class Summary:
+    id: int | None  # None while queued
+    label: str
+    status: str
+    epochs: int
+    final_val_loss: float | None
+    best_val_loss: float | None  # the best val loss, or train loss for a run without validation
+    best_acc: float | None
+    lr_at_best: float | None  # a range test's: its suggested lr
+    seconds_per_epoch: float | None
+    scheduler: str
+    config: dict  # what tells runs apart (labels come from all of them), with its seed and preset
+    seed: int | None
+    preset: str | None
+
+
+def summarise(id: int | None, label: str, status: str, epochs: list[dict], config: dict) -> Summary:
+    """A training run's figures from its epochs so far. The best is scored on val loss if any epoch
+    has one, else on train loss; a loss that is not finite (a diverged epoch) is never the best."""
+    key = "val_loss" if any(e["val_loss"] is not None for e in epochs) else "train_loss"
+    best = min((e for e in epochs if e[key] is not None and math.isfinite(e[key])), key=lambda e: e[key],
+               default=None)
+    return Summary(id, label, status, len(epochs), epochs[-1]["val_loss"] if epochs else None,
+                   None if best is None else best[key],
+                   max((e["val_acc"] for e in epochs if e["val_acc"] is not None), default=None),
+                   None if best is None else best["lr"],
+                   sum(e["seconds"] for e in epochs) / len(epochs) if epochs else None,
+                   _scheduler(config), config, config.get("training", {}).get("seed"), config.get("preset"))
+
+
+def queued(label: str, config: dict) -> Summary:
+    """A run not started yet: no id, no figures."""
+    return summarise(None, label, "queued", [], config)
+
+
+def range_test(id: int, label: str, status: str, lr: list[float], loss: list[float], config: dict) -> Summary:
+    """A range test has none of a run's figures but one: its suggested lr, as the lr at best."""
+    found = analyse(lr, loss, config["sweep"]["smooth"])
+    return replace(summarise(id, label, status, [], config), lr_at_best=found.suggestion)
+
+
+def stored(run: dict) -> Summary:
+    """A stored run's figures: a range test's from its steps, a training run's from its epochs."""
+    if run["kind"] == "find":
+        steps = run["steps"]
+        return range_test(run["id"], run["label"], run["status"], steps["lr"], steps["loss"], run["config"])
+    return summarise(run["id"], run["label"], run["status"], run["epochs"], run["config"])
+
+
+def score(summary: Summary) -> float | None:
+    """The figure a run is judged by (lower is better): its best val loss, or train loss without validation."""
+    return summary.best_val_loss
+
+
+def _scheduler(config: dict) -> str:
+    return RANGE_TEST if "sweep" in config else config.get("scheduler", {}).get("name", "")
