@@ -31,6 +31,10 @@ class Schedule:
     def spec(self) -> Spec:
         return CATALOGUE[self.name]
 
+    def length(self, epochs: int, steps_per_epoch: int) -> int:
+        """Scheduler steps in a run: its epochs, or its batches when the schedule steps per batch."""
+        return epochs * steps_per_epoch if self.interval == "step" else epochs
+
     def to_table(self) -> dict:
         """The preset form: {name, interval, warmup, params}, defaults left out."""
         table: dict[str, Any] = {"name": self.name}

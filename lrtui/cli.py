@@ -287,7 +287,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         engine.resolve_device(job.device)  # so is a device that is not here (else after a progress bar)
         per_epoch = 1 if job.schedule.interval == "epoch" else tasks.known_batches(job.task, job.batch_size)
         if per_epoch:  # and a schedule that does not fit the run (a warmup longer than it), where known
-            resolve(job.schedule, job.epochs * per_epoch)
+            resolve(job.schedule, job.schedule.length(job.epochs, per_epoch))
     results, interrupted = headless.run_all(jobs, store)
     stored = [store.run(ran.run_id) for ran in results]
     if args.json:
@@ -315,8 +315,8 @@ def cmd_find(args: argparse.Namespace) -> int:
     training = {**preset.training, **overrides}
     check_all(presets.TRAINING, {k: v for k, v in training.items() if k != "task"}, "training")
     settings = finder.sweep({s.name: getattr(args, s.name) for s in SWEEP if getattr(args, s.name) is not None})
-    job = finder.job(training, optimizer, settings, preset.name if args.preset else None, data_dir(args.data_dir),
-                     args.download)
+    job = engine.find_job(training, optimizer, settings, preset.name if args.preset else None,
+                            data_dir(args.data_dir), args.download)
     tasks.find(job.task)  # bad input is refused before anything runs
     engine.resolve_device(job.device)
     store = _store(args)

@@ -21,7 +21,7 @@ from lrtui.schedules import Spec
 def snippet(schedule: Schedule, optimizer: OptimizerConfig, epochs: int, steps_per_epoch: int,
             label: str = "") -> str:
     per_step = schedule.interval == "step"
-    length = epochs * steps_per_epoch if per_step else epochs
+    length = schedule.length(epochs, steps_per_epoch)
     preview(schedule, optimizer, length)  # what the preview refuses, no snippet writes
     code = _Code(f"TOTAL - {schedule.warmup}" if schedule.warmup else "TOTAL", length)
     spec, params = schedule.spec, resolve(schedule, length)

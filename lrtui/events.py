@@ -1,20 +1,48 @@
-"""What a training run reports, in order: RunStarted, then Steps and EpochEnded as it goes, then
-RunEnded. The engine hands them to its consumer in batches (the TUI wraps each in a message)."""
+"""What a loop reports, in order: RunStarted, then Steps and EpochEnded as it goes, then RunEnded. A
+loop hands them to its consumer in batches, and knows nothing of the store: the recorder writes them
+there (lrtui.recorder), the app and the progress bars show them.
+
+Every event names its run by the key its job was planned with, so that a run made in another process
+or on another machine is recorded where its events arrive."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Where a run is: running until its loop ends it as one of the next four; a run still marked
+    running whose process is gone reads as interrupted."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)
 class RunStarted:
-    run_id: int
+    """Everything the store's row of the run holds, and what a view of it needs."""
+
+    key: str
     label: str
+    kind: str                     # "train", or "find": a range test
+    config: dict                  # the full configuration, as stored
+    preset: str | None
+    task: str
+    seed: int
     device: str
     device_name: str
     epochs: int
     steps_per_epoch: int          # a range test: the steps of its sweep (and no epochs)
-    kind: str = "train"           # or "find": a range test
     notes: tuple[str, ...] = ()   # the task's one-line notes for the user (tasks: `notes`)
+    run_id: int | None = None     # the store's id of the run, set by the recorder
+
+    @property
+    def total_steps(self) -> int:
+        return max(self.epochs, 1) * self.steps_per_epoch
 
 
 @dataclass(frozen=True)
@@ -22,7 +50,7 @@ class Steps:
     """Consecutive batches from `first` (counted over the whole run): the lr each used, read from the
     optimizer, its momentum or beta1 where the schedule moves it, and its training loss."""
 
-    run_id: int
+    key: str
     first: int
     lr: tuple[float, ...]
     momentum: tuple[float, ...] | None
@@ -31,7 +59,7 @@ class Steps:
 
 @dataclass(frozen=True)
 class EpochEnded:
-    run_id: int
+    key: str
     epoch: int
     lr: float                 # the lr at the start of the epoch
     train_loss: float
@@ -43,8 +71,8 @@ class EpochEnded:
 
 @dataclass(frozen=True)
 class RunEnded:
-    run_id: int
-    status: str               # finished, stopped, diverged or failed
+    key: str
+    status: Status            # finished, stopped, diverged or failed
     error: str | None = None
 
 

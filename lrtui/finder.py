@@ -1,30 +1,15 @@
 """The LR range test (Smith, "Cyclical Learning Rates", 2017; torch-lr-finder, fastai's lr_find):
-train a fresh model briefly while the lr grows from tiny to large, and read off the lr where the
-loss falls fastest.
-
-`find` trains its own copy of the task's model, built from the seed, with its own optimizer: nothing
-of the caller's is touched, so nothing needs restoring. Each step's loss is read at once (the sweep
-stops on divergence; a hundred syncs are nothing next to a training run's). `analyse` turns a sweep
-into a Finding with the suggestions; it is pure, so a stored sweep gives the same answer again.
+its settings, and the reading of a sweep (lrtui.engine.range_test runs it) into the lr where the loss
+falls fastest. `analyse` is pure, so a stored sweep gives the same answer again.
 """
 from __future__ import annotations
 
-import copy
-import itertools
 import math
-import threading
-import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
-from lrtui.engine import NoBatches, Setup
-from lrtui.events import Event, RunEnded, RunStarted, Steps
-from lrtui.optimizers import OptimizerConfig
 from lrtui.params import ConfigError, Param, above, between, check_all
-from lrtui.store import Store
 
 SETTINGS = (
     Param("start_lr", "float", 1e-7, "the lr of the first step", (above(0),)),
@@ -71,30 +56,6 @@ def sweep(values: dict) -> Sweep:
         raise ConfigError("end_lr", f"the range test needs end_lr > start_lr ({clean['start_lr']:g}), "
                                     f"got {clean['end_lr']:g}")
     return Sweep(**clean)
-
-
-@dataclass(frozen=True)
-class FindJob(Setup):
-    """A range test, fully specified: what a Job is to training."""
-
-    label: str
-    optimizer: OptimizerConfig
-    sweep: Sweep = Sweep()
-
-    def config(self) -> dict:
-        """What the store keeps of it (and `lrtui find --json` prints)."""
-        training = {"task": self.task, "batch_size": self.batch_size, "seed": self.seed, "device": self.device}
-        return {"preset": self.preset, "sweep": asdict(self.sweep), "training": training,
-                "optimizer": {"name": self.optimizer.name, **self.optimizer.params}}
-
-
-def job(training: dict, optimizer: OptimizerConfig, settings: Sweep, preset: str | None = None,
-        data_dir: Path | None = None, download: bool = False) -> FindJob:
-    """The range test of a configuration: its optimizer and training settings (task, batch size,
-    seed, device); the lr is the sweep's."""
-    kept = {k: training[k] for k in ("task", "batch_size", "seed", "device")}
-    return FindJob(f"range test {optimizer.name}", optimizer, settings, **kept, preset=preset, data_dir=data_dir,
-                   download=download)
 
 
 @dataclass(frozen=True)
@@ -174,72 +135,3 @@ def step_noise(loss: np.ndarray) -> float:
     """The noise of one step's loss: the spread of step-to-step differences over sqrt(2), which a
     trend of the size of the fall barely moves."""
     return float(np.std(np.diff(loss)) / math.sqrt(2))
-
-
-def cycled(batches: Iterable) -> Iterator:
-    """The batches of one epoch after another, for a sweep longer than an epoch; NoBatches at an epoch
-    that gives none (they were used up), rather than looking for a batch forever."""
-    for epoch in itertools.count():
-        empty = True
-        for batch in batches:
-            empty = False
-            yield batch
-        if empty:
-            raise NoBatches(epoch)
-
-
-def find(job: FindJob, store: Store, emit: Callable[[list[Event]], None], stop: threading.Event) -> str:
-    """Run the range test of `job`, stored as a run of kind `find`; returns its status: finished (the
-    sweep reached end_lr or diverged, which is how a sweep normally ends), stopped or failed. Bad input
-    raises ConfigError before anything is stored."""
-    from lrtui.engine import FLUSH_SECONDS, device_name, explain, on_device, prepare
-
-    device, built, _ = prepare(job, count=False)  # the sweep cycles the batches, however many
-    model = copy.deepcopy(built["model"]).to(device)  # a task may hand out a model it keeps: not ours to train
-    optimizer = job.optimizer.build(model.parameters())
-    lrs = job.sweep.lrs()
-    writer = store.start(job.label, job.preset, job.config(), job.task, str(device), device_name(device), job.seed,
-                         job.sweep.steps, kind="find")
-    emit([RunStarted(writer.run_id, job.label, str(device), device_name(device), 0, job.sweep.steps, kind="find",
-                     notes=tuple(built["notes"]))])
-    batches = cycled(built["train"])
-    done: list[float] = []
-    ema, best = Ema(job.sweep.smooth), math.inf
-    first, flushed = 0, time.monotonic()
-    status, error = "finished", None
-
-    def flush() -> None:
-        nonlocal first, flushed
-        if len(done) > first:
-            writer.steps(first, lrs[first:len(done)].tolist(), None, done[first:])
-            writer.commit()
-            emit([Steps(writer.run_id, first, tuple(lrs[first:len(done)].tolist()), None, tuple(done[first:]))])
-            first, flushed = len(done), time.monotonic()
-
-    try:
-        model.train()
-        for lr, (inputs, targets) in zip(lrs, batches):
-            if stop.is_set():
-                status = "stopped"
-                break
-            for group in optimizer.param_groups:
-                group["lr"] = float(lr)
-            loss = built["loss"](model(on_device(inputs, device)), on_device(targets, device))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            done.append(loss.item())
-            smooth = ema.add(done[-1])
-            best = min(best, smooth)
-            if diverged(smooth, best, job.sweep.diverge_factor):
-                break
-            if time.monotonic() - flushed > FLUSH_SECONDS:
-                flush()
-    except Exception as e:  # noqa: BLE001 - the sweep fails; what it did so far is kept
-        status, error = "failed", explain(e, job)
-    try:
-        flush()
-    finally:
-        writer.finish(status, error)
-    emit([RunEnded(writer.run_id, status, error)])
-    return status

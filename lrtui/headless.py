@@ -10,9 +10,9 @@ from typing import Any, Callable
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from lrtui.engine import Job, train
+from lrtui import recorder
+from lrtui.engine import FindJob, Job
 from lrtui.events import EpochEnded, Event, RunStarted, Steps
-from lrtui.finder import FindJob, find
 from lrtui.store import Store
 
 
@@ -80,7 +80,7 @@ def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
                     elif isinstance(event, EpochEnded):
                         progress.update(run["bar"], completed=event.epoch + 1, rate=f"{event.samples_per_s:,.0f}")
 
-            status, interrupted = in_worker(lambda stop, job=job, emit=emit: train(job, store, emit, stop))
+            status, interrupted = in_worker(lambda stop, job=job, emit=emit: recorder.run(job, store, emit, stop))
             if "id" in run:
                 skipped = 0
                 if status == "failed" and not run["stepped"]:
@@ -108,7 +108,7 @@ def sweep(job: FindJob, store: Store) -> tuple[int | None, str, bool]:
                     progress.update(started[0][1], completed=event.first + len(event.lr), lr=f"{event.lr[-1]:.3g}",
                                     loss=f"{event.loss[-1]:.4g}")
 
-        status, interrupted = in_worker(lambda stop: find(job, store, emit, stop))
+        status, interrupted = in_worker(lambda stop: recorder.run(job, store, emit, stop))
     return (started[0][0] if started else None), status or "stopped", interrupted
 
 

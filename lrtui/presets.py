@@ -66,8 +66,7 @@ class Preset:
 
     def length(self, run: Run) -> int:
         """Scheduler steps in `run`: epochs, or epochs x batches when it steps per batch."""
-        epochs = self.training["epochs"]
-        return epochs * self.steps_per_epoch if run.schedule.interval == "step" else epochs
+        return run.schedule.length(self.training["epochs"], self.steps_per_epoch)
 
 
 def parse(data: dict) -> Preset:

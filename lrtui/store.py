@@ -22,12 +22,13 @@ import shlex
 import socket
 import sqlite3
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-SCHEMA_VERSION = 2  # 2: runs.kind
+SCHEMA_VERSION = 3  # 2: runs.kind; 3: runs.key
 MAX_STEPS = 100_000
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,7 +36,7 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, label TEXT NOT NULL, preset TEXT, config TEXT NOT NULL,
     task TEXT NOT NULL, device TEXT, device_name TEXT, seed INTEGER, status TEXT NOT NULL,
     started REAL NOT NULL, finished REAL, error TEXT, pid INTEGER, host TEXT, stride INTEGER NOT NULL DEFAULT 1,
-    kind TEXT NOT NULL DEFAULT 'train');
+    kind TEXT NOT NULL DEFAULT 'train', key TEXT);
 CREATE TABLE IF NOT EXISTS epochs (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL, lr REAL,
     train_loss REAL, val_loss REAL, val_acc REAL, seconds REAL, samples_per_s REAL,
@@ -46,7 +47,7 @@ CREATE TABLE IF NOT EXISTS steps (
 """
 EPOCH_FIELDS = ("epoch", "lr", "train_loss", "val_loss", "val_acc", "seconds", "samples_per_s")
 LISTED = "SELECT r.*, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS n_epochs FROM runs r"
-RUN_FIELDS = ("id", "kind", "label", "preset", "task", "device", "device_name", "seed", "status", "started",
+RUN_FIELDS = ("id", "key", "kind", "label", "preset", "task", "device", "device_name", "seed", "status", "started",
               "finished", "error")
 
 
@@ -93,6 +94,9 @@ class Store:
             db.executescript(SCHEMA)  # leaves the tables of an older schema as they are
             if version is not None and version < 2:  # runs before the range test were all training runs
                 db.execute("ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train'")
+            if version is not None and version < 3:  # runs before keys are known by their id alone
+                db.execute("ALTER TABLE runs ADD COLUMN key TEXT")
+            db.execute("CREATE UNIQUE INDEX IF NOT EXISTS runs_key ON runs(key)")
             if version != SCHEMA_VERSION:
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         return store
@@ -171,13 +175,20 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------------
     def start(self, label: str, preset: str | None, config: dict, task: str, device: str, device_name: str,
-              seed: int, total_steps: int, kind: str = "train") -> RunWriter:
+              seed: int, total_steps: int, kind: str = "train", key: str | None = None) -> RunWriter:
+        """A run's row, written as it starts, under the key its job was planned with (a new one when
+        none is given). A run started again under its key (a trial retried) replaces what was
+        recorded of it."""
+        key = key or uuid.uuid4().hex
         stride = -(-total_steps // MAX_STEPS)
         db = self.connect()
-        cur = db.execute("INSERT INTO runs (label, preset, config, task, device, device_name, seed, status, "
-                         "started, pid, host, stride, kind) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
-                         (label, preset, json.dumps(config), task, device, device_name, seed, time.time(),
-                          os.getpid(), socket.gethostname(), stride, kind))
+        with db:
+            db.execute("BEGIN")
+            db.execute("DELETE FROM runs WHERE key = ?", (key,))
+            cur = db.execute("INSERT INTO runs (key, label, preset, config, task, device, device_name, seed, status, "
+                             "started, pid, host, stride, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+                             (key, label, preset, json.dumps(config), task, device, device_name, seed, time.time(),
+                              os.getpid(), socket.gethostname(), stride, kind))
         return RunWriter(db, cur.lastrowid, stride)
 
 

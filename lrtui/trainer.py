@@ -1,9 +1,9 @@
 """Training in a child process: the app's event loop and the training loop then never take turns at
 one interpreter's GIL (on a small machine that costs training a third of its speed in a thread).
 
-The child imports torch once, then runs the jobs it is given one at a time (training runs with the
-engine of `lrtui run`, range tests with the finder of `lrtui find`), writing the same store; its
-events come back over a queue. A shared event stops the run in progress within a batch. If the app
+The child imports torch once, then runs the jobs it is given one at a time through the engine's
+loops, as `lrtui run` and `lrtui find` do, its recorder writing the same store; the events come back
+over a queue. A shared event stops the run in progress within a batch. If the app
 dies, the run in progress still finishes and is stored, then the child exits.
 
 Closing stops the run in progress (it is stored as stopped) and waits for the child, which then
@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lrtui.engine import Job
-from lrtui.finder import FindJob
+from lrtui.engine import FindJob, Job
 
 
 @dataclass(frozen=True)
@@ -123,11 +122,10 @@ def _serve(store_path: Path, jobs: Any, events: Any, stop: Any) -> None:
 
 
 def _run(job: Job | FindJob, store: Any, report: Any, stop: Any) -> None:
-    """One job through its loop (a training run or a range test); one that cannot start is Refused."""
-    from lrtui.engine import train
-    from lrtui.finder import find
+    """One job through its loop, recorded; one that cannot start is Refused."""
+    from lrtui import recorder
 
     try:
-        (find if isinstance(job, FindJob) else train)(job, store, report, stop)
+        recorder.run(job, store, report, stop)
     except Exception as e:  # noqa: BLE001 - before the run starts: reported, the service goes on
         report(Refused(job.label, str(e)))

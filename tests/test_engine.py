@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from lrtui import engine
+from lrtui import engine, recorder
 from lrtui.catalogue import moves_momentum, validate
-from lrtui.engine import Job, train
+from lrtui.engine import shared
+from lrtui.engine import Job
 from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
@@ -150,7 +151,7 @@ def run_job(store: Store, job: Job, stop: threading.Event | None = None, on_even
         if on_events:
             on_events(events)
 
-    status = train(job, store, emit, stop or threading.Event())
+    status = recorder.run(job, store, emit, stop or threading.Event())
     return status, [e for c in calls for e in c], calls
 
 
@@ -280,7 +281,7 @@ def test_a_loss_that_is_not_finite_ends_the_run_as_diverged_at_that_step(kind, t
     status, events, _ = run_job(store, job)
     assert status == "diverged"
     why = f"the training loss is not finite ({kind}) at step {BAD_AT}"  # the store keeps the loss as NULL
-    assert events[-1] == RunEnded(events[0].run_id, "diverged", why)
+    assert events[-1] == RunEnded(events[0].key, "diverged", why)
 
     loss = steps_of(events)["loss"]
     assert len(loss) == BAD_AT + 1  # up to and including the bad step, nothing after
@@ -313,7 +314,7 @@ def test_stop_from_the_consumer_ends_the_run_within_one_batch(tasks_file, store,
     probe = types.ModuleType("_lrtui_probe")
     probe.forwards = 0
     monkeypatch.setitem(sys.modules, "_lrtui_probe", probe)
-    monkeypatch.setattr(engine, "FLUSH_SECONDS", 0)  # hand every batch over as it ends, so stop lands mid-epoch
+    monkeypatch.setattr(shared, "FLUSH_SECONDS", 0)  # hand every batch over as it ends, so stop lands mid-epoch
     stop, at_stop = threading.Event(), {}
 
     def on_events(events):
@@ -327,7 +328,7 @@ def test_stop_from_the_consumer_ends_the_run_within_one_batch(tasks_file, store,
     assert status == "stopped"
     assert at_stop["forwards"] == 13
     assert probe.forwards - at_stop["forwards"] <= 1  # within one batch of the stop
-    assert events[-1] == RunEnded(events[0].run_id, "stopped", None)
+    assert events[-1] == RunEnded(events[0].key, "stopped", None)
 
     run = only_run(store)
     assert run["status"] == "stopped"
@@ -340,7 +341,7 @@ def test_an_exception_in_training_fails_the_run_keeping_what_it_did(tasks_file, 
     status, events, _ = run_job(store, job)
     assert status == "failed"
     message = f"RuntimeError: boom at batch {FAIL_AT}"
-    assert events[-1] == RunEnded(events[0].run_id, "failed", message)
+    assert events[-1] == RunEnded(events[0].key, "failed", message)
     run = only_run(store)
     assert run["status"] == "failed" and run["error"] == message
     assert [e["epoch"] for e in run["epochs"]] == [0]
@@ -357,7 +358,7 @@ def test_bad_input_raises_config_error_and_stores_nothing(change, tasks_file, st
                   device=f"cuda:{max(7, torch.cuda.device_count())}")
     called = []
     with pytest.raises(ConfigError):
-        train(job, store, called.append, threading.Event())
+        recorder.run(job, store, called.append, threading.Event())
     assert called == [] and store.runs() == []
 
 
@@ -371,7 +372,7 @@ def test_events_come_in_batches_and_in_order(tasks_file, store):
     assert all(calls) and len(calls) * 10 < total  # batched: not one call per step
 
     assert isinstance(events[0], RunStarted) and events[0].epochs == epochs and events[0].steps_per_epoch == per_epoch
-    assert events[-1] == RunEnded(events[0].run_id, "finished", None)
+    assert events[-1] == RunEnded(events[0].key, "finished", None)
     assert not any(isinstance(e, (RunStarted, RunEnded)) for e in events[1:-1])
     assert events[0].run_id == only_run(store)["id"]
 

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-from lrtui import finder
+from lrtui import engine, finder, recorder
 from lrtui.catalogue import validate
-from lrtui.engine import Job, train
+from lrtui.engine import FindJob, Job
 from lrtui.events import RunEnded, RunStarted, Steps
-from lrtui.finder import FindJob, analyse, find, smoothed, sweep
+from lrtui.finder import analyse, smoothed, sweep
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.store import Store
@@ -54,7 +54,7 @@ def user_task(tmp_path):
 
 def run_find(store, job, stop=None):
     events = []
-    status = find(job, store, events.extend, stop or threading.Event())
+    status = recorder.run(job, store, events.extend, stop or threading.Event())
     stored = store.run(store.runs()[0]["id"])
     return status, stored, events
 
@@ -154,7 +154,7 @@ def test_on_the_default_task_the_suggestion_trains_better_than_either_end(optimi
     def val_loss(lr: float) -> float:
         constant = validate("StepLR", {"step_size": 10_000, "gamma": 1.0})
         job = Job(f"lr {lr:g}", constant, validate_optimizer({**optimizer, "lr": lr}), epochs=3, device="cpu")
-        if train(job, store, lambda events: None, threading.Event()) != "finished":
+        if recorder.run(job, store, lambda events: None, threading.Event()) != "finished":
             return math.inf  # diverged
         return store.run(store.runs()[0]["id"], steps=False)["epochs"][-1]["val_loss"]
 
@@ -216,7 +216,7 @@ def test_stop_ends_the_sweep_keeping_what_it_did(store):
 
     settings = sweep({"start_lr": 1e-7, "end_lr": 1e-6, "steps": 10_000})  # never diverges, takes long
     job = FindJob("find", validate_optimizer({"name": "SGD"}), settings, device="cpu")
-    assert find(job, store, emit, stop) == "stopped"
+    assert recorder.run(job, store, emit, stop) == "stopped"
     stored = store.run(store.runs()[0]["id"])
     assert stored["status"] == "stopped" and 0 < len(stored["steps"]["loss"]) < 10_000
 
@@ -267,7 +267,7 @@ def test_find_with_bad_input_exits_2_with_one_line(cli, argv, names):
 
 def test_job_keeps_the_training_settings_and_the_optimizer():
     opt = validate_optimizer({"name": "SGD", "momentum": 0.9, "lr": 0.3})
-    job = finder.job({"task": "spirals", "epochs": 9, "batch_size": 64, "seed": 3, "device": "cpu"}, opt, sweep({}),
+    job = engine.find_job({"task": "spirals", "epochs": 9, "batch_size": 64, "seed": 3, "device": "cpu"}, opt, sweep({}),
                      "seed-four")
     assert (job.task, job.batch_size, job.seed, job.device, job.preset) == ("spirals", 64, 3, "cpu", "seed-four")
     assert job.config()["optimizer"] == {"name": "SGD", **opt.params} and job.config()["sweep"]["steps"] == 300

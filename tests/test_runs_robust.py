@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lrtui import engine
+from lrtui import engine, recorder
 from lrtui.catalogue import validate
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
@@ -199,7 +199,7 @@ def test_the_engine_refuses_a_task_that_cannot_train_with_config_error(tmp_path,
         job = engine.Job("r", validate("StepLR", {"step_size": 1}), validate_optimizer({"name": "SGD", "lr": 0.1}),
                          2, task=f"{tasks_file}:{build}", device="cpu")
         with pytest.raises(ConfigError, match=build):
-            engine.train(job, store, lambda events: pytest.fail("no event before the run starts"), threading.Event())
+            recorder.run(job, store, lambda events: pytest.fail("no event before the run starts"), threading.Event())
     assert store.runs() == []
 
 

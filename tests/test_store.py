@@ -21,7 +21,8 @@ import pytest
 
 from lrtui import store as store_module
 from lrtui.catalogue import validate
-from lrtui.engine import Job, train
+from lrtui import recorder
+from lrtui.engine import Job
 from lrtui.events import EpochEnded, Steps
 from lrtui.optimizers import validate_optimizer
 from lrtui.preview import preview
@@ -77,7 +78,7 @@ def test_schema_is_created_and_wal_is_on(store):
     with raw(store) as db:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"meta", "runs", "epochs", "steps"} <= tables
-        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # kept in the file: every reader gets it
     assert Store.at(store.path.parent).runs() == []  # opening it again changes nothing
 
@@ -104,15 +105,16 @@ def test_a_store_of_schema_1_is_upgraded_with_its_runs_kept_as_training_runs(tmp
         db.executescript(V1)
     store = Store.at(tmp_path)
     assert [(r["label"], r["kind"]) for r in store.runs()] == [("old", "train")]
-    store.start("sweep", None, {}, "spirals", "cpu", "cpu", 0, 100, kind="find").finish("finished")
-    assert [(r["label"], r["kind"]) for r in Store.at(tmp_path).runs()] == [("sweep", "find"), ("old", "train")]
+    store.start("sweep", None, {}, "spirals", "cpu", "cpu", 0, 100, kind="find", key="k1").finish("finished")
+    assert [(r["label"], r["kind"], r["key"]) for r in Store.at(tmp_path).runs()] == [
+        ("sweep", "find", "k1"), ("old", "train", None)]  # a run from before keys is known by its id
     with raw(store) as db:
-        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
 
 
 def test_a_newer_schema_or_a_file_that_is_not_a_database_is_refused(tmp_path, store):
     with raw(store) as db:
-        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+        db.execute("UPDATE meta SET value = '4' WHERE key = 'schema'")
     with pytest.raises(StoreError, match="newer"):
         Store.at(store.path.parent)
     junk = tmp_path / "junk"
@@ -234,7 +236,7 @@ def test_a_long_training_run_is_stored_downsampled(store, task, monkeypatch):
     optimizer = validate_optimizer({"name": "SGD", "lr": 0.1})
     job = Job("long", schedule, optimizer, 6, task=task, batch_size=4, device="cpu")  # 6 epochs x 5 batches: stride 8
     events = []
-    assert train(job, store, events.extend, threading.Event()) == "finished"
+    assert recorder.run(job, store, events.extend, threading.Event()) == "finished"
     losses = [x for e in events if isinstance(e, Steps) for x in e.loss]
     curve = preview(schedule, optimizer, 30)
     steps = store.run(events[0].run_id)["steps"]
@@ -268,7 +270,7 @@ def test_readers_see_each_epoch_while_the_run_goes_on(store, task):
 
     job = Job("watched", validate("StepLR", {"step_size": 1}), validate_optimizer({}), 3, task=task, batch_size=4,
               device="cpu")
-    assert train(job, store, emit, threading.Event()) == "finished"
+    assert recorder.run(job, store, emit, threading.Event()) == "finished"
     assert seen == [(e, e + 1, 5 * (e + 1), "running", [e + 1, 5 * (e + 1)]) for e in range(3)]
 
 

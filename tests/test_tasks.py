@@ -14,7 +14,7 @@ import pytest
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from lrtui import catalogue, engine
+from lrtui import catalogue, engine, recorder
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.store import Store
@@ -300,7 +300,7 @@ def test_imagefolder_cnn_learns_digits_in_a_few_epochs(tmp_path):
     run = engine.Job("digits", catalogue.validate("CosineAnnealingLR", {"T_max": 12}),
                      validate_optimizer({"name": "SGD", "lr": 0.05, "momentum": 0.9}), 12, task=task,
                      batch_size=32, device="cpu")
-    assert engine.train(run, store, lambda events: None, threading.Event()) == "finished"
+    assert recorder.run(run, store, lambda events: None, threading.Event()) == "finished"
     epochs = store.run(store.runs()[0]["id"])["epochs"]
     assert epochs[-1]["val_acc"] >= 0.9  # chance is 0.2
     model = check_built(find(task).build(ctx()), task)["model"]
@@ -351,7 +351,7 @@ def test_shapes_images_in_unit_range_with_all_six_classes():
 
 def test_spirals_learns_with_sgd(tmp_path):
     store = Store.at(tmp_path / "runs")
-    status = engine.train(job("spirals", 6, optimizer={"name": "SGD", "lr": 0.1, "momentum": 0.9}, batch_size=64),
+    status = recorder.run(job("spirals", 6, optimizer={"name": "SGD", "lr": 0.1, "momentum": 0.9}, batch_size=64),
                           store, lambda events: None, threading.Event())
     assert status == "finished"
     epochs = store.run(store.runs()[0]["id"])["epochs"]
@@ -471,7 +471,7 @@ def test_engine_refuses_a_bad_build_before_storing_a_run(tmp_path):
                     "'metric': 'f1'}\n")
     store = Store.at(tmp_path / "runs")
     with pytest.raises(ConfigError, match="'metric' must be 'accuracy' or None"):
-        engine.train(job(f"{path}:build", 1), store, lambda events: None, threading.Event())
+        recorder.run(job(f"{path}:build", 1), store, lambda events: None, threading.Event())
     assert store.runs() == []
 
 
@@ -495,7 +495,7 @@ def test_example_user_task_is_reproducible_per_seed():
 def test_example_user_task_trains_through_the_engine(tmp_path):
     store = Store.at(tmp_path / "runs")
     events = []
-    status = engine.train(job(f"{EXAMPLE}:build", 2, batch_size=128), store, events.extend, threading.Event())
+    status = recorder.run(job(f"{EXAMPLE}:build", 2, batch_size=128), store, events.extend, threading.Event())
     assert status == "finished"
     run = store.run(store.runs()[0]["id"])
     assert run["status"] == "finished" and run["task"] == f"{EXAMPLE}:build"
@@ -508,7 +508,7 @@ def test_example_user_task_trains_through_the_engine(tmp_path):
     # batches: its first step's loss is the same, bit for bit
     other = engine.Job("other", catalogue.validate("ExponentialLR", {"gamma": 0.5}),
                        validate_optimizer({"name": "SGD", "lr": 0.1}), 1, task=f"{EXAMPLE}:build", device="cpu")
-    assert engine.train(other, store, events.extend, threading.Event()) == "finished"
+    assert recorder.run(other, store, events.extend, threading.Event()) == "finished"
     again = store.run(store.runs()[0]["id"])
     assert again["steps"]["loss"][0] == run["steps"]["loss"][0]
 

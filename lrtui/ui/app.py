@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState
 from lrtui import presets, scores
 from lrtui.catalogue import CATALOGUE, starter
 from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
-from lrtui.finder import FindJob
+from lrtui.engine import FindJob
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.preview import Curve, checked_exact, checked_fast, unchanging
@@ -86,6 +86,7 @@ class LrtuiApp(Commands, RangeTest, App):
         self.draft = Draft(schedule, optimizer, training)
         self.runs: dict[int, RunView] = {}
         self.configs: dict[int, dict] = {}  # each run's stored config: what its label says differs
+        self.stored: dict[str, int] = {}  # the store's id of each run this app trained, by its key
         self.queue: deque = deque()
         self.trainer = Trainer(self.store.path)  # starts importing torch in its own process (tests: a thread)
         self.busy = False
@@ -320,17 +321,16 @@ class LrtuiApp(Commands, RangeTest, App):
             if self.sweep_event(event):
                 continue
             if isinstance(event, RunStarted):
-                self.current = event.run_id
-                self.configs[event.run_id] = self._config_of(event.run_id)
-                self.runs[event.run_id] = RunView(event.run_id, event.label,
-                                                  self.configs[event.run_id].get("scheduler", {}).get("name", ""),
+                self.current = self.stored[event.key] = event.run_id
+                self.configs[event.run_id] = event.config
+                self.runs[event.run_id] = RunView(event.run_id, event.label, event.config["scheduler"]["name"],
                                                   colour(event.run_id), True, steps_per_epoch=event.steps_per_epoch,
                                                   epochs_total=event.epochs)
                 self.next_redraw = 0.0
                 for note in event.notes:  # the task's word on this run (an image folder of few batches)
                     self.notify(escape(f"{event.label}: {note}"), severity="warning", timeout=8)
                 continue
-            run = self.runs.get(event.run_id)
+            run = self.runs.get(self.stored.get(event.key))
             if run is None:
                 continue
             if isinstance(event, Steps):
@@ -348,10 +348,6 @@ class LrtuiApp(Commands, RangeTest, App):
                                 severity="error" if event.status == "failed" else "warning", timeout=8)
                 self.current = None
         self.charts_dirty = True
-
-    def _config_of(self, run_id: int) -> dict:
-        run = self.store.run(run_id, steps=False)
-        return run["config"] if run else {}
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

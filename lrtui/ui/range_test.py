@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from rich.markup import escape
 
-from lrtui import finder
+from lrtui import engine, finder
 from lrtui.events import Event, RunEnded, RunStarted, Steps
 from lrtui.report import MARKS
 from lrtui.ui.charts import Series
@@ -19,14 +19,15 @@ from lrtui.ui.screens import SweepScreen
 
 class RangeTest:
     sweep: RunView | None = None          # the sweep in progress or the last one
+    sweep_started: RunStarted | None = None  # what its loop said of it as it began
     finding: finder.Finding | None = None  # its analysis, once it has ended
     showing_sweep = False                 # the LR chart shows the sweep, not the schedule
     settings = finder.Sweep()
 
     def action_find(self) -> None:
         d = self.draft
-        self._enqueue([finder.job(d.training, d.optimizer, self.settings, self.preset.name if self.preset else None,
-                                  self.data_dir)])
+        self._enqueue([engine.find_job(d.training, d.optimizer, self.settings,
+                                         self.preset.name if self.preset else None, self.data_dir)])
         self.notify(escape(f"range test of {d.optimizer.name} on {d.training['task']}: lr {self.settings.start_lr:g} "
                            f"to {self.settings.end_lr:g} over {self.settings.steps} steps"), timeout=4)
 
@@ -65,15 +66,16 @@ class RangeTest:
         if isinstance(event, RunStarted) and event.kind == "find":
             self.sweep = RunView(event.run_id, event.label, "LR range test", "cyan", True,
                                  steps_per_epoch=event.steps_per_epoch)
+            self.sweep_started = event
             self.finding, self.showing_sweep, self.next_redraw = None, True, 0.0
             return True
-        if self.sweep is None or event.run_id != self.sweep.id:
+        if self.sweep is None or event.key != self.sweep_started.key:
             return False
         if isinstance(event, Steps):
             self.sweep.add_steps(event.lr, event.loss)
         elif isinstance(event, RunEnded):
             self.sweep.status, self.next_redraw = event.status, 0.0
-            smooth = self.store.run(self.sweep.id, steps=False)["config"]["sweep"]["smooth"]  # its own, if F changed
+            smooth = self.sweep_started.config["sweep"]["smooth"]  # its own, if F changed since
             self.finding = finder.analyse(list(self.sweep.lr), list(self.sweep.loss), smooth)  # every step came here
             self._submit_next()
             if event.status == "failed":

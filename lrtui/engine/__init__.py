@@ -1,0 +1,22 @@
+"""Training, from plan to events: `plan` turns presets and overrides into jobs, `training` and
+`range_test` are the loops (what they share is in `shared`), and `run` hands a job to its loop.
+Loops emit events and import no store: lrtui.recorder records them."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from lrtui.engine.plan import FindJob, Job, find_job, jobs
+from lrtui.engine.shared import device_name, evaluate, explain, first_line, resolve_device, seed_everything
+from lrtui.events import Event, Status
+
+__all__ = ["FindJob", "Job", "device_name", "evaluate", "explain", "first_line", "find_job", "jobs",
+           "resolve_device", "run", "seed_everything"]
+
+
+def run(job: Job | FindJob, emit: Callable[[list[Event]], None], stop: Any) -> Status:
+    """`job` through its loop (a training run or a range test), its events handed to `emit`; returns
+    its status. Bad input found before the run starts raises ConfigError."""
+    from lrtui.engine.range_test import find
+    from lrtui.engine.training import train
+
+    return find(job, emit, stop) if isinstance(job, FindJob) else train(job, emit, stop)

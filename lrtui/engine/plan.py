@@ -1,0 +1,86 @@
+"""Planning: a preset and the command line's or the app's overrides into jobs, each fully specified
+and named by a key before anything is trained or stored."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lrtui.catalogue import Schedule
+from lrtui.finder import Sweep
+from lrtui.optimizers import OptimizerConfig
+from lrtui.params import ConfigError
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, kw_only=True)
+class Setup:
+    """What a job trains on, given by name: the task and its batches, the seed, the device, and where
+    its data is; and the key that names the run wherever it is trained and recorded. A training run
+    (Job) and a range test (FindJob) share it."""
+
+    task: str = "spirals"
+    batch_size: int = 128
+    seed: int = 0
+    device: str = "auto"
+    preset: str | None = None
+    data_dir: Path | None = None
+    download: bool = False
+    key: str = field(default_factory=new_key, compare=False)
+
+
+@dataclass(frozen=True)
+class Job(Setup):
+    """One run, fully specified: a preset's run with its shared training settings."""
+
+    label: str
+    schedule: Schedule
+    optimizer: OptimizerConfig
+    epochs: int = 100
+    config: dict = field(default_factory=dict, compare=False)  # what the store keeps as the full config
+
+
+@dataclass(frozen=True)
+class FindJob(Setup):
+    """A range test, fully specified: what a Job is to training."""
+
+    label: str
+    optimizer: OptimizerConfig
+    sweep: Sweep = Sweep()
+
+    def config(self) -> dict:
+        """What the store keeps of it (and `lrtui find --json` prints)."""
+        training = {"task": self.task, "batch_size": self.batch_size, "seed": self.seed, "device": self.device}
+        return {"preset": self.preset, "sweep": asdict(self.sweep), "training": training,
+                "optimizer": {"name": self.optimizer.name, **self.optimizer.params}}
+
+
+def jobs(preset: Any, *, task: str | None = None, epochs: int | None = None, device: str | None = None,
+         seed: int | None = None, batch_size: int | None = None, data_dir: Path | None = None,
+         download: bool = False) -> list[Job]:
+    """The runs of a preset as jobs, with the command line's overrides; one seed for all (fairness)."""
+    t = {**preset.training, **{k: v for k, v in {"task": task, "epochs": epochs, "device": device, "seed": seed,
+                                                  "batch_size": batch_size}.items() if v is not None}}
+    for key in ("epochs", "batch_size"):
+        if not isinstance(t[key], int) or t[key] < 1:
+            raise ConfigError(key, f"needs an integer >= 1, got {t[key]!r}")
+    return [Job(run.label, run.schedule, run.optimizer, t["epochs"], task=t["task"], batch_size=t["batch_size"],
+                seed=t["seed"], device=t["device"], preset=preset.name, data_dir=data_dir, download=download,
+                config={"preset": preset.name, "scheduler": run.schedule.to_table(),
+                        "interval": run.schedule.interval, "warmup": run.schedule.warmup,
+                        "optimizer": {"name": run.optimizer.name, **run.optimizer.params},
+                        "training": {k: v for k, v in t.items() if k != "steps_per_epoch"}})
+            for run in preset.runs]
+
+
+def find_job(training: dict, optimizer: OptimizerConfig, settings: Sweep, preset: str | None = None,
+               data_dir: Path | None = None, download: bool = False) -> FindJob:
+    """The range test of a configuration: its optimizer and training settings (task, batch size,
+    seed, device); the lr is the sweep's."""
+    kept = {k: training[k] for k in ("task", "batch_size", "seed", "device")}
+    return FindJob(f"range test {optimizer.name}", optimizer, settings, **kept, preset=preset, data_dir=data_dir,
+                   download=download)

@@ -1,0 +1,80 @@
+"""A training run: a task's model and batches, an optimizer and a catalogue schedule, on a device.
+
+`train` runs in whatever thread calls it and never waits for its consumer. It stops within one batch
+when `stop` is set; a training loss that is not finite ends the run as diverged at that step, a
+validation loss at that epoch; an epoch without batches, or any other exception, ends it as failed.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable
+
+from lrtui.catalogue import build, moves_momentum
+from lrtui.engine.plan import Job
+from lrtui.engine.shared import Loop, NoBatches, evaluate, on_device, prepare
+from lrtui.events import EpochEnded, Event, Status
+
+
+def train(job: Job, emit: Callable[[list[Event]], None], stop: Any) -> Status:
+    """Train `job`, handing its events to `emit`; returns its final status. Bad input (an unknown task,
+    missing data, a device that is not there) raises ConfigError before the run starts."""
+    device, built, steps_per_epoch = prepare(job)
+    model = built["model"].to(device)
+    optimizer = job.optimizer.build(model.parameters())
+    per_step = job.schedule.interval == "step"
+    length = job.schedule.length(job.epochs, steps_per_epoch)
+    stepper = build(job.schedule, optimizer, length)
+    loop = Loop(job, emit, moves_momentum(job.schedule.spec, job.schedule.params))
+    loop.start("train", job.config, device, job.epochs, steps_per_epoch,
+               (*built["notes"], *schedule_notes(job, length)))
+    group = optimizer.param_groups[0]
+
+    def epochs() -> tuple[Status, str | None]:
+        for epoch in range(job.epochs):
+            started, lr_at_start, samples, fed = time.perf_counter(), group["lr"], 0, 0
+            loop.flushed = []
+            model.train()
+            for inputs, targets in built["train"]:
+                fed += 1
+                inputs, targets = on_device(inputs, device), on_device(targets, device)
+                if stop.is_set():
+                    return Status.STOPPED, None
+                momentum = group["betas"][0] if "betas" in group else group.get("momentum")
+                loss = built["loss"](model(inputs), targets)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                loop.add(group["lr"], momentum, loss)
+                samples += len(targets)
+                if per_step:
+                    stepper.step()
+                if loop.due() and (error := loop.flush()):
+                    return Status.DIVERGED, error
+            if error := loop.flush():
+                return Status.DIVERGED, error
+            if not fed:
+                raise NoBatches(epoch)
+            train_seconds = time.perf_counter() - started
+            val_loss, val_acc = evaluate(model, built["val"], built["loss"], built["metric"], device)
+            train_loss = sum(loop.flushed) / max(len(loop.flushed), 1)
+            loop.events.append(EpochEnded(job.key, epoch, lr_at_start, train_loss, val_loss, val_acc,
+                                          time.perf_counter() - started,
+                                          samples / train_seconds if train_seconds > 0 else 0.0))
+            if val_loss is not None and not math.isfinite(val_loss):
+                return Status.DIVERGED, f"the validation loss is not finite ({val_loss}) at epoch {epoch}"
+            if not per_step:
+                stepper.step(val_loss if val_loss is not None else train_loss)
+            loop.flush()
+        return Status.FINISHED, None
+
+    return loop.run(epochs)
+
+
+def schedule_notes(job: Job, length: int) -> tuple[str, ...]:
+    """A note when the run's lr would not change within its `length` scheduler steps."""
+    from lrtui.preview import run_curve, unchanging
+
+    curve = run_curve(job.schedule, job.optimizer, length)
+    note = curve and unchanging(job.label, job.schedule, curve)
+    return (note,) if note else ()
