@@ -14,7 +14,8 @@ import torch
 
 from lrtui import tasks
 from lrtui.catalogue import validate
-from lrtui.engine import Job, device_name, resolve_device, train
+from lrtui import recorder
+from lrtui.engine import Job, device_name, resolve_device
 from lrtui.optimizers import validate_optimizer
 from lrtui.store import Store
 
@@ -33,14 +34,15 @@ def main() -> None:
                            ("shapes", validate("CosineAnnealingLR", {}))):
         job = Job(task, schedule, optimizer, task=task, epochs=EPOCHS, device="auto")
         inputs, _ = next(iter(tasks.find(task).build(tasks.Context(device, 128, 0))["train"]))
-        train(job, store, lambda events: None, threading.Event())  # warm-up
+        recorder.run(job, store, lambda events: None, threading.Event())  # warm-up
         steps = []
         torch.cuda.set_sync_debug_mode("warn")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             start = time.perf_counter()
-            status = train(job, store, lambda events: steps.extend(len(e.loss) for e in events if hasattr(e, "loss")),
-                           threading.Event())
+            status = recorder.run(job, store,
+                                  lambda events: steps.extend(len(e.loss) for e in events if hasattr(e, "loss")),
+                                  threading.Event())
             seconds = time.perf_counter() - start
         torch.cuda.set_sync_debug_mode(0)
         syncs = Counter(f"{Path(w.filename).name}:{w.lineno}" for w in caught

@@ -13,7 +13,8 @@ import torch
 
 from lrtui import presets, tasks
 from lrtui.catalogue import build
-from lrtui.engine import Job, evaluate, jobs, seed_everything, train
+from lrtui import recorder
+from lrtui.engine import Job, evaluate, jobs, seed_everything
 from lrtui.store import Store
 
 EPOCHS, ROUNDS = 10, 9
@@ -46,8 +47,8 @@ def bare(job: Job) -> float:
 def engine(job: Job, store: Store) -> float:
     steps = []
     start = time.perf_counter()
-    train(job, store, lambda events: steps.extend(len(e.loss) for e in events if hasattr(e, "loss")),
-          threading.Event())
+    recorder.run(job, store, lambda events: steps.extend(len(e.loss) for e in events if hasattr(e, "loss")),
+                 threading.Event())
     return sum(steps) / (time.perf_counter() - start)
 
 
@@ -65,7 +66,7 @@ def main() -> None:
     print(f"engine / bare, median of {ROUNDS}: {statistics.median(ratios):.3f} (goal >= 0.97)")
     start = time.perf_counter()
     for j in jobs(presets.find("seed-four"), device="cpu"):
-        train(j, store, lambda events: None, threading.Event())
+        recorder.run(j, store, lambda events: None, threading.Event())
     print(f"seed-four, 4 runs x 100 epochs on spirals, CPU: {time.perf_counter() - start:.1f} s")
 
 

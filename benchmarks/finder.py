@@ -13,9 +13,10 @@ from pathlib import Path
 
 from lrtui import presets
 from lrtui.catalogue import starter
-from lrtui.engine import jobs, train
+from lrtui import recorder
+from lrtui.engine import find_job, jobs
 from lrtui.events import EpochEnded, Steps
-from lrtui.finder import SUGGESTIONS, Finding, Sweep, analyse, find, job, sweep
+from lrtui.finder import SUGGESTIONS, Finding, Sweep, analyse, sweep
 from lrtui.optimizers import validate_optimizer
 from lrtui.store import Store
 
@@ -31,7 +32,7 @@ def final_val(store: Store, task: str, epochs: int, opt: str, lr: float) -> floa
     preset = presets.Preset("finder-bench", training={**presets.Preset("").training, "task": task, "epochs": epochs},
                             runs=(presets.Run("cosine", starter("CosineAnnealingLR"), optimizer),))
     events: list = []
-    status = train(jobs(preset)[0], store, events.extend, threading.Event())
+    status = recorder.run(jobs(preset)[0], store, events.extend, threading.Event())
     val = [e.val_loss for e in events if isinstance(e, EpochEnded)]
     return val[-1] if status == "finished" and val and math.isfinite(val[-1]) else math.inf
 
@@ -40,8 +41,8 @@ def suggestions(store: Store, task: str, opt: str, steps: int, seed: int) -> Fin
     settings = sweep({"steps": steps})
     training = {"task": task, "batch_size": 128, "seed": seed, "device": "cpu"}
     events: list = []
-    find(job(training, validate_optimizer({"name": opt, **OPTIMIZERS[opt]}), settings), store, events.extend,
-         threading.Event())
+    job = find_job(training, validate_optimizer({"name": opt, **OPTIMIZERS[opt]}), settings)
+    recorder.run(job, store, events.extend, threading.Event())
     steps_ = [e for e in events if isinstance(e, Steps)]
     return analyse([x for e in steps_ for x in e.lr], [x for e in steps_ for x in e.loss], settings.smooth)
 

@@ -25,18 +25,18 @@ def _seconds(store, run_id: int) -> float:
 
 
 def throughput() -> None:
-    from lrtui import presets
-    from lrtui.engine import jobs, train
+    from lrtui import presets, recorder
+    from lrtui.engine import jobs
     from lrtui.store import Store
     from lrtui.ui.app import LrtuiApp
 
     store = Store.at(Path(tempfile.mkdtemp()))
     preset = presets.find("seed-four")
     job = jobs(preset, epochs=EPOCHS, device="cpu")[3]
-    train(job, store, lambda e: None, threading.Event())  # warm-up
+    recorder.run(job, store, lambda e: None, threading.Event())  # warm-up
     headless = []
     for _ in range(2):
-        train(job, store, lambda e: None, threading.Event())
+        recorder.run(job, store, lambda e: None, threading.Event())
         headless.append(_seconds(store, store.runs()[0]["id"]))
 
     async def in_app() -> float:

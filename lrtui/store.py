@@ -185,8 +185,9 @@ class Store:
         with db:
             db.execute("BEGIN")
             db.execute("DELETE FROM runs WHERE key = ?", (key,))
-            cur = db.execute("INSERT INTO runs (key, label, preset, config, task, device, device_name, seed, status, "
-                             "started, pid, host, stride, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+            cur = db.execute("INSERT INTO runs (key, label, preset, config, task, device, device_name, seed, "
+                             "status, started, pid, host, stride, kind) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
                              (key, label, preset, json.dumps(config), task, device, device_name, seed, time.time(),
                               os.getpid(), socket.gethostname(), stride, kind))
         return RunWriter(db, cur.lastrowid, stride)

@@ -267,8 +267,8 @@ def test_find_with_bad_input_exits_2_with_one_line(cli, argv, names):
 
 def test_job_keeps_the_training_settings_and_the_optimizer():
     opt = validate_optimizer({"name": "SGD", "momentum": 0.9, "lr": 0.3})
-    job = engine.find_job({"task": "spirals", "epochs": 9, "batch_size": 64, "seed": 3, "device": "cpu"}, opt, sweep({}),
-                     "seed-four")
+    job = engine.find_job({"task": "spirals", "epochs": 9, "batch_size": 64, "seed": 3, "device": "cpu"}, opt,
+                          sweep({}), "seed-four")
     assert (job.task, job.batch_size, job.seed, job.device, job.preset) == ("spirals", 64, 3, "cpu", "seed-four")
     assert job.config()["optimizer"] == {"name": "SGD", **opt.params} and job.config()["sweep"]["steps"] == 300
 
