@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrtui.params import ConfigError, Param, above, between, check_all
+from lrtui.smoothing import Ema
 
 SETTINGS = (
     Param("start_lr", "float", 1e-7, "the lr of the first step", (above(0),)),
@@ -83,20 +84,6 @@ class Finding:
             hi = float(smooth.max())
         pad = (hi - lo) * 0.05 or abs(lo) * 0.05 or 1.0
         return lo - pad, hi + pad
-
-
-class Ema:
-    """The debiased exponential moving average (debiased as Adam's moments are: without the
-    correction the first values are pulled towards zero)."""
-
-    def __init__(self, weight: float):
-        self.weight, self.avg, self.count = weight, 0.0, 0
-
-    def add(self, value: float) -> float:
-        """The average with `value` in it."""
-        self.count += 1
-        self.avg = (1 - self.weight) * self.avg + self.weight * value
-        return self.avg / (1 - (1 - self.weight) ** self.count)
 
 
 def smoothed(loss: list[float], weight: float) -> np.ndarray:

@@ -14,7 +14,8 @@ from typing import Any, Callable, Iterable, Iterator
 from lrtui.engine.plan import FindJob
 from lrtui.engine.shared import Loop, NoBatches, on_device, prepare
 from lrtui.events import Event, Status
-from lrtui.finder import Ema, diverged
+from lrtui.finder import diverged
+from lrtui.smoothing import Ema
 
 
 def find(job: FindJob, emit: Callable[[list[Event]], None], stop: Any) -> Status:

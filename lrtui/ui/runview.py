@@ -10,9 +10,10 @@ from typing import Iterable
 import numpy as np
 
 from lrtui.scores import Summary, summarise
+from lrtui.smoothing import Ema
 from lrtui.ui.charts import Series
 
-EMA = 0.9
+LOSS_WEIGHT = 0.1  # of each new loss in the smoothed curve
 
 
 @dataclass
@@ -35,8 +36,7 @@ class RunView:
     ema: array = field(default_factory=lambda: array("d"))
     epochs: list[dict] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
-    average: float = field(default=0.0, init=False, repr=False)  # the EMA before debiasing
-    averaged: int = field(default=0, init=False, repr=False)     # the finite losses in it
+    average: Ema = field(default_factory=lambda: Ema(LOSS_WEIGHT), init=False, repr=False)  # of the finite losses
 
     def add_steps(self, lr: Iterable[float | None], loss: Iterable[float | None],
                   momentum: Iterable[float | None] | None = None) -> None:
@@ -46,9 +46,8 @@ class RunView:
         for value in _floats(loss):
             self.loss.append(value)
             if math.isfinite(value):
-                self.average = EMA * self.average + (1 - EMA) * value
-                self.averaged += 1
-            self.ema.append(self.average / (1 - EMA ** self.averaged) if self.averaged else math.nan)
+                self.average.add(value)
+            self.ema.append(self.average.value)
 
     def series(self, x_steps: bool, smooth: bool, momentum: bool = False) -> tuple[Series, list[Series]]:
         """Its lr (its momentum or beta1 with `momentum`), and its training loss (the EMA with `smooth`) with the validation loss per epoch, for
