@@ -341,15 +341,29 @@ async def test_F_sets_the_sweep_refusing_a_bad_value_then_runs_it(store):
 
 
 def test_every_key_is_in_the_help_and_the_readme():
+    """The help is made from the bindings: every key of the app and of its panes is in it with what it
+    does; the README lists the app's keys (the palette's among them) and the lists'."""
+    import re
     from pathlib import Path
 
-    from lrtui.ui.screens import KEYS
+    from rich.text import Text
+
+    from lrtui.ui.runs_table import RunsTable
+    from lrtui.ui.screens import PANES, keys_text
+    from lrtui.ui.widgets import SchedulerList
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    helped = {k for key, _ in KEYS for k in key.split(" / ")} | {"escape"}
-    for binding in LrtuiApp.BINDINGS:
-        key = {"question_mark": "?"}.get(binding.key, binding.key)
-        assert key in helped, key
+    helped = " ".join(Text.from_markup(keys_text(LrtuiApp)).plain.split())  # as the dialog wraps it, in one line
+    in_panes = {cls for _, classes, _ in PANES for cls in classes}
+    assert {SchedulerList, RunsTable} <= in_panes
+    for binding in [*LrtuiApp.BINDINGS, *(b for cls in in_panes for b in cls.BINDINGS)]:
+        keys = "/".join({"question_mark": "?"}.get(k, k) for k in binding.key.split(","))
+        said = binding.tooltip or binding.description
+        assert said and re.search(f"(^| ){re.escape(keys)} +{re.escape(said)}", helped, re.IGNORECASE), keys
+    assert re.search("ctrl\\+p +palette", helped)
+    listed = [*LrtuiApp.BINDINGS, *SchedulerList.BINDINGS, *RunsTable.BINDINGS]
+    for key in [LrtuiApp.COMMAND_PALETTE_BINDING, *(k for b in listed for k in b.key.split(","))]:
+        key = {"question_mark": "?"}.get(key, key)
         assert f"`{key}`" in readme, key
 
 

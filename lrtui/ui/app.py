@@ -54,21 +54,29 @@ NEEDS_A_GOOD_FORM = {"run": "r", "save": "ctrl+s", "copy_code": "Copy as code"} 
 class LrtuiApp(Commands, RangeTest, App):
     CSS_PATH = "app.tcss"
     TITLE = "lrtui"
-    BINDINGS = [  # the footer shows what fits beside ^p palette at 80 columns, help first; help lists the rest
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("r", "run", "Run", id="run"), Binding("c", "compare", "Compare", id="compare"),
-        Binding("s", "stop", "Stop", id="stop"), Binding("p", "presets", "Presets", id="presets"),
-        Binding("f", "find", "Find lr", id="find"), Binding("a", "apply", "Apply lr", show=False, id="apply"),
-        Binding("A", "apply('steepest')", "Apply steepest lr", show=False, id="apply_steepest"),
-        Binding("F", "find_settings", "Range test settings", show=False, id="find_settings"),
-        Binding("ctrl+s", "save", "Save", show=False, id="save"), Binding("l", "log", "Log", show=False, id="log"),
-        Binding("m", "smooth", "Smooth", show=False, id="smooth"),
-        Binding("x", "x_axis", "Steps/epochs", show=False, id="x_axis"),
-        Binding("b", "momentum", "Momentum/beta1", show=False, id="momentum"),
+    BINDINGS = [  # the footer shows what fits beside ^p palette at 80 columns, help first; ? lists all (screens.py)
+        Binding("question_mark", "help", "Help", tooltip="this help", id="help"),
+        Binding("r", "run", "Run", tooltip="run the form", id="run"),
+        Binding("c", "compare", "Compare", tooltip="run every run of the preset", id="compare"),
+        Binding("s", "stop", "Stop", tooltip="stop the run and the queue", id="stop"),
+        Binding("p", "presets", "Presets", tooltip="pick a preset", id="presets"),
+        Binding("f", "find", "Find lr", tooltip="LR range test of the form", id="find"),
+        Binding("F", "find_settings", "Range test settings", show=False, tooltip="its settings, then run it",
+                id="find_settings"),
+        Binding("a", "apply", "Apply lr", show=False, tooltip="range test's lr to the form", id="apply"),
+        Binding("A", "apply('steepest')", "Apply steepest lr", show=False, tooltip="its steepest lr to the form",
+                id="apply_steepest"),
+        Binding("ctrl+s", "save", "Save", show=False, tooltip="save the form or the preset", id="save"),
+        Binding("l", "log", "Log", show=False, tooltip="log scale", id="log"),
+        Binding("m", "smooth", "Smooth", show=False, tooltip="smooth the loss (EMA)", id="smooth"),
+        Binding("x", "x_axis", "Steps/epochs", show=False, tooltip="x axis: steps or epochs", id="x_axis"),
         Binding("v", "view", "Charts: both, lr, loss", show=False, id="view"),
-        Binding("q", "quit", "Quit", id="quit"), Binding("escape", "leave_field", show=False),
+        Binding("b", "momentum", "Momentum/beta1", show=False, tooltip="momentum or beta1 for the lr", id="momentum"),
+        Binding("q", "quit", "Quit", tooltip="quit (stops a run first)", id="quit"),
         Binding("tab", "pane(1)", "Next pane", show=False, priority=True),
         Binding("shift+tab", "pane(-1)", "Previous pane", show=False, priority=True),
+        Binding("escape", "leave_field", show=False,
+                tooltip="from a field to the list; from the range test back to the schedule"),
     ]
     PANES = ("#schedulers", "#form", "#plots", "#runs")  # what tab walks; arrows move within each
     NOTIFICATION_TIMEOUT = 3

@@ -67,7 +67,7 @@ class TextInput(Input):
     value. Otherwise printable keys are the app's."""
 
     editing: reactive[bool] = reactive(False)
-    BINDINGS = [Binding("escape", "cancel", show=False)]
+    BINDINGS = [Binding("escape", "cancel", "Undo", show=False, tooltip="end an edit with the text it began with")]
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -122,7 +122,9 @@ class UntypedInput(Input):
 class ChoiceInput(UntypedInput):
     """One of a few values, cycled with space, Enter or the arrows: nothing to type, nothing to guess."""
 
-    BINDINGS = [Binding("space,enter,right", "cycle(1)", show=False), Binding("left", "cycle(-1)", show=False)]
+    BINDINGS = [Binding("space,enter,right", "cycle(1)", "Next value", show=False,
+                        tooltip="next value of a field marked ‹›"),
+                Binding("left", "cycle(-1)", "Previous value", show=False)]
 
     def __init__(self, options: tuple[str, ...], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -141,7 +143,7 @@ class ChoiceInput(UntypedInput):
 class ListInput(UntypedInput):
     """A composite's list of schedulers, edited in its own screen: Enter or space opens it."""
 
-    BINDINGS = [Binding("space,enter", "open", show=False)]
+    BINDINGS = [Binding("space,enter", "open", "Open", show=False, tooltip="open the editor of a list marked ⏎")]
 
     @dataclass
     class Opened(Message):
@@ -160,7 +162,8 @@ class Field(Horizontal):
     the app's one-letter keys are, only once an edit begins."""
 
     TEXT: type[Input] = Input
-    BINDINGS = [Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False)]
+    BINDINGS = [Binding("down", "move(1)", "Next field", show=False),
+                Binding("up", "move(-1)", "Previous field", show=False)]
 
     def __init__(self, section: str, param: Param, value: Any):
         super().__init__(classes="field")

@@ -31,9 +31,10 @@ class Row:
 
 class RunsTable(DataTable):
     BINDINGS = [  # the border says them: the footer has no room for them at 80 columns
-        Binding("space", "toggle", "Show/hide", show=False), Binding("delete", "delete", "Delete", show=False),
-        Binding("o", "sort", "Sort", show=False), Binding("j", "cursor_down", show=False),
-        Binding("k", "cursor_up", show=False)]
+        Binding("space", "toggle", "Show/hide", show=False, tooltip="show or hide the run on the charts"),
+        Binding("delete", "delete", "Delete", show=False, tooltip="delete the run (asks first)"),
+        Binding("o", "sort", "Sort", show=False, tooltip="sort by the next figure"),
+        Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False)]
 
     @dataclass
     class Toggled(Message):

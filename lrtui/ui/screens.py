@@ -7,37 +7,54 @@ from pathlib import Path
 
 from rich.markup import escape
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
+from textual.keys import key_to_character
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet, Static, TextArea
 from textual.widgets.option_list import Option
 
 from lrtui import finder, presets
 from lrtui.params import ConfigError
-from lrtui.ui.fields import Field, read
+from lrtui.ui.fields import ChoiceInput, Field, ListInput, TextInput, read
+from lrtui.ui.runs_table import RunsTable
+from lrtui.ui.widgets import SchedulerList
 
-KEYS = (("?", "this help"), ("q", "quit (stops a run first)"),
-        ("r", "run the form"), ("c", "run every run of the preset"),
-        ("s", "stop the run and the queue"), ("p", "pick a preset"),
-        ("f", "LR range test of the form"), ("F", "its settings, then run it"),
-        ("a / A", "range test lr to form / steepest"),
-        ("l", "log scale"), ("m", "smooth the loss (EMA)"),
-        ("x", "x axis: steps or epochs"), ("v", "charts: both, lr, loss"),
-        ("b", "momentum or beta1 for the lr"), ("ctrl+s", "save the form or the preset"),
-        ("tab", "next pane (shift: previous)"), ("ctrl+p", "palette: code, export, all"),
-        ("j / k", "down / up in lists"), ("shift+tab", "previous pane"))
-NOTES = """[b]escape[/b]  from a field to the list; from the range test back to the schedule
-Runs table: [b]space[/b] shows or hides a run, [b]delete[/b] deletes it, [b]o[/b] sorts.
-Form: arrows move; [b]Enter[/b] or a digit edits a field (Enter again ends, escape undoes);
-space or arrows cycle a field marked ‹›; Enter on a list of schedulers opens its editor."""
+PALETTE = "palette: code, export, all"  # Textual's key (App.COMMAND_PALETTE_BINDING), in no BINDINGS of ours
+EDITS = "Enter, a digit, a sign or a point begins an edit (Enter again ends it)."
+PANES = (("schedulers", (SchedulerList,), ""), ("parameters", (Field, TextInput, ChoiceInput, ListInput), EDITS),
+         ("runs", (RunsTable,), ""))  # each pane's own keys (the charts' are the app's), then what no key says
+CELL = 36  # two cells a row in the dialog's 76 columns
 
 
-def keys_text() -> str:
-    """The keys in two columns that fit 80 columns."""
-    cells = [f"[b]{key:<7}[/b] {text:<29}" for key, text in KEYS]
-    return "\n".join(" ".join(cells[i:i + 2]) for i in range(0, len(cells), 2)) + "\n" + NOTES
+def key_text(binding: Binding) -> str:
+    """Its keys as typed: `?` for question_mark, `space/enter` for "space,enter"."""
+    def shown(key: str) -> str:
+        character = key_to_character(key)
+        return character if character and character.isprintable() and not character.isspace() else key
+
+    return "/".join(shown(key.strip()) for key in binding.key.split(","))
+
+
+def key_help(binding: Binding) -> str:
+    """What the help says of a key: its tooltip, else its description."""
+    return binding.tooltip or binding.description.lower()
+
+
+def keys_text(app: type[App]) -> str:
+    """Every key the app binds, with its help: the app's in two columns (a longer one alone in a row),
+    then each pane's own."""
+    keys = [(key_text(b), key_help(b)) for b in app.BINDINGS] + [(app.COMMAND_PALETTE_BINDING, PALETTE)]
+    cells = [(f"{key:<7} {text}", f"[b]{key:<7}[/b] {escape(text)}") for key, text in keys]
+    short = [markup + " " * (CELL - len(plain)) for plain, markup in cells if len(plain) <= CELL]
+    lines = ["  ".join(short[i:i + 2]).rstrip() for i in range(0, len(short), 2)]
+    lines += [markup for plain, markup in cells if len(plain) > CELL]
+    for pane, classes, note in PANES:
+        lines.append(f"[u]{pane}[/u]:  " + "  ".join(f"[b]{key_text(b)}[/b] {escape(key_help(b))}"
+                                                   for cls in classes for b in cls.BINDINGS))
+        lines += [note] if note else []
+    return "\n".join(lines)
 
 
 class Modal(ModalScreen):
@@ -46,10 +63,10 @@ class Modal(ModalScreen):
 
 class HelpScreen(Modal):
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("[b]lrtui[/b]: which learning-rate schedule, with which parameters?")
-            yield Static(keys_text())
-            yield Label("Escape closes this.", classes="hint")
+        with VerticalScroll(classes="dialog") as dialog:
+            dialog.border_title = "[b]lrtui[/b]: which learning-rate schedule, with which parameters?"
+            dialog.border_subtitle = "escape closes this"
+            yield Static(keys_text(type(self.app)))
 
 
 class CodeScreen(Modal):

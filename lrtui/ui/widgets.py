@@ -23,7 +23,7 @@ class StatusLine(Widget):
 
 
 class SchedulerList(OptionList):
-    BINDINGS = [Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False)]
+    BINDINGS = [Binding("j", "cursor_down", "Down", show=False), Binding("k", "cursor_up", "Up", show=False)]
 
 
 class Plots(Vertical, can_focus=True):
