@@ -8,3 +8,11 @@ async def until(pilot, condition, seconds=30):
             return
         await pilot.pause(0.05)
     raise AssertionError("timed out waiting")
+
+
+def started(run_id: int, label: str, epochs: int, steps_per_epoch: int, notes: tuple[str, ...] = ()):
+    """The RunStarted of a training run the training process recorded as `run_id` (its key: "k<id>")."""
+    from lrtui.events import RunStarted
+
+    return RunStarted(f"k{run_id}", label, "train", {"scheduler": {"name": "StepLR"}}, None, "spirals", 0, "cpu",
+                      "cpu", epochs, steps_per_epoch, notes, run_id)

@@ -12,13 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lrtui import presets
-from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
+from lrtui.events import EpochEnded, RunEnded, Steps
 from lrtui.store import Store
 from lrtui.ui import app as app_module
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
 from lrtui.ui.messages import TrainingEvents
-from pilot import until
+from pilot import started, until
 
 PER_EPOCH = 47  # spirals' batches of 128
 
@@ -98,14 +98,13 @@ async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
         blown = next(v for v in app.runs.values() if v.label == "blow-up")
         assert math.isnan(blown.loss[-1]) and blown.loss[-2] == 2.7e31  # the data is kept whole
 
-        live = [RunStarted(999, "live", "cpu", "cpu", 5, PER_EPOCH),
-                Steps(999, 0, (0.1,) * 3, None, (2.0, 1e30, math.inf))]
+        live = [started(999, "live", 5, PER_EPOCH), Steps("k999", 0, (0.1,) * 3, None, (2.0, 1e30, math.inf))]
         app.post_message(TrainingEvents(live))  # as the training process reports a run reaching inf
         await pilot.pause(0.3)
         await drawn(pilot)
         mark = next(s for s in loss_chart.series if s.label == "live diverged")
         assert mark.x.tolist() == [1 / PER_EPOCH] and max(map(len, y_labels(loss_chart))) <= 6
-        app.post_message(TrainingEvents([RunEnded(999, "diverged")]))
+        app.post_message(TrainingEvents([RunEnded("k999", "diverged")]))
         await pilot.pause(0.3)
         assert app.is_running and app.runs[999].status == "diverged"
 

@@ -5,7 +5,7 @@ import pytest
 
 from lrtui.store import Store
 from lrtui.ui.app import LrtuiApp
-from pilot import until
+from pilot import started, until
 
 
 @pytest.fixture
@@ -154,15 +154,13 @@ async def test_a_schedule_that_does_not_move_within_the_run_is_said_on_the_statu
 
 
 async def test_a_tasks_notes_on_a_run_are_said(store):
-    from lrtui.events import RunStarted
     from lrtui.ui.messages import TrainingEvents
 
     app, notes = LrtuiApp(store=store), []
     notify = app.notify
     app.notify = lambda message, **kw: (notes.append(str(message)), notify(message, **kw))
     async with app.run_test(size=(120, 36)) as pilot:
-        app.post_message(TrainingEvents([RunStarted(1, "StepLR", "cpu", "cpu", 5, 1,
-                                                    notes=("3 training batches per epoch: few to compare",))]))
+        app.post_message(TrainingEvents([started(1, "StepLR", 5, 1, ("3 training batches per epoch: few to compare",))]))
         await until(pilot, lambda: notes == ["StepLR: 3 training batches per epoch: few to compare"])
 
 
