@@ -5,8 +5,6 @@ hand), never a value copied from lrtui's own output."""
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 import warnings
 from dataclasses import dataclass, field
 
@@ -646,12 +644,3 @@ def test_preview_leaves_the_optimizer_config_alone():
     before = dict(opt.params)
     P.preview(validate("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1}), opt, 10, exact=True)
     assert opt.params == before
-
-
-# ---- import hygiene ---------------------------------------------------------------------------
-
-def test_core_imports_neither_torch_nor_textual():
-    code = ("import sys, lrtui.catalogue, lrtui.preview, lrtui.optimizers, lrtui.expr, lrtui.recipes; "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'textual', 'torchvision'}))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"

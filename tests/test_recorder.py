@@ -1,6 +1,4 @@
 """Loops run without a store; the recorder alone writes what their events say, under each job's key."""
-import subprocess
-import sys
 import threading
 
 from lrtui import engine, recorder
@@ -72,10 +70,3 @@ def test_a_range_test_is_committed_step_by_step(store):
     Recorder(store)([started, first_steps])  # the sweep's process killed here: what came is kept
     kept = Store.at(store.path.parent).run(store.runs()[0]["id"])
     assert kept["kind"] == "find" and kept["steps"]["lr"] == list(first_steps.lr)
-
-
-def test_the_loops_import_no_store():
-    code = ("import sys, lrtui.engine, lrtui.engine.training, lrtui.engine.range_test; "
-            "print('lrtui.store' in sys.modules)")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip() == "False"

@@ -1,7 +1,5 @@
 """A run's figures, computed against hand-made epoch rows whose best is known."""
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -78,9 +76,3 @@ def test_a_queued_run_has_no_id_and_no_figures():
         (None, "next", "queued", 0, "StepLR", 7, "mine")
     assert s.best_val_loss is s.lr_at_best is s.final_val_loss is s.best_acc is s.seconds_per_epoch is None
     assert scores.queued("sweep", {"sweep": {"smooth": 0.05}}).scheduler == scores.RANGE_TEST
-
-
-def test_scores_import_neither_textual_nor_rich():
-    code = "import sys, lrtui.scores; print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich'}))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"

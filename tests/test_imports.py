@@ -1,0 +1,57 @@
+"""Import hygiene: the contracts in pyproject's [tool.importlinter] hold, and they catch a breach."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def lint_imports(cwd):
+    return subprocess.run([LINT_IMPORTS, "--no-cache"], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(cwd), "COLUMNS": "200"})  # one line a contract
+
+
+def broken(result):
+    return {line.removesuffix(" BROKEN") for line in result.stdout.splitlines() if line.endswith(" BROKEN")}
+
+
+def test_the_import_contracts_hold():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("module, line, contracts", [
+    ("params.py", "import textual", {"The core is headless: only lrtui.ui imports Textual"}),
+    ("scores.py", "from lrtui.ui import app", {"Only the CLI, to launch the app, imports lrtui.ui",
+                                               "Front ends over the recorder over the loops over the domain"}),
+    ("finder.py", "import rich", {"Only the app and the console outputs draw with rich"}),
+    ("scores.py", "from lrtui.store import Store", {"Only the recorder and the readers import the store",
+                                                    "Front ends over the recorder over the loops over the domain"}),
+    ("engine/training.py", "from lrtui import recorder", {
+        "The loops record nothing: lrtui.engine imports no store",
+        "Front ends over the recorder over the loops over the domain"}),
+])
+def test_a_forbidden_import_breaks_its_contract(tmp_path, module, line, contracts):
+    shutil.copytree(ROOT / "lrtui", tmp_path / "lrtui", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    with open(tmp_path / "lrtui" / module, "a") as f:
+        f.write(f"\n{line}\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode == 1 and broken(result) == contracts, result.stdout + result.stderr
+
+
+def test_importing_any_core_module_loads_no_torch():
+    """Previews, the CLI's help and the app's first frame must not wait for torch (the contracts cannot
+    say so: to import-linter an import inside a function is an import like any other)."""
+    code = ("import importlib, pkgutil, sys, lrtui\n"
+            "for m in pkgutil.walk_packages(lrtui.__path__, 'lrtui.'):\n"
+            "    if m.name.split('.')[1] not in ('ui', '__main__'):\n"
+            "        importlib.import_module(m.name)\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'torchvision', 'textual'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
