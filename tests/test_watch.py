@@ -9,6 +9,7 @@ import pytest
 
 from lrtui.store import Store, StoreError
 from lrtui.ui.app import LrtuiApp
+from lrtui.ui import watch
 from lrtui.ui.runs_table import COLUMNS
 from lrtui.ui.watch import Held, look
 from pilot import until
@@ -61,15 +62,20 @@ def test_a_look_reads_what_is_new_of_new_and_running_training_runs_and_moves_pas
     assert look(store, newest, {late.run_id: Held(1, 0, False)}) == (newest, [])
 
 
-async def test_a_run_another_process_writes_appears_with_its_epochs_and_its_end(store):
+async def test_a_run_another_process_writes_appears_with_its_epochs_and_its_end(store, monkeypatch):
+    looks = []
+    monkeypatch.setattr(watch, "look", lambda *args: looks.append(look(*args)) or looks[-1])
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause(1.5)  # the app has looked at the store since it opened
+        await until(pilot, lambda: looks)  # the app has looked at the store since it opened
         assert status_and_epochs(app, 1) == []
         thread = threading.Thread(target=lambda: write(start(store, "headless"), 0, 2, "finished"))
         thread.start()
         thread.join()
         await until(pilot, lambda: status_and_epochs(app, 1) == ["finished", "2"], 10)
+        view = app.runs[1]
+        assert (view.label, view.status) == ("headless", "finished")
+        assert [(e["epoch"], e["val_loss"]) for e in view.epochs] == [(0, 1.0), (1, pytest.approx(0.9))]
 
 
 async def test_a_listed_running_run_that_another_process_finishes_shows_finished(store):
