@@ -97,6 +97,7 @@ async def test_add_edit_delete_reorder_then_accept_gives_torchs_sequential_curve
         assert app.screen.tables[1]["params"]["gamma"] == 0.9
         await put(pilot, "child-gamma", "0.8")
         assert not app.screen.query_one("#child-gamma").parent.has_class("-invalid")
+        assert app.screen.tables[1]["params"]["gamma"] == 0.8 and lines(app)[1] == "2  ExponentialLR  gamma=0.8"
 
         await pilot.press("escape")  # from a field back to the list
         assert app.screen.focused.id == "children-list"

@@ -226,7 +226,7 @@ def test_a_failing_loader_fails_the_sweep_keeping_its_steps(store, user_task):
                   device="cpu")
     status, stored, events = run_find(store, job)
     assert status == "failed" and "the loader broke" in stored["error"] and len(stored["steps"]["loss"]) == 1
-    assert events[-1].status == "failed"
+    assert events[-1].status == "failed" and "the loader broke" in events[-1].error
 
 
 # -- the command line ---------------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 (Enter, or a digit, a sign or a point); tab walks the panes, arrows move within them; a field of a
 few values cycles."""
 import pytest
+from torch.optim.lr_scheduler import StepLR
 
 from lrtui.store import Store
 from lrtui.ui.app import LrtuiApp
 from pilot import started, until
+from torch_truth import torch_lrs
 
 
 @pytest.fixture
@@ -149,8 +151,10 @@ async def test_a_schedule_that_does_not_move_within_the_run_is_said_on_the_statu
         app.query_one("#training-epochs").value = "5"
         await until(pilot, lambda: app.draft.training["epochs"] == 5)
         await until(pilot, lambda: "does not change within the run's 5 epochs" in app.query_one("#status").text)
+        assert app.curve.lr.tolist() == pytest.approx(torch_lrs(lambda o: StepLR(o, 30, 0.1), 5))  # truly flat
         app.query_one("#training-epochs").value = "50"
         await until(pilot, lambda: "ready" in app.query_one("#status").text)
+        assert app.curve.lr.tolist() == pytest.approx(torch_lrs(lambda o: StepLR(o, 30, 0.1), 50))  # a drop at 30
 
 
 async def test_a_tasks_notes_on_a_run_are_said(store):

@@ -48,6 +48,8 @@ def test_stop_ends_the_run_and_a_refused_job_is_reported(trainer):
     trainer.stop.set()
     seen = collect(trainer, lambda s: any(isinstance(e, RunEnded) for e in s), 10)
     assert next(e for e in seen if isinstance(e, RunEnded)).status == "stopped"
+    stopped = store.runs()[0]
+    assert stopped["status"] == "stopped" and 1 <= stopped["n_epochs"] < 500  # kept, with what it did
     trainer.submit(jobs(presets.find("seed-four"), task="no-such-task", epochs=1, device="cpu")[0])
     seen = collect(trainer, lambda s: any(isinstance(e, Refused) for e in s), 30)
     assert "no-such-task" in next(e for e in seen if isinstance(e, Refused)).error
