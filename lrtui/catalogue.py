@@ -10,12 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lrtui.expr import parse
-from lrtui.params import AUTO, ConfigError, check_all
+from lrtui.params import AUTO, ConfigError, Param, at_least, check_all
 from lrtui.recipes import RECIPE_SPECS
 from lrtui.schedules import TORCH_SPECS, Spec
 
 CATALOGUE: dict[str, Spec] = {s.name: s for s in TORCH_SPECS + RECIPE_SPECS}
-INTERVALS = ("epoch", "step")
+# a run's own settings beside its scheduler's parameters: validate checks them, the form and the CLI show them
+INTERVAL = Param("interval", "choice", "epoch", "step the scheduler every epoch or every batch",
+                 choices=("epoch", "step"))
+WARMUP = Param("warmup", "int", 0, "linear warmup over the first N scheduler steps", (at_least(0),))
+INTERVALS = INTERVAL.choices
 
 
 @dataclass(frozen=True)
@@ -79,14 +83,14 @@ def validate(name: str, params: dict | None = None, *, interval: str | None = No
         params["warmup"], warmup = warmup, 0
     clean = check_all(spec.params, params, spec.name)
     _check(spec, clean)
-    interval = interval or spec.unit
+    interval = spec.unit if interval is None else interval
     if interval not in INTERVALS:
-        raise ConfigError("interval", f"{spec.name} needs interval 'epoch' or 'step', got {interval!r}")
+        raise ConfigError("interval", f"{spec.name} needs interval {' or '.join(map(repr, INTERVALS))}, got "
+                          f"{interval!r}")
     if spec.needs_metric and interval != "epoch":
         raise ConfigError("interval", f"{spec.name} is stepped with the validation loss once per epoch: needs "
                           f"interval 'epoch', got {interval!r}")
-    if not isinstance(warmup, int) or isinstance(warmup, bool) or warmup < 0:
-        raise ConfigError("warmup", f"{spec.name} needs warmup: an integer >= 0, got {warmup!r}")
+    warmup = WARMUP.check(warmup, spec.name)
     if warmup and spec.no_warmup:
         raise ConfigError("warmup", f"{spec.name} takes no warmup ({spec.no_warmup}), got {warmup}")
     if spec.has("lr_lambda"):

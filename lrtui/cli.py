@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any, Callable, NoReturn
 
 from lrtui import __version__
+from lrtui.catalogue import INTERVAL, WARMUP
 from lrtui.finder import SETTINGS as SWEEP
 from lrtui.optimizers import OPTIMIZERS
 from lrtui.params import ConfigError, parse_value
@@ -57,8 +58,8 @@ def _selection_args(p: argparse.ArgumentParser) -> None:
     _override_args(p)
     p.add_argument("--epochs", type=int, help="epochs in the run")
     p.add_argument("--steps-per-epoch", type=int, metavar="S", help="batches per epoch (for per-step schedules)")
-    p.add_argument("--interval", choices=["epoch", "step"], help="step the scheduler every epoch or every batch")
-    p.add_argument("--warmup", type=int, metavar="N", help="linear warmup over the first N scheduler steps")
+    p.add_argument("--interval", choices=INTERVAL.choices, help=INTERVAL.help)
+    p.add_argument("--warmup", type=int, metavar="N", help=WARMUP.help)
 
 
 def _override_args(p: argparse.ArgumentParser) -> None:
@@ -192,7 +193,6 @@ def selection(args: argparse.Namespace) -> Any:
     from lrtui import presets
     from lrtui.catalogue import CATALOGUE, lookup, validate
     from lrtui.optimizers import validate_optimizer
-    from lrtui.params import check_all
 
     if args.preset and args.target:
         raise ConfigError("preset", "give a scheduler or a preset, not both")
@@ -212,10 +212,8 @@ def selection(args: argparse.Namespace) -> Any:
     else:
         preset = presets.override(presets.find(target), sets, lr=args.lr, optimizer=args.optimizer,
                                   interval=args.interval, warmup=args.warmup)
-    overrides = {"epochs": args.epochs, "steps_per_epoch": args.steps_per_epoch}
-    training = check_all(presets.TRAINING, {**preset.training, **{k: v for k, v in overrides.items() if v is not None}},
-                         "training")
-    return replace(preset, training=training)
+    return replace(preset, training=presets.training_settings(preset.training, epochs=args.epochs,
+                                                              steps_per_epoch=args.steps_per_epoch))
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -305,15 +303,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_find(args: argparse.Namespace) -> int:
     from lrtui import engine, finder, headless, presets, report, tasks
-    from lrtui.params import check_all
     from lrtui.paths import data_dir
 
     preset = presets.find(args.preset) if args.preset else presets.Preset("default")
     optimizer = presets.override_optimizer(preset.runs[0].optimizer if preset.runs else preset.optimizer,
                                            args.optimizer)
-    overrides = {k: getattr(args, k) for k in ("task", "device", "seed", "batch_size") if getattr(args, k) is not None}
-    training = {**preset.training, **overrides}
-    check_all(presets.TRAINING, {k: v for k, v in training.items() if k != "task"}, "training")
+    training = presets.training_settings(preset.training, task=args.task, device=args.device, seed=args.seed,
+                                         batch_size=args.batch_size)
     settings = finder.sweep({s.name: getattr(args, s.name) for s in SWEEP if getattr(args, s.name) is not None})
     job = engine.find_job(training, optimizer, settings, preset.name if args.preset else None,
                             data_dir(args.data_dir), args.download)

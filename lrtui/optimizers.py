@@ -43,6 +43,10 @@ class OptimizerConfig:
         """What CyclicLR and OneCycleLR cycle: beta1 for the Adam family, momentum otherwise."""
         return "beta1" if "betas" in self.params else "momentum"
 
+    def to_table(self) -> dict:
+        """{"name": ..., arguments...}: what validate_optimizer reads back, as presets and configs keep it."""
+        return {"name": self.name, **self.params}
+
     def build(self, parameters: Any) -> Any:
         import torch
         return getattr(torch.optim, self.name)(parameters, **self.params)

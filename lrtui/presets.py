@@ -35,6 +35,8 @@ TRAINING = (
     Param("steps_per_epoch", "int", None, "batches per epoch for previews of per-step schedules (default: the "
           "built-in task's, else 100; training counts the real ones)", (at_least(1),)),
 )
+# the training settings as the command line and the app give them: their task may be a file, a preset's not
+GIVEN_TRAINING = tuple(replace(p, rules=()) if p.name == "task" else p for p in TRAINING)
 DEFAULT_STEPS_PER_EPOCH = 100
 MAX_NESTING = 10  # arrays and tables within one another, counted from a preset's top or a --set value
 TOO_DEEP = f"nests arrays and tables more than {MAX_NESTING} deep"
@@ -67,6 +69,13 @@ class Preset:
     def length(self, run: Run) -> int:
         """Scheduler steps in `run`: epochs, or epochs x batches when it steps per batch."""
         return run.schedule.length(self.training["epochs"], self.steps_per_epoch)
+
+
+def training_settings(base: dict, **overrides: Any) -> dict:
+    """`base` (a preset's training settings, or the form's) with the command line's or the app's
+    `overrides` (None: not given), checked by TRAINING's rules; ConfigError names the bad setting. The task
+    may be a file (file.py:build): tasks.find checks it where the task is built."""
+    return check_all(GIVEN_TRAINING, {**base, **{k: v for k, v in overrides.items() if v is not None}}, "training")
 
 
 def parse(data: dict) -> Preset:
@@ -162,7 +171,7 @@ def parse_sets(items: list[str]) -> dict:
 def override_optimizer(optimizer: OptimizerConfig, name: str | None = None, lr: float | None = None) -> OptimizerConfig:
     """`optimizer` with the command line's --optimizer (another family, with its defaults and this lr)
     and --lr."""
-    table = {"name": name, "lr": optimizer.lr} if name else {"name": optimizer.name, **optimizer.params}
+    table = {"name": name, "lr": optimizer.lr} if name else optimizer.to_table()
     return validate_optimizer({**table, **({} if lr is None else {"lr": lr})})
 
 
@@ -227,7 +236,7 @@ def to_toml(preset: Preset) -> str:
     """The preset as TOML that `parse` reads back to an equal preset."""
     data: dict[str, Any] = {"name": preset.name, "description": preset.description,
                             "training": {k: v for k, v in preset.training.items() if v is not None},
-                            "optimizer": {"name": preset.optimizer.name, **preset.optimizer.params}}
+                            "optimizer": preset.optimizer.to_table()}
     data["runs"] = []
     for run in preset.runs:
         table = run.schedule.to_table()
@@ -236,7 +245,7 @@ def to_toml(preset: Preset) -> str:
         if run.schedule.warmup:
             entry["warmup"] = run.schedule.warmup
         if run.optimizer != preset.optimizer:
-            entry["optimizer"] = {"name": run.optimizer.name, **run.optimizer.params}
+            entry["optimizer"] = run.optimizer.to_table()
         data["runs"].append(entry)
     return tomli_w.dumps(data)
 

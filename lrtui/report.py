@@ -33,7 +33,7 @@ def describe(run: Run) -> str:
 
 def curve_json(run: Run, curve: Curve, preset: Preset) -> dict:
     doc: dict[str, Any] = {"label": run.label, "scheduler": run.schedule.to_table(),
-                           "optimizer": {"name": run.optimizer.name, **run.optimizer.params},
+                           "optimizer": run.optimizer.to_table(),
                            "interval": run.schedule.interval, "warmup": run.schedule.warmup,
                            "epochs": preset.training["epochs"], "length": len(curve.lr),
                            "exact": curve.exact, "lr": curve.lr.tolist()}

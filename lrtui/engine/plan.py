@@ -10,7 +10,7 @@ from typing import Any
 from lrtui.catalogue import Schedule
 from lrtui.finder import Sweep
 from lrtui.optimizers import OptimizerConfig
-from lrtui.params import ConfigError
+from lrtui.presets import training_settings
 
 
 def new_key() -> str:
@@ -56,23 +56,19 @@ class FindJob(Setup):
         """What the store keeps of it (and `lrtui find --json` prints)."""
         training = {"task": self.task, "batch_size": self.batch_size, "seed": self.seed, "device": self.device}
         return {"preset": self.preset, "sweep": asdict(self.sweep), "training": training,
-                "optimizer": {"name": self.optimizer.name, **self.optimizer.params}}
+                "optimizer": self.optimizer.to_table()}
 
 
 def jobs(preset: Any, *, task: str | None = None, epochs: int | None = None, device: str | None = None,
          seed: int | None = None, batch_size: int | None = None, data_dir: Path | None = None,
          download: bool = False) -> list[Job]:
     """The runs of a preset as jobs, with the command line's overrides; one seed for all (fairness)."""
-    t = {**preset.training, **{k: v for k, v in {"task": task, "epochs": epochs, "device": device, "seed": seed,
-                                                  "batch_size": batch_size}.items() if v is not None}}
-    for key in ("epochs", "batch_size"):
-        if not isinstance(t[key], int) or t[key] < 1:
-            raise ConfigError(key, f"needs an integer >= 1, got {t[key]!r}")
+    t = training_settings(preset.training, task=task, epochs=epochs, device=device, seed=seed, batch_size=batch_size)
     return [Job(run.label, run.schedule, run.optimizer, t["epochs"], task=t["task"], batch_size=t["batch_size"],
                 seed=t["seed"], device=t["device"], preset=preset.name, data_dir=data_dir, download=download,
                 config={"preset": preset.name, "scheduler": run.schedule.to_table(),
                         "interval": run.schedule.interval, "warmup": run.schedule.warmup,
-                        "optimizer": {"name": run.optimizer.name, **run.optimizer.params},
+                        "optimizer": run.optimizer.to_table(),
                         "training": {k: v for k, v in t.items() if k != "steps_per_epoch"}})
             for run in preset.runs]
 

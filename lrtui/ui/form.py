@@ -14,28 +14,16 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
-from lrtui.catalogue import Schedule, validate
-from lrtui.optimizers import OPTIMIZERS, OptimizerConfig, validate_optimizer
-from lrtui.params import ConfigError, Param, at_least, check_all
-from lrtui.presets import TRAINING
+from lrtui.catalogue import INTERVAL, WARMUP
+from lrtui.draft import Draft
+from lrtui.optimizers import OPTIMIZERS
+from lrtui.params import ConfigError, Param
+from lrtui.presets import GIVEN_TRAINING
 from lrtui.ui.children import ChildrenScreen
 from lrtui.ui.fields import Field, FormField, ListInput, read, show
 
-RUN_FIELDS = (
-    Param("interval", "choice", "epoch", "step the scheduler every epoch or every batch", choices=("epoch", "step")),
-    Param("warmup", "int", 0, "linear warmup over the first N scheduler steps", (at_least(0),)),
-    Param("optimizer", "choice", "SGD", "the optimizer", choices=tuple(OPTIMIZERS)),
-)
+RUN_FIELDS = (INTERVAL, WARMUP, Param("optimizer", "choice", "SGD", "the optimizer", choices=tuple(OPTIMIZERS)))
 SECTIONS = ("scheduler", "run", "training", "optimizer")  # where a key of a refusal is looked for, in order
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What the form holds: a checked schedule, optimizer and training settings."""
-
-    schedule: Schedule
-    optimizer: OptimizerConfig
-    training: dict
 
 
 class ParamForm(Vertical):
@@ -67,7 +55,7 @@ class ParamForm(Vertical):
         fields += [FormField("run", p, run[p.name]) for p in RUN_FIELDS
                    if not (p.name == "warmup" and s.spec.has("warmup"))]  # a recipe's own warmup is above
         fields += [FormField("optimizer", p, o.params[p.name]) for p in OPTIMIZERS[o.name]]
-        fields += [FormField("training", p, draft.training[p.name]) for p in TRAINING]
+        fields += [FormField("training", p, draft.training[p.name]) for p in GIVEN_TRAINING]
         return fields
 
     async def load(self, draft: Draft) -> None:
@@ -96,28 +84,6 @@ class ParamForm(Vertical):
             out[field.section][field.param.name] = read(field.param, text)
         return out
 
-    def _draft(self, values: dict[str, dict[str, Any]]) -> Draft:
-        run = values["run"]
-        if run["interval"] not in ("epoch", "step"):
-            raise ConfigError("run-interval", f"interval needs 'epoch' or 'step', got {run['interval']!r}")
-        try:
-            schedule = validate(self.draft.schedule.name, values["scheduler"], interval=run["interval"],
-                                warmup=run.get("warmup", 0))
-        except ConfigError as e:
-            section = "run" if e.key in ("interval", "warmup") else "scheduler"
-            raise ConfigError(f"{section}-{e.key.split('.')[0].split('[')[0]}", e.problem) from None
-        name = run["optimizer"]
-        optimizer_args = values["optimizer"] if name == self.draft.optimizer.name else {"lr": values["optimizer"]["lr"]}
-        try:
-            optimizer = validate_optimizer({"name": name, **optimizer_args})
-        except ConfigError as e:
-            raise ConfigError("run-optimizer" if e.key == "name" else f"optimizer-{e.key}", e.problem) from None
-        try:
-            training = check_all(TRAINING, values["training"], "training")
-        except ConfigError as e:
-            raise ConfigError(f"training-{e.key}", e.problem) from None
-        return Draft(schedule, optimizer, training)
-
     def refuse(self, error: ConfigError) -> None:
         """A rule the whole configuration breaks: the field its key names marked (every scheduler
         field when it names none of them), the rule on the line, until the form changes."""
@@ -136,7 +102,7 @@ class ParamForm(Vertical):
     async def _changed(self, event: Input.Changed) -> None:
         event.stop()
         try:
-            draft = self._draft(self.field_values())
+            draft = self.draft.edited(self.field_values())
         except ConfigError as e:
             bad = self.query(f"#{e.key}")
             self._show_problem(e, [bad.first().parent if bad else event.input.parent])
