@@ -70,6 +70,7 @@ async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
     stored_run(store, "interrupted", "interrupted", falling(PER_EPOCH + 5), [1.0])
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: len(app.runs) == 6)  # listed by the store's reader, off the event loop
         assert {v.label: v.status for v in app.runs.values()} == {
             "at step 0": "diverged", "blow-up": "diverged", "mid-epoch": "stopped", "nan val": "finished",
             "failed": "failed", "interrupted": "interrupted"}
@@ -77,6 +78,7 @@ async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
         table.focus()
         for _ in app.runs:
             await pilot.press("space", "down")
+        await until(pilot, lambda: all(v.lr for v in app.runs.values() if v.label != "failed"))  # read in a worker
         await pilot.pause(0.3)
         await drawn(pilot)
         assert app.is_running and all(view.shown for view in app.runs.values())

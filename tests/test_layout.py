@@ -44,7 +44,8 @@ async def test_at_80x24_the_lr_chart_plots_8_rows_and_the_table_shows_5_runs(sto
         await until(pilot, lambda: chart.drawn and chart.figure)
         assert plot_rows(chart) >= 8
         table = app.query_one("#runs")
-        assert table.row_count == 6 and table.content_region.height - 1 >= 5  # under its header
+        await until(pilot, lambda: table.row_count == 6)  # listed by the store's reader, off the event loop
+        assert table.content_region.height - 1 >= 5  # under its header
         key_figures = [str(c.label) for c in table.columns.values()][:8]  # the colour, id, label, seed, status,
         assert key_figures[-3:] == ["best val", "best acc", "lr@best"]  # then the figures: on screen
         assert sum(c.get_render_width(table) for c in list(table.columns.values())[:8]) <= table.content_region.width

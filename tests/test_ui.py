@@ -269,26 +269,26 @@ async def test_f_runs_the_range_test_and_a_puts_its_suggestion_in_the_form(store
         await set_field(pilot, "optimizer", "momentum", "0.9")
         app.query_one("#schedulers").focus()
         await pilot.press("f")
-        await until(pilot, lambda: app.finding is not None)
-        stored = store.run(app.sweep.id)
+        await until(pilot, lambda: app.range_test.finding is not None)
+        stored = store.run(app.range_test.sweep.id)
         assert stored["kind"] == "find" and stored["config"]["optimizer"]["momentum"] == 0.9
-        assert app.finding == analyse(stored["steps"]["lr"], stored["steps"]["loss"], app.settings.smooth)
-        assert app.sweep.id not in app.runs  # a range test is not a schedule's run: not in the table
+        assert app.range_test.finding == analyse(stored["steps"]["lr"], stored["steps"]["loss"], app.range_test.settings.smooth)
+        assert app.range_test.sweep.id not in app.runs  # a range test is not a schedule's run: not in the table
         await pilot.pause(0.3)
         chart = app.query_one("#lr-chart", Chart)
         assert chart.title == "LR range test (finished): loss against lr" and chart.log_x
-        assert f"lr {app.finding.suggestion:.3g} (a puts it in the form)" in str(app.query_one("#status").render())
+        assert f"lr {app.range_test.finding.suggestion:.3g} (a puts it in the form)" in str(app.query_one("#status").render())
         assert [s.label for s in chart.series] == ["loss", "smoothed", "minimum", "steepest"]
-        assert chart.series[2].x[0] == app.finding.suggestions["minimum"]
+        assert chart.series[2].x[0] == app.range_test.finding.suggestions["minimum"]
         await pilot.press("a")
-        suggested = app.finding.suggestions["minimum"]
+        suggested = app.range_test.finding.suggestions["minimum"]
         assert field_input(app, "optimizer", "lr").value == f"{suggested:.3g}"
         assert app.draft.optimizer.lr == pytest.approx(suggested, rel=5e-3)
         assert app.draft.optimizer.params["momentum"] == 0.9
         await until(pilot, lambda: chart.series[0].label == "preview"
                     and chart.series[0].y[0] == pytest.approx(suggested, rel=5e-3))  # the new preview
         await pilot.press("A")  # the steepest suggestion, into OneCycleLR's max_lr once it is picked
-        assert app.draft.optimizer.lr == pytest.approx(app.finding.suggestions["steepest"], rel=5e-3)
+        assert app.draft.optimizer.lr == pytest.approx(app.range_test.finding.suggestions["steepest"], rel=5e-3)
         app.query_one("#schedulers").highlighted = list(CATALOGUE).index("OneCycleLR")
         app.query_one("#schedulers").focus()
         await pilot.press("enter")
@@ -303,14 +303,14 @@ async def test_a_range_test_is_stopped_by_s_and_escape_goes_back_to_the_schedule
     from lrtui.finder import Sweep
 
     app = LrtuiApp(store=store, device="cpu")
-    app.settings = Sweep(start_lr=1e-7, end_lr=1e-6, steps=10_000)  # never diverges, runs for a while
+    app.range_test.settings = Sweep(start_lr=1e-7, end_lr=1e-6, steps=10_000)  # never diverges, runs for a while
     async with app.run_test(size=(120, 36)) as pilot:
         app.query_one("#schedulers").focus()
         await pilot.press("f")
         await until(pilot, lambda: "range test: step" in str(app.query_one("#status").render()))
         await pilot.press("s")
-        await until(pilot, lambda: app.finding is not None)
-        assert app.sweep.status == "stopped" and store.run(app.sweep.id)["status"] == "stopped"
+        await until(pilot, lambda: app.range_test.finding is not None)
+        assert app.range_test.sweep.status == "stopped" and store.run(app.range_test.sweep.id)["status"] == "stopped"
         await pilot.pause(0.3)
         assert app.query_one("#lr-chart", Chart).title.startswith("LR range test (stopped)")
         await pilot.press("escape")
@@ -329,15 +329,15 @@ async def test_F_sets_the_sweep_refusing_a_bad_value_then_runs_it(store):
         steps.value = "3"
         steps.focus()
         await pilot.press("enter")
-        assert steps.parent.has_class("-invalid") and app.sweep is None  # refused: the dialog stays
+        assert steps.parent.has_class("-invalid") and app.range_test.sweep is None  # refused: the dialog stays
         assert "steps" in str(app.screen.query_one("#sweep-problem").render())
         steps.value = "30"
         app.screen.query_one("#sweep-end_lr").value = "1.0"
         await pilot.press("enter")
-        await until(pilot, lambda: app.finding is not None)
-        stored = store.run(app.sweep.id)["config"]["sweep"]
-        assert (stored["steps"], stored["end_lr"]) == (30, 1.0) and app.settings.steps == 30
-        assert max(app.finding.lr) <= 1.0 and len(app.finding.lr) <= 30
+        await until(pilot, lambda: app.range_test.finding is not None)
+        stored = store.run(app.range_test.sweep.id)["config"]["sweep"]
+        assert (stored["steps"], stored["end_lr"]) == (30, 1.0) and app.range_test.settings.steps == 30
+        assert max(app.range_test.finding.lr) <= 1.0 and len(app.range_test.finding.lr) <= 30
 
 
 def test_every_key_is_in_the_help_and_the_readme():

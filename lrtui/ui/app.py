@@ -24,7 +24,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from lrtui import presets, scores
+from lrtui import finder, presets, scores
 from lrtui.catalogue import CATALOGUE, starter
 from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
 from lrtui.engine import FindJob
@@ -36,13 +36,14 @@ from lrtui.tasks import known_batches
 from lrtui.trainer import Trainer
 from lrtui.ui.charts import Chart, Series, colour
 from lrtui.ui.commands import Commands
-from lrtui.ui.form import Draft, ParamForm
-from lrtui.ui import watch
-from lrtui.ui.messages import JobRefused, PreviewReady, PreviewRefused, StoredRun, TorchReady, TrainingEvents
-from lrtui.ui.range_test import RangeTest
+from lrtui.draft import Draft
+from lrtui.ui.form import ParamForm
+from lrtui.ui import layout, watch
+from lrtui.ui.messages import JobRefused, PreviewReady, PreviewRefused, StoredRuns, TorchReady, TrainingEvents
+from lrtui.ui.range_test import RangeTest, Said
 from lrtui.ui.runs_table import Row, RunsTable
 from lrtui.ui.runview import RunView
-from lrtui.ui.screens import ConfirmScreen, HelpScreen
+from lrtui.ui.screens import ConfirmScreen, HelpScreen, SweepScreen
 from lrtui.ui.widgets import Plots, SchedulerList, StatusLine
 
 REDRAW_SECONDS = 0.2
@@ -51,7 +52,7 @@ CRASH_LOG = "lrtui-crash.log"  # beside the store
 NEEDS_A_GOOD_FORM = {"run": "r", "save": "ctrl+s", "copy_code": "Copy as code"}  # refused while it breaks a rule
 
 
-class LrtuiApp(Commands, RangeTest, App):
+class LrtuiApp(Commands, App):
     CSS_PATH = "app.tcss"
     TITLE = "lrtui"
     BINDINGS = [  # the footer shows what fits beside ^p palette at 80 columns, help first; ? lists all (screens.py)
@@ -78,19 +79,18 @@ class LrtuiApp(Commands, RangeTest, App):
         Binding("escape", "leave_field", show=False,
                 tooltip="from a field to the list; from the range test back to the schedule"),
     ]
-    PANES = ("#schedulers", "#form", "#plots", "#runs")  # what tab walks; arrows move within each
     NOTIFICATION_TIMEOUT = 3
 
     def __init__(self, preset: presets.Preset | None = None, store: Store | None = None, task: str | None = None,
                  device: str | None = None, data_dir: Path | None = None):
         super().__init__()
-        self.store, self.data_dir, self.overrides = store, data_dir, {"task": task, "device": device}
+        self.store, self.data_dir, self.overrides = store, data_dir, {"task": task or None,
+                                                                         "device": device or None}
         self.preset = preset
         run = preset.runs[0] if preset else None
         schedule = run.schedule if run else starter("CosineAnnealingLR")
         optimizer = run.optimizer if run else validate_optimizer({})
-        training = {**(preset.training if preset else presets.Preset("").training),
-                    **{k: v for k, v in self.overrides.items() if v}}
+        training = self.training_of(preset or presets.Preset(""))
         self.draft = Draft(schedule, optimizer, training)
         self.runs: dict[int, RunView] = {}
         self.configs: dict[int, dict] = {}  # each run's stored config: what its label says differs
@@ -109,6 +109,11 @@ class LrtuiApp(Commands, RangeTest, App):
         self.first_frame: float | None = None
         self.current: int | None = None
         self.crash: str | None = None  # one line saying where an unexpected error's traceback went
+        self.range_test = RangeTest()
+
+    def training_of(self, preset: presets.Preset) -> dict:
+        """A preset's training settings with the command line's task and device, as the app trains it."""
+        return presets.training_settings(preset.training, **self.overrides)
 
     # -- layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -131,12 +136,13 @@ class LrtuiApp(Commands, RangeTest, App):
         self.query_one("#form").border_title = "parameters"
         self._describe()
         self._preview()
-        self._load_stored_runs()
+        self._watch()
         self.set_interval(REDRAW_SECONDS, self._redraw)
         self.set_interval(1.0, self._show_status)
         self.call_after_refresh(self._first_frame)
         self._show_status()
-        self.watch(self.screen, "focused", self._focus_moved)
+        main = self.screen  # not a dialog's, whose focus moves too
+        self.watch(main, "focused", lambda focused: layout.focus_moved(main, focused))
 
     def _first_frame(self) -> None:
         """The first frame is on the screen (the training process, started with the app, imports torch
@@ -145,41 +151,21 @@ class LrtuiApp(Commands, RangeTest, App):
         self._listen()
 
     def on_resize(self) -> None:
-        self.screen.set_class(self.size.width < 110, "-narrow")
-        self.screen.set_class(self.size.height < 32, "-short")  # 80x24, the SSH default: one chart at a time
-        self._show_view()
+        layout.fit(self.screen, self.size.width, self.size.height)
+        layout.show_view(self.screen, self.view)
         self.charts_dirty = True
-
-    def _focus_moved(self, focused: Any) -> None:
-        """A short screen gives the room to the pane in use: the form takes the runs table's while a
-        field has focus, the charts the whole width while they have it."""
-        form, plots = self.query_one("#form"), self.query_one("#plots")
-        self.screen.set_class(focused is not None and form in focused.ancestors_with_self, "-form")
-        self.screen.set_class(focused is plots, "-charts")
-        if focused is not None:  # the room it is in has just changed
-            self.call_after_refresh(focused.scroll_visible, animate=False)
 
     def action_pane(self, by: int) -> None:
         if len(self.screen_stack) > 1:  # a dialog: tab walks its fields
             self.screen.focus_next() if by > 0 else self.screen.focus_previous()
             return
-        focused = self.screen.focused
-        at = next((i for i, pane in enumerate(self.PANES)
-                   if focused is not None and self.query_one(pane) in focused.ancestors_with_self), 0)
-        pane = self.query_one(self.PANES[(at + by) % len(self.PANES)])
+        pane = layout.next_pane(self.screen, by)
         pane.focus_first() if isinstance(pane, ParamForm) else pane.focus()
 
     def action_view(self) -> None:
-        views = ("lr", "loss") if self.screen.has_class("-short") else ("both", "lr", "loss")
-        self.view = views[(views.index(self.view) + 1) % len(views)] if self.view in views else views[1]
-        self._show_view()
+        self.view = layout.next_view(self.screen, self.view)
+        layout.show_view(self.screen, self.view)
         self._now()
-
-    def _show_view(self) -> None:
-        view = "lr" if self.view == "both" and self.screen.has_class("-short") else self.view
-        plots = self.query_one("#plots")
-        for name in ("lr", "loss"):
-            plots.set_class(view == name, f"-{name}")
 
     # -- choosing and editing ----------------------------------------------------------------------
     @on(OptionList.OptionSelected, "#schedulers")
@@ -296,7 +282,7 @@ class LrtuiApp(Commands, RangeTest, App):
             return
         from lrtui.engine import jobs
 
-        training = {**self.preset.training, **{k: v for k, v in self.overrides.items() if v}}
+        training = self.training_of(self.preset)
         self._enqueue(jobs(presets.Preset(self.preset.name, training=training, runs=self.preset.runs),
                            data_dir=self.data_dir))
 
@@ -326,7 +312,11 @@ class LrtuiApp(Commands, RangeTest, App):
 
     def on_training_events(self, message: TrainingEvents) -> None:
         for event in message.events:
-            if self.sweep_event(event):
+            if taken := self.range_test.take(event):
+                self.next_redraw = 0.0
+                if isinstance(taken, Said):  # the sweep has ended
+                    self._submit_next()
+                    self._say(taken)
                 continue
             if isinstance(event, RunStarted):
                 self.current = self.stored[event.key] = event.run_id
@@ -362,20 +352,12 @@ class LrtuiApp(Commands, RangeTest, App):
             self.notify(escape(f"{event.worker.group}: {event.worker.error}"), severity="error", timeout=8)
 
     # -- the store ---------------------------------------------------------------------------------
-    def _load_stored_runs(self) -> None:
-        """The stored runs, oldest first, then a watch on the store for what other processes write."""
-        stored = self.store.runs()
-        for run in reversed(stored):
-            self._stored(run, new=True)
-        self._show_table()
-        self._watch(max((run["id"] for run in stored), default=0))
-
-    def _stored(self, run: dict, new: bool = False, first_row: int = 0) -> None:
-        """A read of a stored run (from an epoch and a step row on, or the `runs` listing) into its view:
-        a new one for a `new` run (range tests are `lrtui runs`'s), its epochs (for the table) and, once it
-        is shown, its steps (for the charts) that the view lacks, its status. The app's own run in
-        progress comes by events."""
-        if run["id"] == self.current or run["kind"] != "train":
+    def _stored(self, read: watch.Read) -> None:
+        """A read of a stored run (from an epoch and a step row on) into its view: a new one for a `new`
+        run (range tests are `lrtui runs`'s), its epochs (for the table) and, once it is shown, its steps
+        (for the charts) that the view lacks, its status. The app's own runs come by events."""
+        run, new, first_row = read.run, read.new, read.first_row
+        if run["id"] == self.current or run.get("key") in self.stored or run["kind"] != "train":
             return
         if new and run["id"] not in self.runs:
             self.configs[run["id"]] = run["config"]
@@ -384,8 +366,6 @@ class LrtuiApp(Commands, RangeTest, App):
         view = self.runs.get(run["id"])
         if view is None:  # deleted meanwhile
             return
-        if "epochs" not in run:
-            run = self.store.run(run["id"], steps=False)
         view.status = run["status"]
         view.epochs += [e for e in run["epochs"] if e["epoch"] >= len(view.epochs)]
         steps, skip = run["steps"], len(view.lr) - first_row
@@ -395,11 +375,12 @@ class LrtuiApp(Commands, RangeTest, App):
                 view.steps_per_epoch = _rows_per_epoch(run["config"], steps["step"], len(view.lr), len(view.epochs))
 
     @work(thread=True, group="watch", exit_on_error=False)
-    def _watch(self, since: int) -> None:
-        """Posts what other processes write to the store (a `lrtui run` in tmux), about once a second,
-        for the runs after `since` and the ones listed as running that the app itself is not training."""
-        failing = False
-        while not self.closing.wait(watch.SECONDS):
+    def _watch(self) -> None:
+        """Posts the stored runs, oldest first, then what other processes write to the store (a `lrtui
+        run` in tmux), about once a second: the runs added since and the ones listed as running that
+        the app itself is not training. The store is read here, never on the event loop."""
+        failing, since = False, 0
+        while not self.closing.is_set():
             running = {run_id: watch.Held(len(view.epochs), len(view.lr), view.shown)
                        for run_id, view in list(self.runs.items())
                        if view.status == "running" and run_id != self.current}
@@ -408,24 +389,32 @@ class LrtuiApp(Commands, RangeTest, App):
             except StoreError as e:  # busy, or gone for now: said once, and looked at again
                 if not failing:
                     self.notify(escape(f"cannot read the store: {e}"), severity="warning")
-                failing = True
-                continue
-            failing = False
-            for message in found:
-                self.post_message(message)
+                failing, found = True, []
+            else:
+                failing = False
+            if found:
+                self.post_message(StoredRuns(found))
+            self.closing.wait(watch.SECONDS)
 
-    def on_stored_run(self, message: StoredRun) -> None:
-        self._stored(message.run, message.new, message.first_row)
+    def on_stored_runs(self, message: StoredRuns) -> None:
+        for read in message.reads:
+            self._stored(read)
         self._show_table()  # cheap, and what a look is for: not held back with the charts
-        self.charts_dirty = True
+        self._now() if message.asked else setattr(self, "charts_dirty", True)
 
     @on(RunsTable.Toggled)
     def _toggle(self, event: RunsTable.Toggled) -> None:
         view = self.runs[event.run_id]
         view.shown = not view.shown
-        if view.shown and not view.lr and event.run_id != self.current:
-            self._stored(self.store.run(event.run_id))
+        if view.shown and not view.lr and event.run_id != self.current:  # a stored run shown for the first time
+            self._read_steps(event.run_id)
         self._now()
+
+    @work(thread=True, group="store", exit_on_error=False)
+    def _read_steps(self, run_id: int) -> None:
+        run = self.store.run(run_id)
+        if run:
+            self.post_message(StoredRuns([watch.Read(run)], asked=True))
 
     @on(RunsTable.DeleteAsked)
     def _delete(self, event: RunsTable.DeleteAsked) -> None:
@@ -463,8 +452,8 @@ class LrtuiApp(Commands, RangeTest, App):
                    f"{run.loss[-1]:.4g}  lr {run.lr[-1]:.3g}{rate}  {elapsed:.0f}s{eta}")
         elif run:
             now = f"[b]{escape(run.label)}[/b]: starting"
-        elif self.sweep_status():
-            now = self.sweep_status()
+        elif self.range_test.status():
+            now = self.range_test.status()
         elif not self.torch_ready:
             now = "loading torch in the background; r queues a run meanwhile"
         elif self.unchanging:
@@ -502,10 +491,9 @@ class LrtuiApp(Commands, RangeTest, App):
                 lr_series.append(lr)
                 loss_series += losses
         xlabel = "step" if self.x_steps else "epoch"
-        sweep_shown = bool(self.showing_sweep and self.sweep and self.sweep.lr)
-        self.query_one("#plots").set_class(sweep_shown, "-sweep")
-        if sweep_shown:
-            series, title, ylim = self.sweep_chart()
+        self.query_one("#plots").set_class(self.range_test.shown, "-sweep")
+        if self.range_test.shown:
+            series, title, ylim = self.range_test.chart()
             self.query_one("#lr-chart", Chart).show(series, False, "lr", title, log_x=True, ylim=ylim)
         else:
             title = f"{self.curve.momentum_name} (grey: the form's preview; b: the lr)" if self.momentum else None
@@ -556,8 +544,43 @@ class LrtuiApp(Commands, RangeTest, App):
         self.push_screen(HelpScreen())
 
     def action_leave_field(self) -> None:
-        if not self.action_close_sweep():
+        """Escape: from the range test's chart back to the schedule's, else from a field to the list."""
+        if self.range_test.showing:
+            self.range_test.showing = False
+            self._now()
+        else:
             self.query_one("#schedulers").focus()
+
+    def _say(self, said: Said) -> None:
+        self.notify(escape(said.text), severity=said.severity, timeout=8 if said.severity == "error" else 4)
+
+    # -- the range test ----------------------------------------------------------------------------
+    def action_find(self) -> None:
+        job, said = self.range_test.job(self.draft, self.preset.name if self.preset else None, self.data_dir)
+        self._enqueue([job])
+        self._say(said)
+
+    def action_find_settings(self) -> None:
+        """The sweep's settings in a dialog; Enter there runs it."""
+        def chosen(settings: finder.Sweep | None) -> None:
+            if settings:
+                self.range_test.settings = settings
+                self.action_find()
+
+        self.push_screen(SweepScreen(self.range_test.settings), chosen)
+
+    def action_apply(self, which: str = finder.SUGGESTIONS[0]) -> None:
+        """The suggestion in the form: max_lr where the schedule has one (OneCycleLR, CyclicLR), else
+        the optimizer's lr (a warmup recipe's peak)."""
+        lr = self.range_test.suggestion(which)
+        if isinstance(lr, Said):
+            self._say(lr)
+            return
+        key = "scheduler-max_lr" if self.draft.schedule.spec.has("max_lr") else "optimizer-lr"
+        self.range_test.showing = False
+        self.query_one("#form", ParamForm).put(key, f"{lr:.3g}")
+        self.notify(f"{key.split('-', 1)[1]} = {lr:.3g} (the {which} suggestion)", timeout=4)
+        self._now()
 
     def action_quit(self) -> None:
         """Stop and exit: closing the training process (on unmount) waits for it to store the run."""

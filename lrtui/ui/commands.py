@@ -36,7 +36,7 @@ class Commands:
             return
         self.preset = preset
         run = preset.runs[0]
-        training = {**preset.training, **{k: v for k, v in self.overrides.items() if v}}
+        training = self.training_of(preset)
         self.draft = Draft(run.schedule, run.optimizer, training)
         await self.query_one("#form", ParamForm).load(self.draft)
         self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(run.schedule.name)
@@ -75,7 +75,7 @@ class Commands:
         _, per_epoch = self._length(d)
         parts = [_snippet(d.schedule, d.optimizer, d.training["epochs"], per_epoch, "form" if self.preset else "")]
         if self.preset:
-            training = {**self.preset.training, **{k: v for k, v in self.overrides.items() if v}}
+            training = self.training_of(self.preset)
             preset = presets.Preset(self.preset.name, training=training)
             parts += [_snippet(run.schedule, run.optimizer, training["epochs"], preset.steps_per_epoch, run.label)
                       for run in self.preset.runs]

@@ -44,10 +44,9 @@ class JobRefused(Message):
 
 
 @dataclass
-class StoredRun(Message):
-    """What another process wrote of a run (a `lrtui run` in tmux): `run` as Store.run reads it, its
-    step rows from row `first_row` on; `new` for a run the app has not listed."""
+class StoredRuns(Message):
+    """What a read of the store found (lrtui.ui.watch.Read): the runs listed as the app opens, what other
+    processes wrote since (a `lrtui run` in tmux), a run's steps once it is shown."""
 
-    run: dict
-    first_row: int
-    new: bool
+    reads: list
+    asked: bool = False  # by the user (a run shown): drawn at once

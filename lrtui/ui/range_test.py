@@ -1,106 +1,98 @@
 """The LR range test in the app: `f` sweeps the lr for the form's optimizer and task in the training
 process (queued like a run, stopped by `s` like one; `F` sets the sweep first); the LR chart then
 shows loss against lr with the suggestions, `a` puts the suggested lr in the form (A: the
-steepest), escape goes back to the schedule. A mixin of LrtuiApp, which holds the state and routes
-the sweep's events here."""
+steepest), escape goes back to the schedule.
+
+`RangeTest` is what the app keeps of it: the settings, the sweep in progress or the last one, its
+finding. It is given the sweep's events and says what to show; the app does the showing."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from rich.markup import escape
 
 from lrtui import engine, finder
-from lrtui.events import Event, RunEnded, RunStarted, Steps
+from lrtui.events import Event, RunEnded, RunStarted, Status, Steps
 from lrtui.report import MARKS
 from lrtui.ui.charts import Series
-from lrtui.ui.form import ParamForm
 from lrtui.ui.runview import RunView
-from lrtui.ui.screens import SweepScreen
+
+
+@dataclass(frozen=True)
+class Said:
+    """A line for the user, and how it reads (Textual's notification severities)."""
+
+    text: str
+    severity: str = "information"
 
 
 class RangeTest:
-    sweep: RunView | None = None          # the sweep in progress or the last one
-    sweep_started: RunStarted | None = None  # what its loop said of it as it began
-    finding: finder.Finding | None = None  # its analysis, once it has ended
-    showing_sweep = False                 # the LR chart shows the sweep, not the schedule
-    settings = finder.Sweep()
+    def __init__(self) -> None:
+        self.settings = finder.Sweep()
+        self.sweep: RunView | None = None          # the sweep in progress or the last one
+        self.started: RunStarted | None = None     # what its loop said of it as it began
+        self.finding: finder.Finding | None = None  # its analysis, once it has ended
+        self.showing = False                       # the LR chart shows the sweep, not the schedule
 
-    def action_find(self) -> None:
-        d = self.draft
-        self._enqueue([engine.find_job(d.training, d.optimizer, self.settings,
-                                         self.preset.name if self.preset else None, self.data_dir)])
-        self.notify(escape(f"range test of {d.optimizer.name} on {d.training['task']}: lr {self.settings.start_lr:g} "
-                           f"to {self.settings.end_lr:g} over {self.settings.steps} steps"), timeout=4)
+    def job(self, draft, preset: str | None, data_dir) -> tuple[engine.FindJob, Said]:
+        """The range test of the form's optimizer and training settings, and what to say of it."""
+        s = self.settings
+        job = engine.find_job(draft.training, draft.optimizer, s, preset, data_dir)
+        return job, Said(f"range test of {draft.optimizer.name} on {draft.training['task']}: lr {s.start_lr:g} "
+                         f"to {s.end_lr:g} over {s.steps} steps")
 
-    def action_find_settings(self) -> None:
-        """The sweep's settings in a dialog; Enter there runs it."""
-        def chosen(settings: finder.Sweep | None) -> None:
-            if settings:
-                self.settings = settings
-                self.action_find()
-
-        self.push_screen(SweepScreen(self.settings), chosen)
-
-    def action_apply(self, which: str = finder.SUGGESTIONS[0]) -> None:
-        """The suggestion in the form: max_lr where the schedule has one (OneCycleLR, CyclicLR), else
-        the optimizer's lr (a warmup recipe's peak)."""
-        lr = self.finding.suggestions[which] if self.finding else None
-        if lr is None:
-            self.notify(finder.TOO_FLAT if self.finding and self.finding.flat else
-                        "no suggestion yet: f runs the range test", severity="warning")
-            return
-        key = "scheduler-max_lr" if self.draft.schedule.spec.has("max_lr") else "optimizer-lr"
-        self.showing_sweep = False
-        self.query_one("#form", ParamForm).put(key, f"{lr:.3g}")
-        self.notify(f"{key.split('-', 1)[1]} = {lr:.3g} (the {which} suggestion)", timeout=4)
-        self._now()
-
-    def action_close_sweep(self) -> bool:
-        """Back to the schedule's chart; False when the sweep was not shown."""
-        shown, self.showing_sweep = self.showing_sweep, False
-        if shown:
-            self._now()
-        return shown
-
-    def sweep_event(self, event: Event) -> bool:
-        """Take a training event if it belongs to a sweep; False when it does not."""
+    def take(self, event: Event) -> bool | Said:
+        """Take a training event if it belongs to a sweep: False when it does not, else True, or what to
+        say when the sweep has ended."""
         if isinstance(event, RunStarted) and event.kind == "find":
             self.sweep = RunView(event.run_id, event.label, "LR range test", "cyan", True,
                                  steps_per_epoch=event.steps_per_epoch)
-            self.sweep_started = event
-            self.finding, self.showing_sweep, self.next_redraw = None, True, 0.0
+            self.started, self.finding, self.showing = event, None, True
             return True
-        if self.sweep is None or event.key != self.sweep_started.key:
+        if self.started is None or event.key != self.started.key:
             return False
         if isinstance(event, Steps):
             self.sweep.add_steps(event.lr, event.loss)
-        elif isinstance(event, RunEnded):
-            self.sweep.status, self.next_redraw = event.status, 0.0
-            smooth = self.sweep_started.config["sweep"]["smooth"]  # its own, if F changed since
-            self.finding = finder.analyse(list(self.sweep.lr), list(self.sweep.loss), smooth)  # every step came here
-            self._submit_next()
-            if event.status == "failed":
-                self.notify(escape(f"range test failed: {event.error}"), severity="error", timeout=8)
-            elif self.finding.suggestion is None:
-                self.notify(f"range test: {finder.TOO_FLAT if self.finding.flat else 'too few steps to suggest an lr'}",
-                            severity="warning")
-            else:
-                self.notify("range test finished: a or A applies its lr", timeout=4)  # the status line says which
-        return True
+            return True
+        if not isinstance(event, RunEnded):
+            return True
+        self.sweep.status = event.status
+        smooth = self.started.config["sweep"]["smooth"]  # its own, if F changed since
+        self.finding = finder.analyse(list(self.sweep.lr), list(self.sweep.loss), smooth)  # every step came here
+        if event.status == Status.FAILED:
+            return Said(f"range test failed: {event.error}", "error")
+        if self.finding.suggestion is None:
+            return Said(f"range test: {finder.TOO_FLAT if self.finding.flat else 'too few steps to suggest an lr'}",
+                        "warning")
+        return Said("range test finished: a or A applies its lr")  # the status line says which
 
-    def sweep_status(self) -> str | None:
+    def suggestion(self, which: str) -> float | Said:
+        """The lr the range test suggests (`which`: one of finder.SUGGESTIONS), or why there is none."""
+        lr = self.finding.suggestions[which] if self.finding else None
+        if lr is None:
+            return Said(finder.TOO_FLAT if self.finding and self.finding.flat else
+                        "no suggestion yet: f runs the range test", "warning")
+        return lr
+
+    def status(self) -> str | None:
         """The status line while a sweep runs, and while its chart is shown."""
         view, found = self.sweep, self.finding
-        if view is not None and view.status == "running" and view.loss:
+        if view is not None and view.status == Status.RUNNING and view.loss:
             return (f"[b]range test[/b]: step {len(view.loss)}/{view.steps_per_epoch}  lr {view.lr[-1]:.3g}  "
                     f"loss {view.loss[-1]:.4g}  (s stops it)")
-        if self.showing_sweep and found and found.suggestion is not None:
+        if self.showing and found and found.suggestion is not None:
             return (f"[b]range test[/b]: lr {found.suggestions['minimum']:.3g} (a puts it in the form), steepest "
                     f"{found.suggestions['steepest']:.3g} (A); escape: back to the schedule")
-        if self.showing_sweep and found and found.flat:
+        if self.showing and found and found.flat:
             return f"[b]range test[/b]: {finder.TOO_FLAT}"
         return None
 
-    def sweep_chart(self) -> tuple[list[Series], str, tuple[float, float]]:
+    @property
+    def shown(self) -> bool:
+        """The LR chart shows the sweep: one is asked for and has steps."""
+        return bool(self.showing and self.sweep and self.sweep.lr)
+
+    def chart(self) -> tuple[list[Series], str, tuple[float, float]]:
         """The LR chart's series while it shows the sweep (the suggestions as vertical lines: the
         suggested solid and green, the steepest dotted and red), its title and the loss range to show."""
         view, found = self.sweep, self.finding

@@ -5,9 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lrtui.store import Store
-from lrtui.ui.messages import StoredRun
 
 SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Read:
+    """A run as Store.run reads it, its step rows from row `first_row` on; `new` for a run the app has
+    not listed."""
+
+    run: dict
+    first_row: int = 0
+    new: bool = False
 
 
 @dataclass(frozen=True)
@@ -20,7 +29,7 @@ class Held:
     shown: bool
 
 
-def look(store: Store, since: int, running: dict[int, Held]) -> tuple[int, list[StoredRun]]:
+def look(store: Store, since: int, running: dict[int, Held]) -> tuple[int, list[Read]]:
     """The newest id seen, and what is new of the training runs after `since` and of the `running` ones
     that ended or gained an epoch (the store commits steps with their epoch), each read from where the
     app is."""
@@ -40,5 +49,5 @@ def look(store: Store, since: int, running: dict[int, Held]) -> tuple[int, list[
         held = held or Held(0, 0, False)
         stored = store.run(run["id"], steps=held.shown, from_epoch=held.epochs, from_row=held.rows)
         if stored:  # else deleted meanwhile
-            found.append(StoredRun(stored, held.rows, new=run["id"] > since))
+            found.append(Read(stored, held.rows, new=run["id"] > since))
     return newest, found
