@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from lrtui import presets
 from lrtui.catalogue import CATALOGUE, validate
@@ -11,6 +12,7 @@ from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
 from lrtui.ui.form import Field, ParamForm
 from pilot import until
+from torch_truth import torch_lrs
 
 
 def field_input(app, section, name):
@@ -47,8 +49,8 @@ async def test_starts_on_cosine_with_its_exact_preview(store):
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         assert app.draft.schedule.name == "CosineAnnealingLR"
-        expected = preview(validate("CosineAnnealingLR", {}), validate_optimizer({}), 100).lr
-        assert np.allclose(app.curve.lr, expected)
+        truth = torch_lrs(lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100), 100)  # T_max auto
+        assert np.allclose(app.curve.lr, truth, rtol=1e-12, atol=0)
         assert app.query_one("#lr-chart", Chart).series[0].label == "preview"
 
 
