@@ -270,7 +270,7 @@ def test_job_keeps_the_training_settings_and_the_optimizer():
     job = engine.find_job({"task": "spirals", "epochs": 9, "batch_size": 64, "seed": 3, "device": "cpu"}, opt,
                           sweep({}), "seed-four")
     assert (job.task, job.batch_size, job.seed, job.device, job.preset) == ("spirals", 64, 3, "cpu", "seed-four")
-    assert job.config()["optimizer"] == {"name": "SGD", **opt.params} and job.config()["sweep"]["steps"] == 300
+    assert job.config["optimizer"] == {"name": "SGD", **opt.params} and job.config["sweep"]["steps"] == 300
 
 
 def test_ctrl_c_stops_the_sweep_keeps_its_steps_and_exits_130(tmp_path):

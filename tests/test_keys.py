@@ -35,7 +35,7 @@ async def test_enter_picks_a_scheduler_and_r_then_runs_it_instead_of_typing_r(st
         assert "Enter picks" not in str(app.query_one("#field-help").render())  # the field's own help now
         await pilot.press("r")
         assert focused(app).value == "30" and app.draft.schedule.params["step_size"] == 30
-        await until(pilot, lambda: any(view.scheduler == "StepLR" for view in app.runs.values()))
+        await until(pilot, lambda: any(view.config["scheduler"]["name"] == "StepLR" for view in app.runs.values()))
 
 
 async def test_a_digit_starts_a_new_value_enter_ends_it_and_moves_down(store):

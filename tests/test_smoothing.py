@@ -35,7 +35,7 @@ def test_the_ema_is_debiased_and_weight_is_that_of_each_new_value():
 
 def test_the_charts_smoothed_loss_is_the_emas_over_the_finite_losses_as_the_range_tests_is():
     loss = [3.0] + list(np.random.default_rng(2).random(24) + 1)  # the first the highest: a diverged run's cut
-    view = RunView(1, "StepLR", "StepLR", "red", True, steps_per_epoch=5)
+    view = RunView(1, "StepLR", {"scheduler": {"name": "StepLR"}}, "red", True, steps_per_epoch=5)
     view.add_steps([0.1] * 10, loss[:10])
     view.add_steps([0.1] * 16, [None] + loss[10:] + [math.inf])  # a step without a loss; a diverged last
     _, (smooth, *_) = view.series(x_steps=True, smooth=True)

@@ -52,6 +52,7 @@ class FindJob(Setup):
     optimizer: OptimizerConfig
     sweep: Sweep = Sweep()
 
+    @property
     def config(self) -> dict:
         """What the store keeps of it (and `lrtui find --json` prints)."""
         training = {"task": self.task, "batch_size": self.batch_size, "seed": self.seed, "device": self.device}

@@ -26,7 +26,7 @@ def find(job: FindJob, emit: Callable[[list[Event]], None], stop: Any) -> Status
     model = copy.deepcopy(built["model"]).to(device)  # a task may hand out a model it keeps: not ours to train
     optimizer = job.optimizer.build(model.parameters())
     loop = Loop(job, emit)
-    loop.start("find", job.config(), device, 0, job.sweep.steps, tuple(built["notes"]))
+    loop.start("find", job.config, device, 0, job.sweep.steps, tuple(built["notes"]))
 
     def sweep() -> tuple[Status, str | None]:
         ema, best = Ema(job.sweep.smooth), math.inf

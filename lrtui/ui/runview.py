@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 import numpy as np
+from rich.markup import escape
 
 from lrtui.scores import Summary, summarise
 from lrtui.smoothing import Ema
+from lrtui.tasks import known_batches
 from lrtui.ui.charts import Series
 
 LOSS_WEIGHT = 0.1  # of each new loss in the smoothed curve
@@ -24,7 +26,7 @@ class RunView:
 
     id: int
     label: str
-    scheduler: str
+    config: dict  # as stored: what its label says differs
     colour: str
     shown: bool
     status: str = "running"
@@ -75,9 +77,41 @@ class RunView:
                                  self.colour, marker="dot", lines=False))
         return lr, losses
 
-    def summary(self, config: dict) -> Summary:
-        """Its figures so far; `config` is its stored one."""
-        return summarise(self.id, self.label, self.status, self.epochs, config)
+    def progress(self) -> str:
+        """The status line's word on it while it trains (markup)."""
+        if not self.loss:
+            return f"[b]{escape(self.label)}[/b]: starting"
+        done, elapsed = len(self.epochs), time.monotonic() - self.started
+        rate = f"  {self.epochs[-1]['samples_per_s']:,.0f}/s" if self.epochs else ""
+        eta = f"  ETA {elapsed / done * (self.epochs_total - done):.0f}s" if done else ""
+        return (f"[b]{escape(self.label)}[/b]: epoch {done}/{self.epochs_total}  step {len(self.loss)}  loss "
+                f"{self.loss[-1]:.4g}  lr {self.lr[-1]:.3g}{rate}  {elapsed:.0f}s{eta}")
+
+    def summary(self) -> Summary:
+        """Its figures so far."""
+        return summarise(self.id, self.label, self.status, self.epochs, self.config)
+
+    def take(self, run: dict, first_row: int = 0) -> None:
+        """A read of it from the store (Store.run from an epoch and a step row on): its status, and the
+        epochs and steps it lacks."""
+        self.status = run["status"]
+        self.epochs += [e for e in run["epochs"] if e["epoch"] >= len(self.epochs)]
+        steps, skip = run["steps"], len(self.lr) - first_row
+        if 0 <= skip < len(steps["lr"]):
+            self.add_steps(steps["lr"][skip:], steps["loss"][skip:], steps["momentum"][skip:])
+            if first_row == 0:
+                self.steps_per_epoch = _rows_per_epoch(run["config"], steps["step"], len(self.lr), len(self.epochs))
+
+
+def _rows_per_epoch(config: dict, step: list[int], rows: int, epochs: int) -> int:
+    """A stored run's step rows per epoch: its built-in task's batches (over the store's stride, one
+    row per `stride` steps, seen in the `step` numbers of its first rows), else its `rows` over its
+    `epochs` (which a stopped or diverged run's partial epoch overestimates)."""
+    training = config.get("training", {})
+    batches = known_batches(training.get("task", ""), training.get("batch_size") or 1)
+    if batches:
+        return max(1, batches // (step[1] - step[0] if len(step) > 1 else 1))
+    return max(1, rows // (epochs or 1))
 
 
 def _floats(values: Iterable[float | None]) -> list[float]:
