@@ -88,7 +88,7 @@ def test_load_a_preset_compare_stop_and_quit(terminal, tmp_path):
 def test_find_an_lr_and_apply_it(terminal, tmp_path):
     terminal.wait("ready", 30)
     terminal.keys("f")
-    terminal.wait("(a puts it in the", 60)
+    terminal.wait("a sets lr", 60)
     screen = terminal.wait("lr (log10)", 10)  # the chart replots at its next tick, after the status line
     assert "LR range test (finished)" in screen
     terminal.keys("a")

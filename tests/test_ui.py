@@ -260,7 +260,7 @@ async def test_the_line_under_the_form_says_what_the_highlighted_scheduler_does(
         await pilot.press("home")
         await pilot.pause()
         line = str(app.query_one("#field-help").render())
-        assert "Enter picks StepLR" in line and CATALOGUE["StepLR"].summary in line
+        assert line.startswith("Enter picks, r runs:\nStepLR: ") and CATALOGUE["StepLR"].summary in line
 
 
 async def test_f_runs_the_range_test_and_a_puts_its_suggestion_in_the_form(store):
@@ -279,7 +279,7 @@ async def test_f_runs_the_range_test_and_a_puts_its_suggestion_in_the_form(store
         await pilot.pause(0.3)
         chart = app.query_one("#lr-chart", Chart)
         assert chart.title == "LR range test (finished): loss against lr" and chart.log_x
-        assert f"lr {app.range_test.finding.suggestion:.3g} (a puts it in the form)" in str(app.query_one("#status").render())
+        assert f"a sets lr {app.range_test.finding.suggestion:.3g}, A steepest" in str(app.query_one("#status").render())
         assert [s.label for s in chart.series] == ["loss", "smoothed", "minimum", "steepest"]
         assert chart.series[2].x[0] == app.range_test.finding.suggestions["minimum"]
         await pilot.press("a")

@@ -27,12 +27,10 @@ from textual.worker import Worker, WorkerState
 from lrtui import finder, presets, scores
 from lrtui.catalogue import CATALOGUE, starter
 from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
-from lrtui.engine import FindJob
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.preview import Curve, checked_exact, checked_fast, unchanging
 from lrtui.store import Store, StoreError
-from lrtui.tasks import known_batches
 from lrtui.trainer import Trainer
 from lrtui.ui.charts import Chart, Series, colour
 from lrtui.ui.commands import Commands
@@ -93,7 +91,6 @@ class LrtuiApp(Commands, App):
         training = self.training_of(preset or presets.Preset(""))
         self.draft = Draft(schedule, optimizer, training)
         self.runs: dict[int, RunView] = {}
-        self.configs: dict[int, dict] = {}  # each run's stored config: what its label says differs
         self.stored: dict[str, int] = {}  # the store's id of each run this app trained, by its key
         self.queue: deque = deque()
         self.trainer = Trainer(self.store.path)  # starts importing torch in its own process (tests: a thread)
@@ -186,8 +183,7 @@ class LrtuiApp(Commands, App):
     def _highlight(self, event: OptionList.OptionHighlighted) -> None:
         self._describe(event.option.id)
         spec = CATALOGUE[event.option.id]  # the description pane is hidden on narrow screens: say this much
-        self.query_one("#form", ParamForm).say(f"Enter picks [b]{spec.name}[/b] (then Enter edits a field), "
-                                               f"r runs. {spec.summary}.")
+        self.query_one("#form", ParamForm).say(f"Enter picks, r runs:\n[b]{spec.name}[/b]: {spec.summary}.")
 
     def _describe(self, name: str | None = None) -> None:
         spec = CATALOGUE[name or self.draft.schedule.name]
@@ -203,10 +199,8 @@ class LrtuiApp(Commands, App):
 
     def _length(self, draft: Draft) -> tuple[int, int]:
         """(scheduler steps, batches per epoch) of a run of `draft`."""
-        p = presets.Preset("", training=draft.training)
-        steps = p.steps_per_epoch
-        return (draft.training["epochs"] * steps if draft.schedule.interval == "step" else draft.training["epochs"],
-                steps)
+        steps = presets.Preset("", training=draft.training).steps_per_epoch
+        return draft.schedule.length(draft.training["epochs"], steps), steps
 
     def _preview(self) -> None:
         """The form's curve, checked as `lrtui preview` checks it: at once where it has a closed form,
@@ -320,8 +314,7 @@ class LrtuiApp(Commands, App):
                 continue
             if isinstance(event, RunStarted):
                 self.current = self.stored[event.key] = event.run_id
-                self.configs[event.run_id] = event.config
-                self.runs[event.run_id] = RunView(event.run_id, event.label, event.config["scheduler"]["name"],
+                self.runs[event.run_id] = RunView(event.run_id, event.label, event.config,
                                                   colour(event.run_id), True, steps_per_epoch=event.steps_per_epoch,
                                                   epochs_total=event.epochs)
                 self.next_redraw = 0.0
@@ -356,23 +349,13 @@ class LrtuiApp(Commands, App):
         """A read of a stored run (from an epoch and a step row on) into its view: a new one for a `new`
         run (range tests are `lrtui runs`'s), its epochs (for the table) and, once it is shown, its steps
         (for the charts) that the view lacks, its status. The app's own runs come by events."""
-        run, new, first_row = read.run, read.new, read.first_row
+        run = read.run
         if run["id"] == self.current or run.get("key") in self.stored or run["kind"] != "train":
             return
-        if new and run["id"] not in self.runs:
-            self.configs[run["id"]] = run["config"]
-            self.runs[run["id"]] = RunView(run["id"], run["label"], run["config"].get("scheduler", {}).get("name", ""),
-                                           colour(run["id"]), False, run["status"])
-        view = self.runs.get(run["id"])
-        if view is None:  # deleted meanwhile
-            return
-        view.status = run["status"]
-        view.epochs += [e for e in run["epochs"] if e["epoch"] >= len(view.epochs)]
-        steps, skip = run["steps"], len(view.lr) - first_row
-        if 0 <= skip < len(steps["lr"]):
-            view.add_steps(steps["lr"][skip:], steps["loss"][skip:], steps["momentum"][skip:])
-            if first_row == 0:
-                view.steps_per_epoch = _rows_per_epoch(run["config"], steps["step"], len(view.lr), len(view.epochs))
+        if read.new and run["id"] not in self.runs:
+            self.runs[run["id"]] = RunView(run["id"], run["label"], run["config"], colour(run["id"]), False)
+        if run["id"] in self.runs:  # else deleted meanwhile
+            self.runs[run["id"]].take(run, read.first_row)
 
     @work(thread=True, group="watch", exit_on_error=False)
     def _watch(self) -> None:
@@ -400,7 +383,10 @@ class LrtuiApp(Commands, App):
         for read in message.reads:
             self._stored(read)
         self._show_table()  # cheap, and what a look is for: not held back with the charts
-        self._now() if message.asked else setattr(self, "charts_dirty", True)
+        if message.asked:
+            self._now()
+        else:
+            self.charts_dirty = True
 
     @on(RunsTable.Toggled)
     def _toggle(self, event: RunsTable.Toggled) -> None:
@@ -426,7 +412,7 @@ class LrtuiApp(Commands, App):
         def answer(yes: bool | None) -> None:
             if yes:
                 self.store.delete([event.run_id])
-                del self.runs[event.run_id], self.configs[event.run_id]
+                del self.runs[event.run_id]
                 self.charts_dirty = True
                 self._show_table()
 
@@ -434,8 +420,8 @@ class LrtuiApp(Commands, App):
 
     # -- showing -----------------------------------------------------------------------------------
     def _show_table(self) -> None:
-        rows = [Row(v.summary(self.configs.get(v.id, {})), v.colour, v.shown) for v in self.runs.values()]
-        rows += [Row(scores.queued(job.label, job.config() if isinstance(job, FindJob) else job.config), "grey50",
+        rows = [Row(v.summary(), v.colour, v.shown) for v in self.runs.values()]
+        rows += [Row(scores.queued(job.label, job.config), "grey50",
                      False, i) for i, job in enumerate(self.queue)]
         for table in self.query(RunsTable):  # none while the app is closing
             table.show(rows)
@@ -443,24 +429,17 @@ class LrtuiApp(Commands, App):
     def _show_status(self) -> None:
         """Two lines: what is happening (the run in progress, or what to do), then the settings and queue."""
         run = self.runs.get(self.current) if self.current else None
-        if run and run.loss:
-            done = len(run.epochs)
-            elapsed = time.monotonic() - run.started
-            rate = f"  {run.epochs[-1]['samples_per_s']:,.0f}/s" if run.epochs else ""
-            eta = f"  ETA {elapsed / done * (run.epochs_total - done):.0f}s" if done else ""
-            now = (f"[b]{escape(run.label)}[/b]: epoch {done}/{run.epochs_total}  step {len(run.loss)}  loss "
-                   f"{run.loss[-1]:.4g}  lr {run.lr[-1]:.3g}{rate}  {elapsed:.0f}s{eta}")
-        elif run:
-            now = f"[b]{escape(run.label)}[/b]: starting"
+        if run:
+            now = run.progress()
         elif self.range_test.status():
             now = self.range_test.status()
         elif not self.torch_ready:
-            now = "loading torch in the background; r queues a run meanwhile"
+            now = "loading torch…; r queues a run meanwhile"
         elif self.unchanging:
             now = f"[b]note[/b]: {escape(self.unchanging)}; it trains as a constant lr"
         else:
-            now = ("ready: r runs the form" + (f", c runs {escape(self.preset.name)}" if self.preset
-                                               else ", p picks a preset") + ", f finds an lr")
+            now = ("ready: r runs, " + (f"c runs {escape(self.preset.name)}" if self.preset else "p picks a preset")
+                   + ", f finds lr")  # one line of the status at 80 columns
         d = self.draft.training
         settings = f"{d['task']}  {d['epochs']} epochs  batch {d['batch_size']}  seed {d['seed']}  {d['device']}"
         if self.queue:
@@ -630,14 +609,3 @@ class LrtuiApp(Commands, App):
         if action == "compare":
             return True if self.preset else None
         return True
-
-
-def _rows_per_epoch(config: dict, step: list[int], rows: int, epochs: int) -> int:
-    """A stored run's step rows per epoch: its built-in task's batches (over the store's stride, one
-    row per `stride` steps, seen in the `step` numbers of its first rows), else its `rows` over its
-    `epochs` (which a stopped or diverged run's partial epoch overestimates)."""
-    training = config.get("training", {})
-    batches = known_batches(training.get("task", ""), training.get("batch_size") or 1)
-    if batches:
-        return max(1, batches // (step[1] - step[0] if len(step) > 1 else 1))
-    return max(1, rows // (epochs or 1))

@@ -45,7 +45,7 @@ class RangeTest:
         """Take a training event if it belongs to a sweep: False when it does not, else True, or what to
         say when the sweep has ended."""
         if isinstance(event, RunStarted) and event.kind == "find":
-            self.sweep = RunView(event.run_id, event.label, "LR range test", "cyan", True,
+            self.sweep = RunView(event.run_id, event.label, event.config, "cyan", True,
                                  steps_per_epoch=event.steps_per_epoch)
             self.started, self.finding, self.showing = event, None, True
             return True
@@ -79,10 +79,10 @@ class RangeTest:
         view, found = self.sweep, self.finding
         if view is not None and view.status == Status.RUNNING and view.loss:
             return (f"[b]range test[/b]: step {len(view.loss)}/{view.steps_per_epoch}  lr {view.lr[-1]:.3g}  "
-                    f"loss {view.loss[-1]:.4g}  (s stops it)")
+                    f"loss {view.loss[-1]:.4g}  (s stops)")  # one line of the status at 80 columns
         if self.showing and found and found.suggestion is not None:
-            return (f"[b]range test[/b]: lr {found.suggestions['minimum']:.3g} (a puts it in the form), steepest "
-                    f"{found.suggestions['steepest']:.3g} (A); escape: back to the schedule")
+            return (f"[b]range test[/b]: a sets lr {found.suggestions['minimum']:.3g}, A steepest "
+                    f"{found.suggestions['steepest']:.3g}")
         if self.showing and found and found.flat:
             return f"[b]range test[/b]: {finder.TOO_FLAT}"
         return None
