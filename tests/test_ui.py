@@ -243,12 +243,13 @@ async def test_stored_runs_are_listed_hidden_and_drawn_once_shown(store):
         await run_to_finished(pilot, 2)
     app = LrtuiApp(store=store)  # a new session: the run is in the store only
     async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: app.runs)  # listed by the store's reader, off the event loop
         view = next(iter(app.runs.values()))
         assert view.status == "finished" and not view.shown and len(view.epochs) == 2 and not view.lr
         table = app.query_one("#runs")
         table.focus()
         await pilot.press("space")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: view.lr)  # its steps read in a worker
         assert view.shown and len(view.lr) == 2 * 47
         assert [s.label for s in app.query_one("#lr-chart", Chart).series] == ["preview", view.label]
 

@@ -83,6 +83,7 @@ async def test_a_listed_running_run_that_another_process_finishes_shows_finished
     write(writer, 0, 1)
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: writer.run_id in app.runs)  # listed by the store's reader, off the event loop
         assert status_and_epochs(app, writer.run_id) == ["running", "1"]
         app.query_one("#runs").focus()
         await pilot.press("space")  # shown: its steps are read as they come
