@@ -46,10 +46,10 @@ def throughput() -> None:
             await pilot.pause()
             app.query_one("#schedulers").focus()
             await pilot.press("r")
-            mine = lambda: [v for v in app.runs.values() if v.shown]  # noqa: E731 - stored runs start hidden
+            mine = lambda: [v for v in app.book.runs.values() if v.shown]  # noqa: E731 - stored runs start hidden
             while not mine() or mine()[0].status == "running":
                 await pilot.pause(0.1)
-            run_id = max(app.runs)
+            run_id = max(app.book.runs)
             app.action_quit()
         return _seconds(store, run_id)
 
@@ -149,7 +149,7 @@ def key_latency() -> None:
             await pilot.pause()
             app.query_one("#schedulers").focus()
             await pilot.press("r")
-            while not app.runs or len(next(iter(app.runs.values())).loss) < 500:
+            while not app.book.runs or len(next(iter(app.book.runs.values())).loss) < 500:
                 await pilot.pause(0.05)
             chart = app.query_one("#lr-chart")
             times = []

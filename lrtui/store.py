@@ -299,6 +299,7 @@ def _readable(rows: Iterable[sqlite3.Row], unreadable: Callable[[int, str], None
 def _run_dict(row: sqlite3.Row) -> dict:
     run = {k: row[k] for k in RUN_FIELDS if k in row.keys()}
     run.setdefault("kind", "train")  # a store of schema 1, read-only so never upgraded: all training runs
+    run.setdefault("key", None)  # a store of schema 1 or 2, read-only: runs made before keys
     if run["status"] == "running" and not _alive(row["pid"], row["host"]):
         run["status"] = "interrupted"
     try:

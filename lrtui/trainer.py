@@ -11,9 +11,11 @@ exits at once: an interpreter that has imported torch takes seconds to tear itse
 child has nothing left to clean up (its store is committed, and the app reads no more events)."""
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import queue
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,10 @@ class Service:
         self.stop.clear()
         self.jobs.put(job)
 
+    def died(self) -> str | None:
+        """Why the service is gone, if it is (it may have said things before: read them first)."""
+        raise NotImplementedError
+
     def next_events(self, timeout: float) -> list:
         """The events (lists of the engine's events, Ready, Refused) that arrived, waiting up to `timeout`."""
         try:
@@ -63,10 +69,17 @@ class Service:
 class Trainer(Service):
     def __init__(self, store_path: Path):
         context = mp.get_context("spawn")  # a fork of a threaded process (the app, torch) is unsafe
-        self.jobs, self.events, self.stop = context.Queue(), context.Queue(), context.Event()
-        self.process = context.Process(target=_serve, args=(store_path, self.jobs, self.events, self.stop),
-                                       daemon=True, name="lrtui-trainer")
-        self.process.start()
+        with contextlib.redirect_stderr(sys.__stderr__):  # a running app's (Textual's capture) has no fd to pass
+            self.jobs, self.events, self.stop = context.Queue(), context.Queue(), context.Event()
+            self.process = context.Process(target=_serve, args=(store_path, self.jobs, self.events, self.stop),
+                                           daemon=True, name="lrtui-trainer")
+            self.process.start()
+
+    def died(self) -> str | None:
+        code = self.process.exitcode
+        if code is None:
+            return None
+        return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
 
     def close(self) -> None:
         """Stop the run in progress and end the child, waiting for it to store the run (a second at
@@ -94,6 +107,9 @@ class ThreadTrainer(Service):
         self.events.put(Ready())
         while (job := self.jobs.get()) is not None:
             _run(job, store, self.events.put, self.stop)
+
+    def died(self) -> str | None:
+        return None if self.thread.is_alive() else "its thread ended"
 
     def close(self) -> None:
         self.stop.set()

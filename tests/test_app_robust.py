@@ -70,18 +70,18 @@ async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
     stored_run(store, "interrupted", "interrupted", falling(PER_EPOCH + 5), [1.0])
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: len(app.runs) == 6)  # listed by the store's reader, off the event loop
-        assert {v.label: v.status for v in app.runs.values()} == {
+        await until(pilot, lambda: len(app.book.runs) == 6)  # listed by the store's reader, off the event loop
+        assert {v.label: v.status for v in app.book.runs.values()} == {
             "at step 0": "diverged", "blow-up": "diverged", "mid-epoch": "stopped", "nan val": "finished",
             "failed": "failed", "interrupted": "interrupted"}
         table = app.query_one("#runs")
         table.focus()
-        for _ in app.runs:
+        for _ in app.book.runs:
             await pilot.press("space", "down")
-        await until(pilot, lambda: all(v.lr for v in app.runs.values() if v.label != "failed"))  # read in a worker
+        await until(pilot, lambda: all(v.lr for v in app.book.runs.values() if v.label != "failed"))  # read in a worker
         await pilot.pause(0.3)
         await drawn(pilot)
-        assert app.is_running and all(view.shown for view in app.runs.values())
+        assert app.is_running and all(view.shown for view in app.book.runs.values())
         lr_chart, loss_chart = app.query_one("#lr-chart", Chart), app.query_one("#loss-chart", Chart)
         assert {s.label for s in lr_chart.series} == {"preview", "at step 0", "blow-up", "mid-epoch", "nan val",
                                                       "interrupted"}  # the failed run has no steps
@@ -97,7 +97,7 @@ async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
             assert mark.marker == "x" and mark.x.tolist() == [(len(blow_up) - 2) / PER_EPOCH]  # its last finite step
             shown = max(float(np.nanmax(s.y)) for s in loss_chart.series if len(s.y) and np.isfinite(s.y).any())
             assert shown == pytest.approx(2.0)  # the highest loss before the lowest: the first
-        blown = next(v for v in app.runs.values() if v.label == "blow-up")
+        blown = next(v for v in app.book.runs.values() if v.label == "blow-up")
         assert math.isnan(blown.loss[-1]) and blown.loss[-2] == 2.7e31  # the data is kept whole
 
         live = [started(999, "live", 5, PER_EPOCH), Steps("k999", 0, (0.1,) * 3, None, (2.0, 1e30, math.inf))]
@@ -108,7 +108,7 @@ async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
         assert mark.x.tolist() == [1 / PER_EPOCH] and max(map(len, y_labels(loss_chart))) <= 6
         app.post_message(TrainingEvents([RunEnded("k999", "diverged")]))
         await pilot.pause(0.3)
-        assert app.is_running and app.runs[999].status == "diverged"
+        assert app.is_running and app.book.runs[999].status == "diverged"
 
 
 HUGE = "9" * 3000  # an integer no float holds
@@ -179,7 +179,7 @@ async def test_the_form_refuses_what_the_command_line_refuses_and_keeps_r_save_a
             await pilot.press("r", "ctrl+s")
             await app.run_action("copy_code")  # as the command palette runs it
             await pilot.pause()
-            assert type(app.screen).__name__ == "Screen" and not app.queue and not app.runs
+            assert type(app.screen).__name__ == "Screen" and not app.book.queue and not app.book.runs
             assert len(notes) == 3 and all("refused" in n for n in notes)
             notes.clear()
 

@@ -35,7 +35,7 @@ async def test_enter_picks_a_scheduler_and_r_then_runs_it_instead_of_typing_r(st
         assert "Enter picks" not in str(app.query_one("#field-help").render())  # the field's own help now
         await pilot.press("r")
         assert focused(app).value == "30" and app.draft.schedule.params["step_size"] == 30
-        await until(pilot, lambda: any(view.config["scheduler"]["name"] == "StepLR" for view in app.runs.values()))
+        await until(pilot, lambda: any(view.config["scheduler"]["name"] == "StepLR" for view in app.book.runs.values()))
 
 
 async def test_a_digit_starts_a_new_value_enter_ends_it_and_moves_down(store):
@@ -214,8 +214,8 @@ async def test_c_runs_every_run_of_the_loaded_preset_and_is_dimmed_without_one(s
     async with app.run_test(size=(120, 36)) as pilot:
         app.action_stop = lambda: None  # nothing may empty the queue meanwhile
         await pilot.press("c")
-        assert len(app.queue) + app.busy == 4
+        assert len(app.book.queue) + app.busy == 4
     bare = LrtuiApp(store=store)
     async with bare.run_test(size=(120, 36)) as pilot:
         await pilot.press("c")
-        assert not bare.queue and not bare.busy and bare.check_action("compare", ()) is None
+        assert not bare.book.queue and not bare.busy and bare.check_action("compare", ()) is None

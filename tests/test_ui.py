@@ -32,7 +32,7 @@ async def run_to_finished(pilot, epochs):
     await set_field(pilot, "training", "epochs", str(epochs))
     app.query_one("#schedulers").focus()
     await pilot.press("r")
-    await until(pilot, lambda: app.runs and next(iter(app.runs.values())).status == "finished")
+    await until(pilot, lambda: app.book.runs and next(iter(app.book.runs.values())).status == "finished")
 
 
 async def start_long_run(pilot):
@@ -41,7 +41,7 @@ async def start_long_run(pilot):
     await set_field(pilot, "training", "epochs", "500")
     app.query_one("#schedulers").focus()
     await pilot.press("r")
-    await until(pilot, lambda: app.runs and len(next(iter(app.runs.values())).epochs) >= 1)
+    await until(pilot, lambda: app.book.runs and len(next(iter(app.book.runs.values())).epochs) >= 1)
 
 
 async def test_starts_on_cosine_with_its_exact_preview(store):
@@ -103,7 +103,7 @@ async def test_a_run_goes_from_running_to_finished_into_the_table_and_the_store(
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
         await run_to_finished(pilot, 3)
-        run = next(iter(app.runs.values()))
+        run = next(iter(app.book.runs.values()))
         stored = store.run(run.id)
         assert stored["status"] == "finished" and len(stored["epochs"]) == 3
         assert [e["lr"] for e in stored["epochs"]] == pytest.approx(list(app.curve.lr[:3]))
@@ -116,7 +116,7 @@ async def test_stop_ends_the_run_within_a_batch_and_keeps_it(store):
     async with app.run_test(size=(120, 36)) as pilot:
         await start_long_run(pilot)
         await pilot.press("s")
-        await until(pilot, lambda: next(iter(app.runs.values())).status == "stopped", 10)
+        await until(pilot, lambda: next(iter(app.book.runs.values())).status == "stopped", 10)
         assert store.runs()[0]["status"] == "stopped"
         assert store.runs()[0]["n_epochs"] < 500
 
@@ -132,9 +132,9 @@ async def test_compare_runs_every_run_of_a_loaded_preset(store, tmp_path):
         table = app.query_one("#runs")
         statuses = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
         assert statuses == ["queued"]  # the second run waits while the first starts
-        await until(pilot, lambda: len(app.runs) == 2 and all(v.status == "finished" for v in app.runs.values()), 60)
-        assert sorted(v.label for v in app.runs.values()) == ["cos", "step"]
-        step = next(v for v in app.runs.values() if v.label == "step")
+        await until(pilot, lambda: len(app.book.runs) == 2 and all(v.status == "finished" for v in app.book.runs.values()), 60)
+        assert sorted(v.label for v in app.book.runs.values()) == ["cos", "step"]
+        step = next(v for v in app.book.runs.values() if v.label == "step")
         assert [e["lr"] for e in step.epochs] == pytest.approx([0.1, 0.01])
         await until(pilot, lambda: table.row_count == 2, 3)  # no queued row left
 
@@ -226,7 +226,7 @@ async def test_copy_as_code_shows_the_snippet_of_the_form_and_export_writes_the_
         await pilot.press("escape")
         app.query_one("#schedulers").focus()
         await pilot.press("r")
-        await until(pilot, lambda: app.runs and next(iter(app.runs.values())).status == "finished")
+        await until(pilot, lambda: app.book.runs and next(iter(app.book.runs.values())).status == "finished")
         app.action_export()
         await pilot.pause()
         await pilot.press("enter")  # the path it offers
@@ -243,8 +243,8 @@ async def test_stored_runs_are_listed_hidden_and_drawn_once_shown(store):
         await run_to_finished(pilot, 2)
     app = LrtuiApp(store=store)  # a new session: the run is in the store only
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: app.runs)  # listed by the store's reader, off the event loop
-        view = next(iter(app.runs.values()))
+        await until(pilot, lambda: app.book.runs)  # listed by the store's reader, off the event loop
+        view = next(iter(app.book.runs.values()))
         assert view.status == "finished" and not view.shown and len(view.epochs) == 2 and not view.lr
         table = app.query_one("#runs")
         table.focus()
@@ -276,7 +276,7 @@ async def test_f_runs_the_range_test_and_a_puts_its_suggestion_in_the_form(store
         stored = store.run(app.range_test.sweep.id)
         assert stored["kind"] == "find" and stored["config"]["optimizer"]["momentum"] == 0.9
         assert app.range_test.finding == analyse(stored["steps"]["lr"], stored["steps"]["loss"], app.range_test.settings.smooth)
-        assert app.range_test.sweep.id not in app.runs  # a range test is not a schedule's run: not in the table
+        assert app.range_test.sweep.id not in app.book.runs  # a range test is not a schedule's run: not in the table
         await pilot.pause(0.3)
         chart = app.query_one("#lr-chart", Chart)
         assert chart.title == "LR range test (finished): loss against lr" and chart.log_x

@@ -183,7 +183,7 @@ async def test_export_asks_for_the_path_and_writes_the_shown_runs(store, tmp_pat
     async with app.run_test(size=(100, 30)) as pilot:
         app.query_one("#runs").focus()
         await pilot.press("space")  # shown
-        await until(pilot, lambda: app.runs[writer.run_id].shown)
+        await until(pilot, lambda: app.book.runs[writer.run_id].shown)
         await app.run_action("export")
         await pilot.pause()
         default = app.screen.query_one("#path", Input).value

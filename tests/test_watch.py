@@ -73,7 +73,7 @@ async def test_a_run_another_process_writes_appears_with_its_epochs_and_its_end(
         thread.start()
         thread.join()
         await until(pilot, lambda: status_and_epochs(app, 1) == ["finished", "2"], 10)
-        view = app.runs[1]
+        view = app.book.runs[1]
         assert (view.label, view.status) == ("headless", "finished")
         assert [(e["epoch"], e["val_loss"]) for e in view.epochs] == [(0, 1.0), (1, pytest.approx(0.9))]
 
@@ -83,11 +83,11 @@ async def test_a_listed_running_run_that_another_process_finishes_shows_finished
     write(writer, 0, 1)
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: writer.run_id in app.runs)  # listed by the store's reader, off the event loop
+        await until(pilot, lambda: writer.run_id in app.book.runs)  # listed by the store's reader, off the event loop
         assert status_and_epochs(app, writer.run_id) == ["running", "1"]
         app.query_one("#runs").focus()
         await pilot.press("space")  # shown: its steps are read as they come
-        view = app.runs[writer.run_id]
+        view = app.book.runs[writer.run_id]
         await until(pilot, lambda: view.shown)
         app.next_redraw = time.monotonic() + 60  # the charts wait, as after a slow redraw: the table does not
         write(writer, 1, 2, "finished")

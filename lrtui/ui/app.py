@@ -9,39 +9,40 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from collections import deque
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from rich.markup import escape
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.notifications import Notify
 from textual.containers import Horizontal, Vertical
+from textual.notifications import Notify
+from textual.reactive import reactive
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from lrtui import finder, presets, scores
+from lrtui import finder, presets
 from lrtui.catalogue import CATALOGUE, starter
-from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
+from lrtui.draft import Draft
+from lrtui.events import RunEnded, RunStarted
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.preview import Curve, checked_exact, checked_fast, unchanging
 from lrtui.store import Store, StoreError
-from lrtui.trainer import Trainer
-from lrtui.ui.charts import Chart, Series, colour
-from lrtui.ui.commands import Commands
-from lrtui.draft import Draft
+from lrtui.trainer import Service, Trainer
+from lrtui.ui import commands, layout, watch
+from lrtui.ui.book import Book
+from lrtui.ui.charts import Chart, Series
 from lrtui.ui.form import ParamForm
-from lrtui.ui import layout, watch
-from lrtui.ui.messages import JobRefused, PreviewReady, PreviewRefused, StoredRuns, TorchReady, TrainingEvents
-from lrtui.ui.range_test import RangeTest, Said
-from lrtui.ui.runs_table import Row, RunsTable
-from lrtui.ui.runview import RunView
-from lrtui.ui.screens import ConfirmScreen, HelpScreen, SweepScreen
+from lrtui.ui.messages import (JobRefused, PreviewReady, PreviewRefused, Said, StoredRuns, TorchReady, TrainerDied,
+                               TrainingEvents)
+from lrtui.ui.range_test import RangeTest
+from lrtui.ui.runs_table import RunsTable
+from lrtui.ui.screens import ConfirmScreen, HelpScreen, PresetPicker, SweepScreen
 from lrtui.ui.widgets import Plots, SchedulerList, StatusLine
 
 REDRAW_SECONDS = 0.2
@@ -50,7 +51,7 @@ CRASH_LOG = "lrtui-crash.log"  # beside the store
 NEEDS_A_GOOD_FORM = {"run": "r", "save": "ctrl+s", "copy_code": "Copy as code"}  # refused while it breaks a rule
 
 
-class LrtuiApp(Commands, App):
+class LrtuiApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "lrtui"
     BINDINGS = [  # the footer shows what fits beside ^p palette at 80 columns, help first; ? lists all (screens.py)
@@ -78,6 +79,8 @@ class LrtuiApp(Commands, App):
                 tooltip="from a field to the list; from the range test back to the schedule"),
     ]
     NOTIFICATION_TIMEOUT = 3
+    busy: reactive[bool] = reactive(False, bindings=True)  # the training process has a job: s stops it
+    preset: reactive[presets.Preset | None] = reactive(None, bindings=True)  # loaded: c runs it
 
     def __init__(self, preset: presets.Preset | None = None, store: Store | None = None, task: str | None = None,
                  device: str | None = None, data_dir: Path | None = None):
@@ -88,13 +91,10 @@ class LrtuiApp(Commands, App):
         run = preset.runs[0] if preset else None
         schedule = run.schedule if run else starter("CosineAnnealingLR")
         optimizer = run.optimizer if run else validate_optimizer({})
-        training = self.training_of(preset or presets.Preset(""))
+        training = self.trained(preset or presets.Preset("")).training
         self.draft = Draft(schedule, optimizer, training)
-        self.runs: dict[int, RunView] = {}
-        self.stored: dict[str, int] = {}  # the store's id of each run this app trained, by its key
-        self.queue: deque = deque()
-        self.trainer = Trainer(self.store.path)  # starts importing torch in its own process (tests: a thread)
-        self.busy = False
+        self.book = Book()
+        self.trainer: Service | None = None  # started on mount
         self.closing = threading.Event()  # the app is closing: its threads end
         self.curve: Curve | None = None
         self.unchanging: str | None = None  # the form's lr does not move within its run: said on the status line
@@ -104,13 +104,12 @@ class LrtuiApp(Commands, App):
         self.next_redraw = 0.0
         self.torch_ready = False
         self.first_frame: float | None = None
-        self.current: int | None = None
         self.crash: str | None = None  # one line saying where an unexpected error's traceback went
         self.range_test = RangeTest()
 
-    def training_of(self, preset: presets.Preset) -> dict:
-        """A preset's training settings with the command line's task and device, as the app trains it."""
-        return presets.training_settings(preset.training, **self.overrides)
+    def trained(self, preset: presets.Preset) -> presets.Preset:
+        """A preset as the app trains it: its training settings with the command line's task and device."""
+        return replace(preset, training=presets.training_settings(preset.training, **self.overrides))
 
     # -- layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -127,6 +126,7 @@ class LrtuiApp(Commands, App):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.trainer = Trainer(self.store.path)  # imports torch in its own process meanwhile (tests: a thread)
         self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(self.draft.schedule.name)
         self.query_one("#schedulers").border_title = "schedulers"
         self.query_one("#schedulers").focus()
@@ -247,17 +247,31 @@ class LrtuiApp(Commands, App):
         from lrtui.trainer import Ready, Refused
 
         while not self.closing.is_set():
-            for item in self.trainer.next_events(timeout=0.2):
+            trainer = self.trainer
+            items = trainer.next_events(timeout=0.2)
+            for item in items:
                 if isinstance(item, Ready):
                     self.post_message(TorchReady())
                 elif isinstance(item, Refused):
                     self.post_message(JobRefused(item.label, item.error))
                 else:
                     self.post_message(TrainingEvents(item))
+            if not items and (died := trainer.died()):  # what it said before it died is handed on first
+                self.post_message(TrainerDied(died))
+                while self.trainer is trainer and not self.closing.wait(0.05):
+                    pass  # the app starts another
 
     def on_torch_ready(self, _: TorchReady) -> None:
         self.torch_ready = True
         self._show_status()
+
+    def on_trainer_died(self, message: TrainerDied) -> None:
+        """A training process killed (out of memory, a signal): said, and another started for the queue."""
+        self._say(self.book.died(message.why))
+        self.torch_ready = False
+        self.trainer = Trainer(self.store.path)
+        self._submit(self.book.next())
+        self._show_table()
 
     def _job(self, label: str, schedule: Any, optimizer: Any, training: dict) -> Any:
         from lrtui.engine import jobs
@@ -276,68 +290,38 @@ class LrtuiApp(Commands, App):
             return
         from lrtui.engine import jobs
 
-        training = self.training_of(self.preset)
-        self._enqueue(jobs(presets.Preset(self.preset.name, training=training, runs=self.preset.runs),
-                           data_dir=self.data_dir))
+        self._enqueue(jobs(self.trained(self.preset), data_dir=self.data_dir))
 
     def _enqueue(self, jobs: list) -> None:
-        self.queue.extend(jobs)
-        if not self.busy:
-            self._submit_next()
+        self._submit(self.book.enqueue(jobs))
         self._show_table()
         self._show_status()
 
-    def _submit_next(self) -> None:
+    def _submit(self, job: Any) -> None:
         """The training process takes one job at a time, so that stop can empty the queue here."""
-        self.busy = bool(self.queue)
-        if self.queue:
-            self.trainer.submit(self.queue.popleft())
+        if job is not None:
+            self.trainer.submit(job)
+        self.busy = self.book.busy
 
     def on_job_refused(self, message: JobRefused) -> None:
         self.notify(escape(f"{message.label}: {message.error}"), severity="error", timeout=8)
-        self._submit_next()
+        self._submit(self.book.next())
 
     def action_stop(self) -> None:
-        self.queue.clear()
-        if self.busy:
+        if self.book.stop():
             self.trainer.stop.set()
         self._show_table()
         self._show_status()
 
     def on_training_events(self, message: TrainingEvents) -> None:
         for event in message.events:
-            if taken := self.range_test.take(event):
-                self.next_redraw = 0.0
-                if isinstance(taken, Said):  # the sweep has ended
-                    self._submit_next()
-                    self._say(taken)
-                continue
-            if isinstance(event, RunStarted):
-                self.current = self.stored[event.key] = event.run_id
-                self.runs[event.run_id] = RunView(event.run_id, event.label, event.config,
-                                                  colour(event.run_id), True, steps_per_epoch=event.steps_per_epoch,
-                                                  epochs_total=event.epochs)
-                self.next_redraw = 0.0
-                for note in event.notes:  # the task's word on this run (an image folder of few batches)
-                    self.notify(escape(f"{event.label}: {note}"), severity="warning", timeout=8)
-                continue
-            run = self.runs.get(self.stored.get(event.key))
-            if run is None:
-                continue
-            if isinstance(event, Steps):
-                run.add_steps(event.lr, event.loss, event.momentum)
-            elif isinstance(event, EpochEnded):
-                run.epochs.append({"epoch": event.epoch, "lr": event.lr, "train_loss": event.train_loss,
-                                   "val_loss": event.val_loss, "val_acc": event.val_acc, "seconds": event.seconds,
-                                   "samples_per_s": event.samples_per_s})
-            elif isinstance(event, RunEnded):
-                run.status = event.status
-                self.next_redraw = 0.0  # the table and status show an ending at the next tick
-                self._submit_next()
-                if event.status in ("failed", "diverged"):
-                    self.notify(escape(f"{run.label}: {event.status}" + (f": {event.error}" if event.error else "")),
-                                severity="error" if event.status == "failed" else "warning", timeout=8)
-                self.current = None
+            for said in (self.range_test.take(event), self.book.take(event)):
+                if isinstance(said, Said):
+                    self._say(said)
+            if isinstance(event, (RunStarted, RunEnded)):
+                self.next_redraw = 0.0  # the table and status show a start or an ending at the next tick
+        if not self.book.busy:
+            self._submit(self.book.next())
         self.charts_dirty = True
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -345,18 +329,6 @@ class LrtuiApp(Commands, App):
             self.notify(escape(f"{event.worker.group}: {event.worker.error}"), severity="error", timeout=8)
 
     # -- the store ---------------------------------------------------------------------------------
-    def _stored(self, read: watch.Read) -> None:
-        """A read of a stored run (from an epoch and a step row on) into its view: a new one for a `new`
-        run (range tests are `lrtui runs`'s), its epochs (for the table) and, once it is shown, its steps
-        (for the charts) that the view lacks, its status. The app's own runs come by events."""
-        run = read.run
-        if run["id"] == self.current or run.get("key") in self.stored or run["kind"] != "train":
-            return
-        if read.new and run["id"] not in self.runs:
-            self.runs[run["id"]] = RunView(run["id"], run["label"], run["config"], colour(run["id"]), False)
-        if run["id"] in self.runs:  # else deleted meanwhile
-            self.runs[run["id"]].take(run, read.first_row)
-
     @work(thread=True, group="watch", exit_on_error=False)
     def _watch(self) -> None:
         """Posts the stored runs, oldest first, then what other processes write to the store (a `lrtui
@@ -364,11 +336,8 @@ class LrtuiApp(Commands, App):
         the app itself is not training. The store is read here, never on the event loop."""
         failing, since = False, 0
         while not self.closing.is_set():
-            running = {run_id: watch.Held(len(view.epochs), len(view.lr), view.shown)
-                       for run_id, view in list(self.runs.items())
-                       if view.status == "running" and run_id != self.current}
             try:
-                since, found = watch.look(self.store, since, running)
+                since, found = watch.look(self.store, since, self.book.held())
             except StoreError as e:  # busy, or gone for now: said once, and looked at again
                 if not failing:
                     self.notify(escape(f"cannot read the store: {e}"), severity="warning")
@@ -381,7 +350,7 @@ class LrtuiApp(Commands, App):
 
     def on_stored_runs(self, message: StoredRuns) -> None:
         for read in message.reads:
-            self._stored(read)
+            self.book.read(read)
         self._show_table()  # cheap, and what a look is for: not held back with the charts
         if message.asked:
             self._now()
@@ -390,9 +359,9 @@ class LrtuiApp(Commands, App):
 
     @on(RunsTable.Toggled)
     def _toggle(self, event: RunsTable.Toggled) -> None:
-        view = self.runs[event.run_id]
+        view = self.book.runs[event.run_id]
         view.shown = not view.shown
-        if view.shown and not view.lr and event.run_id != self.current:  # a stored run shown for the first time
+        if view.shown and not view.lr and event.run_id != self.book.current:  # a stored run shown for the first time
             self._read_steps(event.run_id)
         self._now()
 
@@ -404,15 +373,15 @@ class LrtuiApp(Commands, App):
 
     @on(RunsTable.DeleteAsked)
     def _delete(self, event: RunsTable.DeleteAsked) -> None:
-        view = self.runs[event.run_id]
-        if view.status == "running" and event.run_id == self.current:
+        view = self.book.runs[event.run_id]
+        if view.status == "running" and event.run_id == self.book.current:
             self.notify("stop the run first (s)", severity="warning")
             return
 
         def answer(yes: bool | None) -> None:
             if yes:
                 self.store.delete([event.run_id])
-                del self.runs[event.run_id]
+                del self.book.runs[event.run_id]
                 self.charts_dirty = True
                 self._show_table()
 
@@ -420,15 +389,13 @@ class LrtuiApp(Commands, App):
 
     # -- showing -----------------------------------------------------------------------------------
     def _show_table(self) -> None:
-        rows = [Row(v.summary(), v.colour, v.shown) for v in self.runs.values()]
-        rows += [Row(scores.queued(job.label, job.config), "grey50",
-                     False, i) for i, job in enumerate(self.queue)]
+        rows = self.book.rows()
         for table in self.query(RunsTable):  # none while the app is closing
             table.show(rows)
 
     def _show_status(self) -> None:
         """Two lines: what is happening (the run in progress, or what to do), then the settings and queue."""
-        run = self.runs.get(self.current) if self.current else None
+        run = self.book.runs.get(self.book.current)
         if run:
             now = run.progress()
         elif self.range_test.status():
@@ -442,8 +409,8 @@ class LrtuiApp(Commands, App):
                    + ", f finds lr")  # one line of the status at 80 columns
         d = self.draft.training
         settings = f"{d['task']}  {d['epochs']} epochs  batch {d['batch_size']}  seed {d['seed']}  {d['device']}"
-        if self.queue:
-            settings += f"  queued: {', '.join(j.label for j in self.queue)}"
+        if self.book.queue:
+            settings += f"  queued: {', '.join(j.label for j in self.book.queue)}"
         for status in self.query(StatusLine):  # none while the app is closing
             status.show(f"{now}\n{escape(settings)}")
 
@@ -464,7 +431,7 @@ class LrtuiApp(Commands, App):
                 x *= per_epoch
             y = self.curve.momentum if self.momentum else self.curve.lr
             lr_series.append(Series("preview", x, y, "gray"))
-        for view in self.runs.values():
+        for view in self.book.runs.values():
             if view.shown and view.lr:
                 lr, losses = view.series(self.x_steps, self.smooth, self.momentum)
                 lr_series.append(lr)
@@ -531,7 +498,50 @@ class LrtuiApp(Commands, App):
             self.query_one("#schedulers").focus()
 
     def _say(self, said: Said) -> None:
-        self.notify(escape(said.text), severity=said.severity, timeout=8 if said.severity == "error" else 4)
+        self.notify(escape(said.text), severity=said.severity, timeout=4 if said.severity == "information" else 8)
+
+    # -- presets, code, export ----------------------------------------------------------------------
+    def action_presets(self) -> None:
+        def chosen(name: str | None) -> None:
+            if name:
+                self.run_worker(self._load_preset(name))
+
+        self.push_screen(PresetPicker(), chosen)
+
+    async def _load_preset(self, name: str) -> None:
+        try:
+            preset = presets.find(name)
+        except ConfigError as e:
+            self.notify(escape(str(e)), severity="error", timeout=8)
+            return
+        self.preset = preset
+        run = preset.runs[0]
+        self.draft = Draft(run.schedule, run.optimizer, self.trained(preset).training)
+        await self.query_one("#form", ParamForm).load(self.draft)
+        self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(run.schedule.name)
+        self._describe()
+        self._preview()
+        self._show_status()
+        self.notify(escape(f"{preset.name}: {len(preset.runs)} run(s); c runs them all, r runs the form"), timeout=4)
+
+    def action_save(self) -> None:
+        commands.save(self, self.draft, self.preset)
+
+    def action_copy_code(self) -> None:
+        commands.code(self, self.draft, self.preset and self.trained(self.preset))
+
+    def action_export(self) -> None:
+        commands.export(self, self.store.run, [i for i, v in self.book.runs.items() if v.shown])
+
+    def get_system_commands(self, screen: Any) -> Any:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Copy as code", "the current configuration as plain torch",
+                            lambda: self.run_action("copy_code"))
+        yield SystemCommand("Export runs", "the shown runs' epochs and steps as CSV", self.action_export)
+        for binding in self.BINDINGS:
+            if binding.description:
+                yield SystemCommand(binding.description, f"key: {binding.key}",
+                                    lambda action=binding.action: self.run_action(action))
 
     # -- the range test ----------------------------------------------------------------------------
     def action_find(self) -> None:
@@ -584,7 +594,8 @@ class LrtuiApp(Commands, App):
 
     def on_unmount(self) -> None:
         self.closing.set()
-        self.trainer.close()
+        if self.trainer:
+            self.trainer.close()
 
     async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
         """An action that the form's problem refuses says why, pressed or from the palette (Textual
@@ -605,7 +616,7 @@ class LrtuiApp(Commands, App):
         if action in NEEDS_A_GOOD_FORM:
             return None if self._form_problem() else True
         if action == "stop":
-            return True if self.busy or self.queue else None
+            return True if self.busy or self.book.queue else None
         if action == "compare":
             return True if self.preset else None
         return True

@@ -1,116 +1,76 @@
-"""What the app does with a configuration besides training it: load a preset, save one, show it as code,
-export runs, and the command palette that offers all of it. A mixin of LrtuiApp, which holds the state."""
+"""What the app does with a configuration besides training it: save it as a preset, show it as code,
+export runs as CSV. Each is given what it needs (the app only to show its dialog and say how it went)."""
 from __future__ import annotations
 
+import csv
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Callable
 
 from rich.markup import escape
-from textual.app import SystemCommand
+from textual.app import App
 
 from lrtui import presets
-from lrtui.catalogue import CATALOGUE, Schedule
+from lrtui.catalogue import Schedule
 from lrtui.codegen import snippet
+from lrtui.draft import Draft
 from lrtui.optimizers import OptimizerConfig
 from lrtui.params import ConfigError
-from lrtui.ui.form import Draft, ParamForm
-from lrtui.ui.screens import CodeScreen, NameScreen, PathScreen, PresetPicker
-from lrtui.ui.widgets import SchedulerList
+from lrtui.report import export_csv
+from lrtui.ui.screens import CodeScreen, NameScreen, PathScreen
 
 
-class Commands:
-    def action_presets(self) -> None:
-        def chosen(name: str | None) -> None:
-            if name:
-                self.run_worker(self._load_preset(name))
+def save(app: App, draft: Draft, loaded: presets.Preset | None) -> None:
+    """The form as a preset of one run, or, with a preset loaded, its whole comparison as loaded."""
+    choices = ("the form: one run", f"all {len(loaded.runs)} runs of {loaded.name}, as loaded") if loaded else ()
 
-        self.push_screen(PresetPicker(), chosen)
-
-    async def _load_preset(self, name: str) -> None:
+    def named(answer: tuple[str, int] | None) -> None:
+        if not answer:
+            return
+        name, choice = answer
+        if choice:
+            preset = replace(loaded, name=name, path=None)
+        else:
+            preset = presets.Preset(name, f"{draft.schedule.name}, saved from lrtui", draft.training, draft.optimizer,
+                                    (presets.Run(draft.schedule.name, draft.schedule, draft.optimizer),))
         try:
-            preset = presets.find(name)
-        except ConfigError as e:
-            self.notify(escape(str(e)), severity="error", timeout=8)
+            path = presets.save(preset)
+        except OSError as e:
+            app.notify(escape(f"cannot save {name}: {e.strerror or e}"), severity="error")
             return
-        self.preset = preset
-        run = preset.runs[0]
-        training = self.training_of(preset)
-        self.draft = Draft(run.schedule, run.optimizer, training)
-        await self.query_one("#form", ParamForm).load(self.draft)
-        self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(run.schedule.name)
-        self._describe()
-        self._preview()
-        self._show_status()
-        self.notify(escape(f"{preset.name}: {len(preset.runs)} run(s); c runs them all, r runs the form"), timeout=4)
+        app.notify(escape(f"saved {path}"), timeout=4)
 
-    def action_save(self) -> None:
-        """The form as a preset of one run, or, with a preset loaded, its whole comparison as loaded."""
-        d, loaded = self.draft, self.preset
-        choices = (("the form: one run", f"all {len(loaded.runs)} runs of {loaded.name}, as loaded")
-                   if loaded else ())
+    app.push_screen(NameScreen("Save as a user preset named:", f"my-{draft.schedule.name}", choices), named)
 
-        def named(answer: tuple[str, int] | None) -> None:
-            if not answer:
-                return
-            name, choice = answer
-            if choice:
-                preset = replace(loaded, name=name, path=None)
-            else:
-                preset = presets.Preset(name, f"{d.schedule.name}, saved from lrtui", d.training, d.optimizer,
-                                        (presets.Run(d.schedule.name, d.schedule, d.optimizer),))
-            try:
-                path = presets.save(preset)
-            except OSError as e:
-                self.notify(escape(f"cannot save {name}: {e.strerror or e}"), severity="error")
-                return
-            self.notify(escape(f"saved {path}"), timeout=4)
 
-        self.push_screen(NameScreen("Save as a user preset named:", f"my-{d.schedule.name}", choices), named)
+def code(app: App, draft: Draft, loaded: presets.Preset | None) -> None:
+    """The form's code; with a preset loaded (its training settings as the app trains it), then each of its
+    runs' as a comparison trains them."""
+    parts = [_snippet(draft.schedule, draft.optimizer, draft.training["epochs"],
+                      presets.Preset("", training=draft.training).steps_per_epoch, "form" if loaded else "")]
+    if loaded:
+        parts += [_snippet(run.schedule, run.optimizer, loaded.training["epochs"], loaded.steps_per_epoch, run.label)
+                  for run in loaded.runs]
+    app.push_screen(CodeScreen("\n\n".join(parts)))
 
-    def action_copy_code(self) -> None:
-        """The form's code; with a preset loaded, then each of its runs' as a comparison trains them."""
-        d = self.draft
-        _, per_epoch = self._length(d)
-        parts = [_snippet(d.schedule, d.optimizer, d.training["epochs"], per_epoch, "form" if self.preset else "")]
-        if self.preset:
-            training = self.training_of(self.preset)
-            preset = presets.Preset(self.preset.name, training=training)
-            parts += [_snippet(run.schedule, run.optimizer, training["epochs"], preset.steps_per_epoch, run.label)
-                      for run in self.preset.runs]
-        self.push_screen(CodeScreen("\n\n".join(parts)))
 
-    def action_export(self) -> None:
-        import csv
+def export(app: App, read: Callable[[int], dict], run_ids: list[int]) -> None:
+    """The runs' epochs and steps (`read` gives a stored run by id) as CSV, to a file the user names."""
+    if not run_ids:
+        app.notify("no run is shown: space in the runs table shows one", severity="warning")
+        return
 
-        from lrtui.report import export_csv
+    def write(path: Path) -> None:
+        with path.open("w", newline="", encoding="utf-8") as out:
+            export_csv(csv.writer(out), [read(i) for i in run_ids])
 
-        shown = [i for i, v in self.runs.items() if v.shown]
-        if not shown:
-            self.notify("no run is shown: space in the runs table shows one", severity="warning")
-            return
+    def written(path: Path | None) -> None:
+        if path:
+            app.notify(escape(f"exported {len(run_ids)} run(s) to {path}"), timeout=6)
 
-        def write(path: Path) -> None:
-            with path.open("w", newline="", encoding="utf-8") as out:
-                export_csv(csv.writer(out), [self.store.run(i) for i in shown])
-
-        def written(path: Path | None) -> None:
-            if path:
-                self.notify(escape(f"exported {len(shown)} run(s) to {path}"), timeout=6)
-
-        self.push_screen(PathScreen(f"Export {len(shown)} shown run(s) as CSV to:",
-                                    Path(f"lrtui-runs-{time.strftime('%Y%m%d-%H%M%S')}.csv"), write), written)
-
-    def get_system_commands(self, screen: Any) -> Any:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Copy as code", "the current configuration as plain torch",
-                            lambda: self.run_action("copy_code"))
-        yield SystemCommand("Export runs", "the shown runs' epochs and steps as CSV", self.action_export)
-        for binding in self.BINDINGS:
-            if binding.description:
-                yield SystemCommand(binding.description, f"key: {binding.key}",
-                                    lambda action=binding.action: self.run_action(action))
+    app.push_screen(PathScreen(f"Export {len(run_ids)} shown run(s) as CSV to:",
+                               Path(f"lrtui-runs-{time.strftime('%Y%m%d-%H%M%S')}.csv"), write), written)
 
 
 def _snippet(schedule: Schedule, optimizer: OptimizerConfig, epochs: int, steps_per_epoch: int, label: str) -> str:

@@ -9,6 +9,14 @@ from textual.message import Message
 from lrtui.events import Event
 
 
+@dataclass(frozen=True)
+class Said:
+    """A line for the user, and how it reads (Textual's notification severities)."""
+
+    text: str
+    severity: str = "information"
+
+
 @dataclass
 class TrainingEvents(Message):
     events: list[Event]
@@ -17,6 +25,13 @@ class TrainingEvents(Message):
 @dataclass
 class TorchReady(Message):
     """torch has been imported and warmed up in the background."""
+
+
+@dataclass
+class TrainerDied(Message):
+    """The training process is gone (killed for memory, say): why, in a few words."""
+
+    why: str
 
 
 @dataclass

@@ -7,7 +7,6 @@ steepest), escape goes back to the schedule.
 finding. It is given the sweep's events and says what to show; the app does the showing."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,15 +14,8 @@ from lrtui import engine, finder
 from lrtui.events import Event, RunEnded, RunStarted, Status, Steps
 from lrtui.report import MARKS
 from lrtui.ui.charts import Series
+from lrtui.ui.messages import Said
 from lrtui.ui.runview import RunView
-
-
-@dataclass(frozen=True)
-class Said:
-    """A line for the user, and how it reads (Textual's notification severities)."""
-
-    text: str
-    severity: str = "information"
 
 
 class RangeTest:

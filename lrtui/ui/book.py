@@ -1,0 +1,99 @@
+"""The runs the app knows: the ones it trains (queued, in progress, ended) and the ones the store holds
+or other processes add. `Book` is given the training process's events and the store's reads, says what
+to hand the training process next and what to tell the user; the app shows what it holds."""
+from __future__ import annotations
+
+from collections import deque
+
+from lrtui import scores
+from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, Steps
+from lrtui.ui import watch
+from lrtui.ui.charts import colour
+from lrtui.ui.messages import Said
+from lrtui.ui.runs_table import Row
+from lrtui.ui.runview import RunView
+
+
+class Book:
+    def __init__(self) -> None:
+        self.runs: dict[int, RunView] = {}  # by the store's id
+        self.stored: dict[str, int] = {}     # the store's id of each run this app trained, by its key
+        self.queue: deque = deque()          # jobs not handed to the training process yet
+        self.busy = False                    # the training process has a job
+        self.current: int | None = None      # the store's id of the run in training
+
+    def enqueue(self, jobs: list) -> object | None:
+        """Queue `jobs`; the job to hand the training process now, if it is free."""
+        self.queue.extend(jobs)
+        return None if self.busy else self.next()
+
+    def next(self) -> object | None:
+        """The training process is free: the next job for it, if any."""
+        self.busy = bool(self.queue)
+        return self.queue.popleft() if self.queue else None
+
+    def stop(self) -> bool:
+        """Empty the queue; whether a job is still in the training process (to stop there)."""
+        self.queue.clear()
+        return self.busy
+
+    def take(self, event: Event) -> Said | None:
+        """A training event: a training run's begins its view (shown), its steps and epochs grow it,
+        any job's end frees the training process."""
+        if isinstance(event, RunStarted):
+            if event.kind == "train":
+                self.current = self.stored[event.key] = event.run_id
+                self.runs[event.run_id] = RunView(event.run_id, event.label, event.config, colour(event.run_id), True,
+                                                  steps_per_epoch=event.steps_per_epoch, epochs_total=event.epochs)
+                if event.notes:  # the task's word on this run (an image folder of few batches)
+                    return Said(f"{event.label}: {'; '.join(event.notes)}", "warning")
+            return None
+        if isinstance(event, RunEnded):
+            self.busy = False
+        run = self.runs.get(self.stored.get(event.key))
+        if run is None:
+            return None
+        if isinstance(event, Steps):
+            run.add_steps(event.lr, event.loss, event.momentum)
+        elif isinstance(event, EpochEnded):
+            run.epochs.append({"epoch": event.epoch, "lr": event.lr, "train_loss": event.train_loss,
+                               "val_loss": event.val_loss, "val_acc": event.val_acc, "seconds": event.seconds,
+                               "samples_per_s": event.samples_per_s})
+        elif isinstance(event, RunEnded):
+            run.status, self.current = event.status, None
+            if event.status in (Status.FAILED, Status.DIVERGED):
+                return Said(f"{run.label}: {event.status}" + (f": {event.error}" if event.error else ""),
+                            "error" if event.status == Status.FAILED else "warning")
+        return None
+
+    def died(self, why: str) -> Said:
+        """The training process is gone: the job it had is lost (its run reads as interrupted in the
+        store), the queue waits for the next one."""
+        run = self.runs.get(self.current)
+        if run is not None:
+            run.status = Status.INTERRUPTED
+        self.busy, self.current = False, None
+        return Said(f"the training process died ({why})" + (f" during {run.label}" if run else "")
+                    + "; a new one starts", "error")
+
+    def read(self, read: watch.Read) -> None:
+        """A read of a stored run (from an epoch and a step row on) into its view: a new one for a `new`
+        run (range tests are `lrtui runs`'s), its epochs and, once it is shown, the steps the view lacks.
+        The app's own runs come by events."""
+        run = read.run
+        if run["id"] == self.current or run["key"] in self.stored or run["kind"] != "train":
+            return
+        if read.new and run["id"] not in self.runs:
+            self.runs[run["id"]] = RunView(run["id"], run["label"], run["config"], colour(run["id"]), False)
+        if run["id"] in self.runs:  # else deleted meanwhile
+            self.runs[run["id"]].take(run, read.first_row)
+
+    def held(self) -> dict[int, watch.Held]:
+        """The runs listed as running that another process trains, as the store's watch asks."""
+        return {run_id: watch.Held(len(view.epochs), len(view.lr), view.shown)
+                for run_id, view in list(self.runs.items()) if view.status == "running" and run_id != self.current}
+
+    def rows(self) -> list[Row]:
+        """The runs table: the runs, then the queue."""
+        return ([Row(v.summary(), v.colour, v.shown) for v in self.runs.values()]
+                + [Row(scores.queued(job.label, job.config), "grey50", False, i) for i, job in enumerate(self.queue)])
