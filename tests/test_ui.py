@@ -193,6 +193,32 @@ async def test_quit_during_a_run_stops_it_keeps_it_and_the_training_process_ends
     assert store.runs()[0]["status"] == "stopped"
 
 
+@pytest.mark.child_process
+async def test_a_killed_training_process_is_said_its_run_interrupted_and_a_new_one_trains_the_queue(store):
+    import os
+    import signal
+
+    app = LrtuiApp(store=store)
+    notes = []
+    notify = app.notify
+    app.notify = lambda message, **kw: (notes.append(str(message)), notify(message, **kw))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await start_long_run(pilot)
+        await set_field(pilot, "training", "epochs", "1")
+        app.query_one("#schedulers").focus()
+        await pilot.press("r")  # queued behind the long run
+        await until(pilot, lambda: len(app.book.queue) == 1)
+        first, killed = app.book.current, app.trainer
+        os.kill(killed.process.pid, signal.SIGKILL)
+        await until(pilot, lambda: app.trainer is not killed)
+        assert any("the training process died (killed by signal 9) during" in n for n in notes), notes
+        assert app.book.runs[first].status == "interrupted" and not app.torch_ready
+        await until(pilot, lambda: len(app.book.runs) == 2 and app.book.runs[max(app.book.runs)].status == "finished",
+                    seconds=60)  # the queued run, trained by the new process
+        assert app.trainer.process.is_alive() and app.torch_ready
+    assert {r["id"]: r["status"] for r in store.runs()} == {first: "interrupted", first + 1: "finished"}
+
+
 async def test_every_scheduler_gets_a_form_from_its_declaration(store):
     from lrtui.catalogue import starter
     from lrtui.ui.form import Draft

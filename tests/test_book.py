@@ -1,0 +1,98 @@
+"""The app's book of runs, with no app: the queue handed to the training process one job at a time,
+the training events growing the runs, a death of the training process, the store's reads."""
+from dataclasses import dataclass
+
+from lrtui.events import EpochEnded, RunEnded, Status, Steps
+from lrtui.ui import watch
+from lrtui.ui.book import Book
+from pilot import started
+
+
+@dataclass
+class Job:
+    label: str
+    config: dict
+
+
+def job(label):
+    return Job(label, {"scheduler": {"name": "StepLR"}, "training": {"seed": 0}})
+
+
+def stored(run_id, key, kind="train", label="theirs"):
+    return {"id": run_id, "key": key, "kind": kind, "label": label, "status": "running",
+            "config": {"scheduler": {"name": "StepLR"}}, "epochs": [], "steps": {"lr": [], "loss": [], "momentum": []}}
+
+
+def test_jobs_go_to_the_training_process_one_at_a_time_in_order():
+    book = Book()
+    a, b, c = job("a"), job("b"), job("c")
+    assert book.enqueue([a, b]) is a and book.busy
+    assert book.enqueue([c]) is None  # busy: it waits
+    assert [j.label for j in book.queue] == ["b", "c"]
+    assert book.take(started(1, "a", 2, 10)) is None
+    book.take(RunEnded("k1", Status.FINISHED))
+    assert not book.busy
+    assert book.next() is b and book.next() is c and book.busy
+    assert book.next() is None and not book.busy
+
+
+def test_stop_empties_the_queue_and_says_whether_a_job_is_still_in_training():
+    book = Book()
+    assert not book.stop()
+    book.enqueue([job("a"), job("b")])
+    assert book.stop() and not book.queue
+
+
+def test_events_grow_the_run_they_name_and_its_end_is_its_status():
+    book = Book()
+    book.enqueue([job("a")])
+    book.take(started(4, "a", 2, 3))
+    assert book.current == 4 and book.stored == {"k4": 4} and book.runs[4].shown
+    book.take(Steps("k4", 0, (0.1, 0.1, 0.1), None, (2.0, 1.5, 1.0)))
+    book.take(EpochEnded("k4", 0, 0.1, 1.5, 1.2, 0.5, 0.3, 1000.0))
+    assert list(book.runs[4].loss) == [2.0, 1.5, 1.0] and book.runs[4].epochs[0]["val_loss"] == 1.2
+    assert book.take(Steps("k9", 0, (0.1,), None, (1.0,))) is None  # a run it does not know: ignored
+    said = book.take(RunEnded("k4", Status.DIVERGED))
+    assert book.runs[4].status == "diverged" and book.current is None
+    assert said.text == "a: diverged" and said.severity == "warning"
+    said = book.take(RunEnded("k4", Status.FAILED, "out of memory"))
+    assert said.text == "a: failed: out of memory" and said.severity == "error"
+
+
+def test_a_task_note_on_a_run_is_said():
+    book = Book()
+    said = book.take(started(1, "a", 2, 3, notes=("only 2 batches", "no validation")))
+    assert said.text == "a: only 2 batches; no validation" and said.severity == "warning"
+
+
+def test_a_dead_training_process_interrupts_its_run_and_frees_the_queue():
+    book = Book()
+    book.enqueue([job("a"), job("b")])
+    book.take(started(1, "a", 2, 3))
+    said = book.died("killed by signal 9")
+    assert said.severity == "error"
+    assert said.text == "the training process died (killed by signal 9) during a; a new one starts"
+    assert book.runs[1].status == "interrupted" and not book.busy and book.current is None
+    assert book.next().label == "b"  # for the next process
+    assert book.died("exit code 1").text == "the training process died (exit code 1); a new one starts"
+
+
+def test_the_store_adds_runs_of_other_processes_never_its_own_or_range_tests():
+    book = Book()
+    book.take(started(1, "mine", 2, 3))
+    book.read(watch.Read(stored(1, "k1"), new=True))  # the one in training: events feed it
+    book.read(watch.Read(stored(2, "x2", kind="find"), new=True))
+    book.read(watch.Read(stored(3, "x3"), new=False))  # not new and not listed: deleted meanwhile
+    assert set(book.runs) == {1}
+    book.read(watch.Read(stored(5, "x5"), new=True))
+    assert set(book.runs) == {1, 5} and not book.runs[5].shown and book.runs[5].label == "theirs"
+    assert book.held() == {5: watch.Held(0, 0, False)}  # running elsewhere: the watch reads it on
+
+
+def test_the_table_lists_the_runs_then_the_queue_in_order():
+    book = Book()
+    book.enqueue([job("a"), job("b"), job("c")])
+    book.take(started(1, "a", 2, 3))
+    rows = book.rows()
+    assert [(r.summary.label, r.summary.status, r.queued) for r in rows] == [
+        ("a", "running", None), ("b", "queued", 0), ("c", "queued", 1)]
