@@ -11,9 +11,10 @@ from enum import StrEnum
 
 
 class Status(StrEnum):
-    """Where a run is: running until its loop ends it as one of the next four; a run still marked
-    running whose process is gone reads as interrupted."""
+    """Where a run is: queued (a job the app holds), then running until its loop ends it as one of the
+    next four; a run still marked running whose process is gone reads as interrupted."""
 
+    QUEUED = "queued"
     RUNNING = "running"
     FINISHED = "finished"
     STOPPED = "stopped"

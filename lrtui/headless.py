@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from lrtui import recorder
 from lrtui.engine import FindJob, Job
-from lrtui.events import EpochEnded, Event, RunStarted, Steps
+from lrtui.events import EpochEnded, Event, RunStarted, Status, Steps
 from lrtui.store import Store
 
 
@@ -83,10 +83,10 @@ def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
             status, interrupted = in_worker(lambda stop, job=job, emit=emit: recorder.run(job, store, emit, stop))
             if "id" in run:
                 skipped = 0
-                if status == "failed" and not run["stepped"]:
+                if status == Status.FAILED and not run["stepped"]:
                     skipped = sum(later.preset == job.preset for later in jobs[i + 1:])
                     given_up.add(job.preset)
-                results.append(Ran(run["id"], status or "stopped", skipped))
+                results.append(Ran(run["id"], status or Status.STOPPED, skipped))
             if interrupted:
                 return results, True
     return results, False
@@ -109,7 +109,7 @@ def sweep(job: FindJob, store: Store) -> tuple[int | None, str, bool]:
                                     loss=f"{event.loss[-1]:.4g}")
 
         status, interrupted = in_worker(lambda stop: recorder.run(job, store, emit, stop))
-    return (started[0][0] if started else None), status or "stopped", interrupted
+    return (started[0][0] if started else None), status or Status.STOPPED, interrupted
 
 
 def in_worker(work: Callable[[threading.Event], Any]) -> tuple[Any, bool]:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lrtui.scores import scheduler
+
 TRAINING = ("epochs", "seed", "batch_size", "task")  # the training settings a label may show
 
 
@@ -12,11 +14,7 @@ def labels(configs: list[dict]) -> list[str]:
     flat = [_settings(c) for c in configs]
     keys = list(dict.fromkeys(k for f in flat for k in f))
     differ = [k for k in keys if any(f.get(k) != flat[0].get(k) for f in flat)]
-    return [" ".join([_scheduler(c), *(_show(k, f[k]) for k in differ if k in f)]) for c, f in zip(configs, flat)]
-
-
-def _scheduler(config: dict) -> str:
-    return config.get("scheduler", {}).get("name") or ("LR range test" if "sweep" in config else "?")
+    return [" ".join([scheduler(c), *(_show(k, f[k]) for k in differ if k in f)]) for c, f in zip(configs, flat)]
 
 
 def _settings(config: dict) -> dict[tuple[bool, str], Any]:

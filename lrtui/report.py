@@ -19,6 +19,7 @@ from lrtui.preview import Curve
 from lrtui.recipes import DECAY_SHAPES
 from lrtui.scores import Summary
 from lrtui.series import decades, downsample
+from lrtui.events import Status
 
 
 def describe(run: Run) -> str:
@@ -170,8 +171,8 @@ def finding_text(finding: Finding, run: dict) -> str:
     config, n = run["config"], len(finding.lr)
     steps = config["sweep"]["steps"]
     status = run["status"]
-    if status in ("stopped", "failed", "interrupted"):
-        ended = (f"{'stopped by you' if status == 'stopped' else status} after {n} of {steps} steps"
+    if status in (Status.STOPPED, Status.FAILED, Status.INTERRUPTED):
+        ended = (f"{'stopped by you' if status == Status.STOPPED else status} after {n} of {steps} steps"
                  + (f": {first_line(run['error'])}" if run["error"] else ""))
     elif n < steps:
         ended = f"the loss diverged at lr {finding.lr[-1]:.2e}, after {n} of {steps} steps"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from lrtui.events import Status
 from lrtui.finder import analyse
 
 RANGE_TEST = "LR range test"  # a range test's scheduler
@@ -39,12 +40,12 @@ def summarise(id: int | None, label: str, status: str, epochs: list[dict], confi
                    max((e["val_acc"] for e in epochs if e["val_acc"] is not None), default=None),
                    None if best is None else best["lr"],
                    sum(e["seconds"] for e in epochs) / len(epochs) if epochs else None,
-                   _scheduler(config), config, config.get("training", {}).get("seed"), config.get("preset"))
+                   scheduler(config), config, config.get("training", {}).get("seed"), config.get("preset"))
 
 
 def queued(label: str, config: dict) -> Summary:
     """A run not started yet: no id, no figures."""
-    return summarise(None, label, "queued", [], config)
+    return summarise(None, label, Status.QUEUED, [], config)
 
 
 def range_test(id: int, label: str, status: str, lr: list[float], loss: list[float], config: dict) -> Summary:
@@ -66,5 +67,6 @@ def score(summary: Summary) -> float | None:
     return summary.best_val_loss
 
 
-def _scheduler(config: dict) -> str:
-    return RANGE_TEST if "sweep" in config else config.get("scheduler", {}).get("name", "")
+def scheduler(config: dict) -> str:
+    """A stored config's scheduler: a range test's is RANGE_TEST ("?" for a config that names none)."""
+    return RANGE_TEST if "sweep" in config else config.get("scheduler", {}).get("name") or "?"

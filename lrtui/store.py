@@ -15,6 +15,7 @@ Nothing is ever written into a store that is damaged (PRAGMA quick_check, when a
 write) or that this process may not write; a reader opens the latter read-only.
 """
 from __future__ import annotations
+from lrtui.events import Status
 
 import json
 import os
@@ -300,8 +301,8 @@ def _run_dict(row: sqlite3.Row) -> dict:
     run = {k: row[k] for k in RUN_FIELDS if k in row.keys()}
     run.setdefault("kind", "train")  # a store of schema 1, read-only so never upgraded: all training runs
     run.setdefault("key", None)  # a store of schema 1 or 2, read-only: runs made before keys
-    if run["status"] == "running" and not _alive(row["pid"], row["host"]):
-        run["status"] = "interrupted"
+    if run["status"] == Status.RUNNING and not _alive(row["pid"], row["host"]):
+        run["status"] = Status.INTERRUPTED
     try:
         run["config"] = json.loads(row["config"])
     except ValueError as e:

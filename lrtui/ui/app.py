@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState
 from lrtui import finder, presets
 from lrtui.catalogue import CATALOGUE, starter
 from lrtui.draft import Draft
-from lrtui.events import RunEnded, RunStarted
+from lrtui.events import RunEnded, RunStarted, Status
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
 from lrtui.preview import Curve, checked_exact, checked_fast, unchanging
@@ -374,7 +374,7 @@ class LrtuiApp(App):
     @on(RunsTable.DeleteAsked)
     def _delete(self, event: RunsTable.DeleteAsked) -> None:
         view = self.book.runs[event.run_id]
-        if view.status == "running" and event.run_id == self.book.current:
+        if view.status == Status.RUNNING and event.run_id == self.book.current:
             self.notify("stop the run first (s)", severity="warning")
             return
 

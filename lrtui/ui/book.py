@@ -91,7 +91,7 @@ class Book:
     def held(self) -> dict[int, watch.Held]:
         """The runs listed as running that another process trains, as the store's watch asks."""
         return {run_id: watch.Held(len(view.epochs), len(view.lr), view.shown)
-                for run_id, view in list(self.runs.items()) if view.status == "running" and run_id != self.current}
+                for run_id, view in list(self.runs.items()) if view.status == Status.RUNNING and run_id != self.current}
 
     def rows(self) -> list[Row]:
         """The runs table: the runs, then the queue."""

@@ -14,6 +14,7 @@ from lrtui.scores import Summary, summarise
 from lrtui.smoothing import Ema
 from lrtui.tasks import known_batches
 from lrtui.ui.charts import Series
+from lrtui.events import Status
 
 LOSS_WEIGHT = 0.1  # of each new loss in the smoothed curve
 
@@ -29,7 +30,7 @@ class RunView:
     config: dict  # as stored: what its label says differs
     colour: str
     shown: bool
-    status: str = "running"
+    status: str = Status.RUNNING
     steps_per_epoch: int = 1
     epochs_total: int = 0
     lr: array = field(default_factory=lambda: array("d"))

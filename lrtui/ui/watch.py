@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lrtui.store import Store
+from lrtui.events import Status
 
 SECONDS = 1.0
 
@@ -43,7 +44,7 @@ def look(store: Store, since: int, running: dict[int, Held]) -> tuple[int, list[
     for run in store.changes(since, running, seen):
         seen(run["id"])
         held = running.get(run["id"])
-        unchanged = held is not None and run["status"] == "running" and run["n_epochs"] == held.epochs
+        unchanged = held is not None and run["status"] == Status.RUNNING and run["n_epochs"] == held.epochs
         if run["kind"] != "train" or unchanged:  # range tests are `lrtui runs`'s
             continue
         held = held or Held(0, 0, False)
