@@ -40,6 +40,8 @@ class RunStarted:
     steps_per_epoch: int          # a range test: the steps of its sweep (and no epochs)
     notes: tuple[str, ...] = ()   # the task's one-line notes for the user (tasks: `notes`)
     run_id: int | None = None     # the store's id of the run, set by the recorder
+    comparison: str | None = None  # the comparison (schedules x seeds) it belongs to, and its group there
+    group: str | None = None
 
     @property
     def total_steps(self) -> int:

@@ -58,7 +58,7 @@ NOT_EMPTY = Rule("at least one entry", lambda v: len(v) > 0)
 
 KINDS = {"int": "an integer", "float": "a number", "bool": "true or false", "choice": "one of",
          "ints": "a list of integers", "floats": "a list of numbers", "expr": "an expression",
-         "table": "a list of tables", "str": "a string"}
+         "table": "a list of tables", "str": "a string", "seeds": "a count of seeds"}
 
 LISTS = ("ints", "floats", "table")
 
@@ -114,6 +114,10 @@ def _coerce(p: Param, v: Any) -> Any:
     if p.kind in ("ints", "floats"):
         items = [_number(x, p.kind[:-1]) for x in v] if isinstance(v, list) else [None]
         return items if None not in items and _items_ok(p, items) else None
+    if p.kind == "seeds":  # a count, or a list: in TOML, or as the command line and a field write one (0,3,7)
+        if isinstance(v, str) and "," in v:
+            v = [parse_value(x) for x in v.split(",")]
+        return _coerce(Param(p.name, "ints" if isinstance(v, list) else "int"), v)
     if p.kind in ("expr", "str"):
         return v if isinstance(v, str) else None
     if p.kind == "table":

@@ -24,6 +24,10 @@ DEVICE = Rule(f"auto, cpu, cuda, cuda:N (N from 0 to {MAX_DEVICE_INDEX}) or mps"
               lambda v: re.fullmatch(r"auto|cpu|mps|cuda(:(0|[1-9]\d{0,2}))?", v) is not None
               and int(v.partition(":")[2] or 0) <= MAX_DEVICE_INDEX)
 SEED = Rule("< 2**32 (numpy's limit)", lambda v: v < 2**32)
+MAX_SEEDS = 1000
+SEEDS = Rule(f"from 1 to {MAX_SEEDS} (counted from seed), or a list of distinct seeds from 0 to 2**32 - 1",
+             lambda v: 1 <= v <= MAX_SEEDS if isinstance(v, int) else
+             0 < len(v) == len(set(v)) <= MAX_SEEDS and all(0 <= s < 2**32 for s in v))
 TRAINING = (
     Param("task", "str", "spirals", "what to train: a built-in task name",
           (Rule("a built-in task (a preset never names code: give --task file.py:build instead)",
@@ -31,6 +35,8 @@ TRAINING = (
     Param("epochs", "int", 100, "epochs per run", (at_least(1),)),
     Param("batch_size", "int", 128, "samples per batch", (at_least(1),)),
     Param("seed", "int", 0, "seed shared by every run: same initial weights, same batch order", (at_least(0), SEED)),
+    Param("seeds", "seeds", 1, "seeds per run: N (seed, seed+1, ...) or a list; every run is trained on each, "
+          "a seed giving every run the same initial weights, batch order and augmentation", (SEEDS,)),
     Param("device", "str", "auto", "where to train", (DEVICE,)),
     Param("steps_per_epoch", "int", None, "batches per epoch for previews of per-step schedules (default: the "
           "built-in task's, else 100; training counts the real ones)", (at_least(1),)),
@@ -69,6 +75,16 @@ class Preset:
     def length(self, run: Run) -> int:
         """Scheduler steps in `run`: epochs, or epochs x batches when it steps per batch."""
         return run.schedule.length(self.training["epochs"], self.steps_per_epoch)
+
+
+def seed_list(training: dict) -> list[int]:
+    """The seeds a comparison trains every run on: `seeds` of them from `seed` on, or the list given."""
+    seeds = training["seeds"]
+    if isinstance(seeds, list):
+        return seeds
+    if training["seed"] + seeds > 2**32:
+        raise ConfigError("seeds", f"{seeds} seeds from seed {training['seed']} pass 2**32 - 1 (numpy's limit)")
+    return list(range(training["seed"], training["seed"] + seeds))
 
 
 def training_settings(base: dict, **overrides: Any) -> dict:

@@ -28,7 +28,8 @@ class Recorder:
     def _record(self, event: Event) -> Event:
         if isinstance(event, RunStarted):
             writer = self.store.start(event.label, event.preset, event.config, event.task, event.device,
-                                      event.device_name, event.seed, event.total_steps, event.kind, event.key)
+                                      event.device_name, event.seed, event.total_steps, event.kind, event.key,
+                                      event.comparison, event.group)
             self.writers[event.key] = (writer, event.kind == "find")
             self.ids[event.key] = writer.run_id
             return dataclasses.replace(event, run_id=writer.run_id)

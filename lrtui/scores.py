@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 
 from lrtui.events import Status
 from lrtui.finder import analyse
+from lrtui.params import ConfigError
+from lrtui.verdict import DEFAULT_METRIC, Metric
 
 RANGE_TEST = "LR range test"  # a range test's scheduler
 
@@ -70,3 +72,34 @@ def score(summary: Summary) -> float | None:
 def scheduler(config: dict) -> str:
     """A stored config's scheduler: a range test's is RANGE_TEST ("?" for a config that names none)."""
     return RANGE_TEST if "sweep" in config else config.get("scheduler", {}).get("name") or "?"
+
+
+def group_scores(runs: list[dict], metric: Metric) -> dict[str, dict[int, float | None]]:
+    """Stored training runs as a verdict takes them: {group: {seed: score}}. A run's group is its
+    comparison's (its label for a run of none); a diverged or failed run scores None (it loses its
+    pair); a run not finished (running, stopped, interrupted) is left out, its pair unfinished.
+    ConfigError for two runs of one group on one seed, or a metric that none of the runs measures."""
+    out: dict[str, dict[int, float | None]] = {}
+    for run in runs:
+        group, seed = run["group"] or run["label"], run["seed"]
+        if seed in out.setdefault(group, {}):
+            raise ConfigError("RUN_ID", f"two runs of {group} on seed {seed}: a comparison has one per seed "
+                                        "(give one of them, or --comparison ID)")
+        if run["status"] == Status.FINISHED:
+            out[group][seed] = metric.of(run["epochs"])
+        elif run["status"] in (Status.DIVERGED, Status.FAILED):
+            out[group][seed] = None
+    finished = [run for run in runs if run["status"] == Status.FINISHED and run["epochs"]]
+    if finished and all(metric.of(run["epochs"]) is None for run in finished):
+        raise ConfigError("--metric", f"{metric.name}: the runs do not measure the {metric.label} "
+                                      f"(task {finished[0]['task']}); try {DEFAULT_METRIC.name}")
+    return out
+
+
+def mismatch(runs: list[dict]) -> str | None:
+    """Why `runs` do not belong in one comparison (their tasks, epochs or batch sizes differ), or None."""
+    for what in ("task", "epochs", "batch_size"):
+        values = sorted({str(run["config"].get("training", {}).get(what)) for run in runs})
+        if len(values) > 1:
+            return f"the runs differ in {what} ({', '.join(values)})"
+    return None

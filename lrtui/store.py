@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-SCHEMA_VERSION = 3  # 2: runs.kind; 3: runs.key
+SCHEMA_VERSION = 4  # 2: runs.kind; 3: runs.key; 4: runs.comparison and runs.grp
 MAX_STEPS = 100_000
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, label TEXT NOT NULL, preset TEXT, config TEXT NOT NULL,
     task TEXT NOT NULL, device TEXT, device_name TEXT, seed INTEGER, status TEXT NOT NULL,
     started REAL NOT NULL, finished REAL, error TEXT, pid INTEGER, host TEXT, stride INTEGER NOT NULL DEFAULT 1,
-    kind TEXT NOT NULL DEFAULT 'train', key TEXT);
+    kind TEXT NOT NULL DEFAULT 'train', key TEXT, comparison TEXT, grp TEXT);
 CREATE TABLE IF NOT EXISTS epochs (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL, lr REAL,
     train_loss REAL, val_loss REAL, val_acc REAL, seconds REAL, samples_per_s REAL,
@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS steps (
 EPOCH_FIELDS = ("epoch", "lr", "train_loss", "val_loss", "val_acc", "seconds", "samples_per_s")
 LISTED = "SELECT r.*, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS n_epochs FROM runs r"
 RUN_FIELDS = ("id", "key", "kind", "label", "preset", "task", "device", "device_name", "seed", "status", "started",
-              "finished", "error")
+              "finished", "error", "comparison", "grp")
 
 
 class StoreError(Exception):
@@ -97,7 +97,11 @@ class Store:
                 db.execute("ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train'")
             if version is not None and version < 3:  # runs before keys are known by their id alone
                 db.execute("ALTER TABLE runs ADD COLUMN key TEXT")
+            if version is not None and version < 4:  # runs before comparisons: each its own
+                db.execute("ALTER TABLE runs ADD COLUMN comparison TEXT")
+                db.execute("ALTER TABLE runs ADD COLUMN grp TEXT")
             db.execute("CREATE UNIQUE INDEX IF NOT EXISTS runs_key ON runs(key)")
+            db.execute("CREATE INDEX IF NOT EXISTS runs_comparison ON runs(comparison)")
             if version != SCHEMA_VERSION:
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         return store
@@ -170,16 +174,30 @@ class Store:
         run["steps"] = {k: [s[k] for s in rows] for k in ("step", "lr", "momentum", "loss")}
         return run
 
+    def comparison(self, comparison: str) -> list[dict]:
+        """The runs of a comparison, oldest first, with their epochs (no steps): what a verdict judges."""
+        with self.session() as db:
+            ids = [i for (i,) in db.execute("SELECT id FROM runs WHERE comparison = ? ORDER BY id", (comparison,))]
+        return [run for i in ids if (run := self.run(i, steps=False)) is not None]
+
+    def last_comparison(self) -> str | None:
+        """The comparison of the newest training run that belongs to one."""
+        with self.session() as db:
+            row = db.execute("SELECT comparison FROM runs WHERE comparison IS NOT NULL AND kind = 'train' "
+                             "ORDER BY id DESC LIMIT 1").fetchone()
+        return row and row[0]
+
     def delete(self, run_ids: Iterable[int]) -> int:
         with self.session() as db:
             return sum(db.execute("DELETE FROM runs WHERE id = ?", (i,)).rowcount for i in run_ids)
 
     # -- writing -----------------------------------------------------------------------------------
     def start(self, label: str, preset: str | None, config: dict, task: str, device: str, device_name: str,
-              seed: int, total_steps: int, kind: str = "train", key: str | None = None) -> RunWriter:
+              seed: int, total_steps: int, kind: str = "train", key: str | None = None, comparison: str | None = None,
+              group: str | None = None) -> RunWriter:
         """A run's row, written as it starts, under the key its job was planned with (a new one when
-        none is given). A run started again under its key (a trial retried) replaces what was
-        recorded of it."""
+        none is given), in its comparison's group if it has one. A run started again under its key (a
+        trial retried) replaces what was recorded of it."""
         key = key or uuid.uuid4().hex
         stride = -(-total_steps // MAX_STEPS)
         db = self.connect()
@@ -187,10 +205,10 @@ class Store:
             db.execute("BEGIN")
             db.execute("DELETE FROM runs WHERE key = ?", (key,))
             cur = db.execute("INSERT INTO runs (key, label, preset, config, task, device, device_name, seed, "
-                             "status, started, pid, host, stride, kind) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+                             "status, started, pid, host, stride, kind, comparison, grp) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
                              (key, label, preset, json.dumps(config), task, device, device_name, seed, time.time(),
-                              os.getpid(), socket.gethostname(), stride, kind))
+                              os.getpid(), socket.gethostname(), stride, kind, comparison, group))
         return RunWriter(db, cur.lastrowid, stride)
 
 
@@ -301,6 +319,8 @@ def _run_dict(row: sqlite3.Row) -> dict:
     run = {k: row[k] for k in RUN_FIELDS if k in row.keys()}
     run.setdefault("kind", "train")  # a store of schema 1, read-only so never upgraded: all training runs
     run.setdefault("key", None)  # a store of schema 1 or 2, read-only: runs made before keys
+    run["group"] = run.pop("grp", None)  # None for a store older than 4 (read-only) and a run of none
+    run.setdefault("comparison", None)
     if run["status"] == Status.RUNNING and not _alive(row["pid"], row["host"]):
         run["status"] = Status.INTERRUPTED
     try:

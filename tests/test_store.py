@@ -26,7 +26,7 @@ from lrtui.engine import Job
 from lrtui.events import EpochEnded, Steps
 from lrtui.optimizers import validate_optimizer
 from lrtui.preview import preview
-from lrtui.store import Store, StoreError
+from lrtui.store import SCHEMA_VERSION, Store, StoreError
 
 TASK = '''
 import torch
@@ -78,7 +78,7 @@ def test_schema_is_created_and_wal_is_on(store):
     with raw(store) as db:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"meta", "runs", "epochs", "steps"} <= tables
-        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (str(SCHEMA_VERSION),)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # kept in the file: every reader gets it
     assert Store.at(store.path.parent).runs() == []  # opening it again changes nothing
 
@@ -109,12 +109,48 @@ def test_a_store_of_schema_1_is_upgraded_with_its_runs_kept_as_training_runs(tmp
     assert [(r["label"], r["kind"], r["key"]) for r in Store.at(tmp_path).runs()] == [
         ("sweep", "find", "k1"), ("old", "train", None)]  # a run from before keys is known by its id
     with raw(store) as db:
-        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (str(SCHEMA_VERSION),)
+
+
+V3 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, label TEXT NOT NULL, preset TEXT, config TEXT NOT NULL,
+    task TEXT NOT NULL, device TEXT, device_name TEXT, seed INTEGER, status TEXT NOT NULL,
+    started REAL NOT NULL, finished REAL, error TEXT, pid INTEGER, host TEXT, stride INTEGER NOT NULL DEFAULT 1,
+    kind TEXT NOT NULL DEFAULT 'train', key TEXT);
+CREATE TABLE epochs (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL, lr REAL,
+    train_loss REAL, val_loss REAL, val_acc REAL, seconds REAL, samples_per_s REAL, PRIMARY KEY (run_id, epoch));
+CREATE TABLE steps (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, step INTEGER NOT NULL, lr REAL,
+    momentum REAL, loss REAL, PRIMARY KEY (run_id, step));
+CREATE UNIQUE INDEX runs_key ON runs(key);
+INSERT INTO meta VALUES ('schema', '3');
+INSERT INTO runs (label, config, task, status, started, key) VALUES ('old', '{}', 'spirals', 'finished', 0, 'k0');
+INSERT INTO epochs VALUES (1, 0, 0.1, 1.0, 0.9, 0.5, 1.0, 100.0);
+"""
+
+
+def test_a_store_of_schema_3_is_upgraded_its_runs_in_no_comparison_and_new_ones_recorded_in_theirs(tmp_path):
+    with sqlite3.connect(tmp_path / "runs.sqlite") as db:
+        db.executescript(V3)
+    store = Store.at(tmp_path)
+    [old] = store.runs()
+    assert (old["label"], old["key"], old["comparison"], old["group"], old["n_epochs"]) == ("old", "k0", None, None, 1)
+    assert store.last_comparison() is None
+    for seed, group in ((0, "a"), (0, "b"), (1, "a")):
+        store.start(group, None, {}, "spirals", "cpu", "cpu", seed, 10, comparison="c1", group=group).finish("finished")
+    store.start("x", None, {}, "spirals", "cpu", "cpu", 0, 10, comparison="c2", group="x").finish("finished")
+    assert [(r["group"], r["seed"]) for r in store.comparison("c1")] == [("a", 0), ("b", 0), ("a", 1)]
+    assert store.last_comparison() == "c2" and store.comparison("nope") == []
+    with raw(store) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (str(SCHEMA_VERSION),)
 
 
 def test_a_newer_schema_or_a_file_that_is_not_a_database_is_refused(tmp_path, store):
     with raw(store) as db:
-        db.execute("UPDATE meta SET value = '4' WHERE key = 'schema'")
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION + 1),))
     with pytest.raises(StoreError, match="newer"):
         Store.at(store.path.parent)
     junk = tmp_path / "junk"

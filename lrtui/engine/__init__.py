@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from lrtui.engine.plan import FindJob, Job, find_job, jobs
+from lrtui.engine.plan import FindJob, Job, find_job, jobs, new_comparison, round_robin
 from lrtui.engine.shared import device_name, evaluate, explain, first_line, resolve_device, seed_everything
 from lrtui.events import Event, Status
 
 __all__ = ["FindJob", "Job", "device_name", "evaluate", "explain", "first_line", "find_job", "jobs",
-           "resolve_device", "run", "seed_everything"]
+           "new_comparison", "resolve_device", "round_robin", "run", "seed_everything"]
 
 
 def run(job: Job | FindJob, emit: Callable[[list[Event]], None], stop: Any) -> Status:

@@ -3,14 +3,15 @@ and named by a key before anything is trained or stored."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from lrtui.catalogue import Schedule
 from lrtui.finder import Sweep
 from lrtui.optimizers import OptimizerConfig
-from lrtui.presets import training_settings
+from lrtui.presets import seed_list, training_settings
 
 
 def new_key() -> str:
@@ -31,6 +32,8 @@ class Setup:
     data_dir: Path | None = None
     download: bool = False
     key: str = field(default_factory=new_key, compare=False)
+    comparison: str | None = None  # the comparison it belongs to (schedules x seeds), and its group there
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,18 +63,47 @@ class FindJob(Setup):
                 "optimizer": self.optimizer.to_table()}
 
 
+def new_comparison() -> str:
+    return uuid.uuid4().hex[:8]  # short enough to type (`lrtui compare --comparison ID`)
+
+
 def jobs(preset: Any, *, task: str | None = None, epochs: int | None = None, device: str | None = None,
-         seed: int | None = None, batch_size: int | None = None, data_dir: Path | None = None,
-         download: bool = False) -> list[Job]:
-    """The runs of a preset as jobs, with the command line's overrides; one seed for all (fairness)."""
-    t = training_settings(preset.training, task=task, epochs=epochs, device=device, seed=seed, batch_size=batch_size)
+         seed: int | None = None, seeds: int | list[int] | None = None, batch_size: int | None = None,
+         data_dir: Path | None = None, download: bool = False, comparison: str | None = None) -> list[Job]:
+    """The runs of a preset as jobs, with the command line's or the app's overrides: a comparison of its
+    runs (the groups) x its seeds, paired (a seed gives every run the same initial weights, batch order
+    and augmentation) and round-robin by seed, so that a comparison stopped half-way holds complete pairs."""
+    t = training_settings(preset.training, task=task, epochs=epochs, device=device, seed=seed, seeds=seeds,
+                          batch_size=batch_size)
+    comparison = comparison or new_comparison()
+    every = seed_list(t)
     return [Job(run.label, run.schedule, run.optimizer, t["epochs"], task=t["task"], batch_size=t["batch_size"],
-                seed=t["seed"], device=t["device"], preset=preset.name, data_dir=data_dir, download=download,
+                seed=s, device=t["device"], preset=preset.name, data_dir=data_dir, download=download,
+                comparison=comparison, group=group,
                 config={"preset": preset.name, "scheduler": run.schedule.to_table(),
                         "interval": run.schedule.interval, "warmup": run.schedule.warmup,
                         "optimizer": run.optimizer.to_table(),
-                        "training": {k: v for k, v in t.items() if k != "steps_per_epoch"}})
-            for run in preset.runs]
+                        "training": {k: v for k, v in t.items() if k != "steps_per_epoch"} | {"seed": s, "seeds": every}})
+            for s in every for run, group in zip(preset.runs, _groups([run.label for run in preset.runs]))]
+
+
+def round_robin(plans: list[list[Job]]) -> list[Job]:
+    """Several presets' jobs (planned with one comparison) as one plan: round-robin by seed over all of
+    them, each group named by its preset where two presets share a label."""
+    presets_of = Counter(group for plan in plans for group in {job.group for job in plan})
+    merged = [replace(job, group=f"{job.preset}: {job.group}") if presets_of[job.group] > 1 else job
+              for plan in plans for job in plan]
+    return sorted(merged, key=lambda job: job.config["training"]["seeds"].index(job.seed))  # stable: a round as planned
+
+
+def _groups(labels: list[str]) -> list[str]:
+    """The runs' labels, made unique (a preset may give two runs one label): the groups of a comparison."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} #{seen[label]}")
+    return out
 
 
 def find_job(training: dict, optimizer: OptimizerConfig, settings: Sweep, preset: str | None = None,

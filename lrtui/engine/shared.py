@@ -67,7 +67,8 @@ class Loop:
               notes: tuple[str, ...]) -> None:
         job = self.job
         self.events.append(RunStarted(job.key, job.label, kind, config, job.preset, job.task, job.seed, str(device),
-                                      device_name(device), epochs, steps_per_epoch, notes))
+                                      device_name(device), epochs, steps_per_epoch, notes,
+                                      comparison=job.comparison, group=job.group))
 
     def add(self, lr: float, momentum: float | None, loss: Any) -> None:
         """One batch's lr, momentum (read only where tracked) and loss tensor."""
