@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import shutil
 import sys
@@ -49,6 +50,40 @@ def training(name: str) -> Callable[[str], Any]:
 
 
 DEVICE = {"type": training("device"), "help": "auto, cpu, cuda, cuda:N or mps"}
+
+
+def metric(text: str) -> Any:
+    """An argparse type: a verdict's metric by name."""
+    from lrtui.verdict import metric
+
+    try:
+        return metric(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def fraction(text: str) -> float:
+    """An argparse type: a number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"needs a number from 0 to 1 (a fraction of the best mean), got {text!r}")
+    return value
+
+
+def _verdict_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--metric", type=metric, metavar="M", help="what a run is judged by: final_val_loss (default), "
+                   "best_val_loss, best_val_acc or final_train_loss")
+    p.add_argument("--min-effect", type=fraction, default=0.01, metavar="F",
+                   help="a difference under F x the best mean is a tie whatever its p (default 0.01)")
+
+
+def _comparison_args(p: argparse.ArgumentParser) -> None:
+    """Which stored runs a verdict is about: ids, a comparison, or the last comparison (the default)."""
+    p.add_argument("--comparison", metavar="ID", help="the runs of this comparison (`lrtui runs` lists them)")
+    p.add_argument("--last", action="store_true", help="the runs of the last comparison (the default)")
 
 
 def _selection_args(p: argparse.ArgumentParser) -> None:
@@ -106,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     code = commands.add_parser("code", help="a plain-torch snippet that builds the same optimizer and scheduler",
                                description="Print runnable Python that builds the optimizer and scheduler.")
     _selection_args(code)
+    code.add_argument("--winner", action="store_true", help="the schedule that won a stored comparison")
+    _comparison_args(code)
+    _verdict_args(code)
+    _store_args(code)
     code.set_defaults(func=cmd_code)
 
     run = commands.add_parser("run", help="train every run of one or more presets, headless",
@@ -116,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--task", help="a built-in task, imagefolder:PATH, or path/to/file.py:build")
     run.add_argument("--device", **DEVICE)
     run.add_argument("--seed", type=training("seed"), help="the seed every run shares")
+    run.add_argument("--seeds", type=training("seeds"), metavar="N|LIST",
+                     help="train every run on N seeds from --seed on, or on these (0,3,7); ends with a verdict")
+    _verdict_args(run)
     run.add_argument("--batch-size", type=int)
     _store_args(run)
     run.add_argument("--data-dir", help="where torchvision datasets are (default: <user data>/data)")
@@ -149,6 +191,17 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--delete", type=int, nargs="+", metavar="ID", help="delete these runs")
     runs.add_argument("--failed", action="store_true", help="only the runs that ended with an error, and the error")
     runs.set_defaults(func=cmd_runs)
+
+    compare = commands.add_parser("compare", help="the comparison table and verdict of stored runs",
+                                  description="Compare stored runs over their seeds: per schedule the mean with "
+                                              "its 95%% interval, paired differences to the best, and a verdict.")
+    compare.add_argument("ids", type=int, nargs="*", metavar="RUN_ID", help="these runs (default: --last)")
+    _comparison_args(compare)
+    _verdict_args(compare)
+    compare.add_argument("--force", action="store_true", help="compare runs of different tasks, epochs or batches")
+    compare.add_argument("--json", action="store_true")
+    _store_args(compare)
+    compare.set_defaults(func=cmd_compare)
 
     export = commands.add_parser("export", help="per-epoch and per-step data of stored runs")
     export.add_argument("ids", type=int, nargs="+", metavar="RUN_ID")
@@ -244,6 +297,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
 def cmd_code(args: argparse.Namespace) -> int:
     from lrtui.codegen import snippet
 
+    if args.winner:
+        sys.stdout.write(_winner(args))
+        return 0
     preset = selection(args)
     label = len(preset.runs) > 1
     blocks = [snippet(run.schedule, run.optimizer, preset.training["epochs"], preset.steps_per_epoch,
@@ -275,11 +331,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     store = _store(args)
     sets = presets.parse_sets(args.set)
-    jobs = []
-    for name in args.presets:
-        preset = presets.override(presets.find(name), sets, lr=args.lr, optimizer=args.optimizer)
-        jobs += engine.jobs(preset, task=args.task, epochs=args.epochs, device=args.device, seed=args.seed,
-                            batch_size=args.batch_size, data_dir=data_dir(args.data_dir), download=args.download)
+    comparison = engine.new_comparison()
+    jobs = engine.round_robin([
+        engine.jobs(presets.override(presets.find(name), sets, lr=args.lr, optimizer=args.optimizer), task=args.task,
+                    epochs=args.epochs, device=args.device, seed=args.seed, seeds=args.seeds,
+                    batch_size=args.batch_size, data_dir=data_dir(args.data_dir), download=args.download,
+                    comparison=comparison)
+        for name in args.presets])
     for job in jobs:
         tasks.find(job.task)  # an unknown task or a bad task file is bad input: refuse before training
         engine.resolve_device(job.device)  # so is a device that is not here (else after a progress bar)
@@ -288,11 +346,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             resolve(job.schedule, job.schedule.length(job.epochs, per_epoch))
     results, interrupted = headless.run_all(jobs, store)
     stored = [store.run(ran.run_id) for ran in results]
+    seeded = len({job.seed for job in jobs}) > 1
+    judged = _judge(stored, args) if stored else None
     if args.json:
-        json.dump({"runs": [report.run_json(run) for run in stored]}, sys.stdout)
+        json.dump({"runs": [report.run_json(run) for run in stored]}
+                  | ({"comparison": judged.to_json()} if judged else {}), sys.stdout)
         sys.stdout.write("\n")
-    _console(sys.stderr if args.json else sys.stdout).print(
-        report.summary_table([scores.stored(run) for run in stored]))
+    console = _console(sys.stderr if args.json else sys.stdout)
+    if seeded and judged:
+        console.print(report.comparison_table(judged))
+        console.print(report.comparison_text(judged, len(stored), comparison), end="", markup=False, highlight=False)
+    else:
+        console.print(report.summary_table([scores.stored(run) for run in stored]))
     for ran, run in zip(results, stored):
         if ran.status == "failed":
             print(f"lrtui run: {report.failure(run, ran.skipped)}", file=sys.stderr)
@@ -400,6 +465,83 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.output:
             out.close()
     return 0
+
+
+def _judge(runs: list[dict], args: argparse.Namespace) -> Any:
+    """The verdict on stored training runs by the command line's metric and threshold."""
+    from lrtui import scores, verdict
+
+    chosen = args.metric or verdict.DEFAULT_METRIC
+    return verdict.compare(scores.group_scores(runs, chosen), chosen, args.min_effect)
+
+
+def _compared(args: argparse.Namespace, store: Any) -> tuple[list[dict], str | None]:
+    """The stored training runs a verdict is about (ids, --comparison, or the last comparison), and
+    their comparison's id."""
+    ids = getattr(args, "ids", None) or []
+    if sum(map(bool, (ids, args.comparison, args.last))) > 1:
+        raise ConfigError("RUN_ID", "give run ids, --comparison ID or --last, not more than one")
+    if ids:
+        runs = []
+        for run_id in ids:
+            run = _stored(store, run_id)
+            if run is None:
+                raise ConfigError("RUN_ID", f"no run with id {run_id} (`lrtui runs` lists them)")
+            if run["kind"] != "train":
+                raise ConfigError("RUN_ID", f"run {run_id} is a range test: it has no score to compare")
+            runs.append(run)
+        return runs, None
+    comparison = args.comparison or store.last_comparison()
+    if comparison is None:
+        raise ConfigError("--last", "no comparison stored yet: `lrtui run seed-four --seeds 5` makes one")
+    runs = store.comparison(comparison)
+    if not runs:
+        raise ConfigError("--comparison", f"no comparison {comparison!r} (`lrtui runs` lists them)")
+    return runs, comparison
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from lrtui import report, scores
+
+    runs, comparison = _compared(args, _store(args, write=False))
+    if (why := scores.mismatch(runs)) and not args.force:
+        raise ConfigError("RUN_ID", f"{why}: they do not belong in one comparison (--force compares them anyway)")
+    judged = _judge(runs, args)
+    if args.json:
+        json.dump({"comparison": judged.to_json() | {"id": comparison}}, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    console = _console(sys.stdout)
+    console.print(report.comparison_table(judged))
+    console.print(report.comparison_text(judged, len(runs), comparison), end="", markup=False, highlight=False)
+    return 0
+
+
+def _winner(args: argparse.Namespace) -> str:
+    """The code of the schedule that won a stored comparison (the best mean where the verdict is not
+    "best", said in a comment)."""
+    from lrtui import presets
+    from lrtui.catalogue import validate
+    from lrtui.codegen import snippet
+    from lrtui.optimizers import validate_optimizer
+
+    if args.target or args.preset:
+        raise ConfigError("--winner", "takes no scheduler or preset: the winner comes from the store")
+    runs, comparison = _compared(args, _store(args, write=False))
+    judged = _judge(runs, args)
+    if judged.verdict.best is None:
+        raise ConfigError("--winner", f"no winner: {judged.verdict.text}")
+    run = next(r for r in runs if (r["group"] or r["label"]) == judged.verdict.best)
+    config = run["config"]
+    schedule = validate(config["scheduler"]["name"], config["scheduler"]["params"], interval=config["interval"],
+                        warmup=config["warmup"])
+    training = config["training"]
+    per_epoch = presets.Preset("", training=presets.training_settings(training)).steps_per_epoch
+    head = f"# the winner of comparison {comparison}" if comparison else "# the winner of these runs"
+    if judged.verdict.kind != "best":
+        head += f": the best mean, but not a verdict: {judged.verdict.text}"
+    return f"{head}\n" + snippet(schedule, validate_optimizer(config["optimizer"]), training["epochs"], per_epoch,
+                                 judged.verdict.best)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from lrtui.presets import Preset, Run, available
 from lrtui.preview import Curve
 from lrtui.recipes import DECAY_SHAPES
 from lrtui.scores import Summary
+from lrtui.verdict import Comparison
 from lrtui.series import decades, downsample
 from lrtui.events import Status
 
@@ -250,30 +251,66 @@ def summary_table(summaries: list[Summary]) -> Any:
     the room the other columns leave (cut with an ellipsis), so that at 80 columns the figures stay whole."""
     from lrtui.labels import labels
 
-    show = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
-    rows = [[str(s.id), label, show(s.seed, "d"), s.preset or "-", s.status, str(s.epochs),
-             show(s.final_val_loss, ".4f"), show(s.best_val_loss, ".4f"), show(s.best_acc, ".3f"),
-             show(s.lr_at_best, ".3g"), show(s.seconds_per_epoch, ".2f")]
+    rows = [[str(s.id), label, _show(s.seed, "d"), s.preset or "-", s.status, str(s.epochs),
+             _show(s.final_val_loss, ".4f"), _show(s.best_val_loss, ".4f"), _show(s.best_acc, ".3f"),
+             _show(s.lr_at_best, ".3g"), _show(s.seconds_per_epoch, ".2f")]
             for s, label in zip(summaries, labels([s.config for s in summaries]))]
-    return _Fitted(rows)
+    return _Fitted(RUN_COLUMNS, rows, flex="label", left=("label", "preset", "status"))
+
+
+COMPARISON_COLUMNS = ("schedule", "n", "mean±95%", "min..max", "vs best", "95% interval", "wins", "p Holm")
+
+
+def comparison_table(comparison: Comparison) -> Any:
+    """A comparison as a rich renderable: one row per schedule, best first (n with its failures, the
+    mean with its interval's half-width, the range), then against the best: the mean paired difference
+    (how much worse), its interval, the share of seeds the best wins, the Holm-corrected p."""
+    pairs = {p.other: p for p in comparison.pairs}
+    rows = []
+    for g in comparison.groups:
+        n = f"{g.n}" + (f" ({g.failed} failed)" if g.failed else "")
+        mean = "-" if g.mean is None else f"{g.mean:.4g}±{(g.high - g.low) / 2:.2g}"
+        span = "-" if g.min is None else f"{g.min:.4g}..{g.max:.4g}"
+        p = pairs.get(g.name)
+        if p is None or p.diff is None:
+            rows.append([g.name, n, mean, span, "best" if p is None else "-", "", "", ""])
+        else:
+            rows.append([g.name, n, mean, span, f"{p.diff:+.2g}", f"{p.low:+.2g}..{p.high:+.2g}", f"{p.wins:.0%}",
+                         f"{p.p_holm:.2g}"])
+    return _Fitted(COMPARISON_COLUMNS, rows, flex="schedule", left=("schedule", "n"))
+
+
+def comparison_text(comparison: Comparison, runs: int, comparison_id: str | None) -> str:
+    """What the table measures, and the verdict, in words."""
+    m = comparison.metric
+    unfinished = max((len(p.unfinished) for p in comparison.pairs), default=0)
+    where = f"comparison {comparison_id}, " if comparison_id else ""
+    return (f"{m.label} ({'higher' if m.higher_is_better else 'lower'} is better) over seeds: {where}{runs} runs"
+            + (f", {unfinished} seed(s) unfinished in some pair (left out)" if unfinished else "")
+            + f"; vs best: how much worse on the seeds both ran\nverdict: {comparison.verdict.text}\n")
+
+
+def _show(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
 
 
 class _Fitted:
-    """The runs table, built when rich knows how wide it may be."""
+    """A table built when rich knows how wide it may be: the `flex` column takes the room the others
+    leave (cut with an ellipsis), so that at 80 columns the figures stay whole."""
 
-    def __init__(self, rows: list[list[str]]):
-        self.rows = rows
+    def __init__(self, columns: tuple[str, ...], rows: list[list[str]], flex: str, left: tuple[str, ...]):
+        self.columns, self.rows, self.flex, self.left = columns, rows, flex, left
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
         from rich.table import Table
 
-        widths = [max(len(c) for c in column) for column in zip(RUN_COLUMNS, *self.rows)]
-        room = options.max_width - sum(widths) + widths[1] - (len(widths) - 1)  # a space between columns
+        widths = [max(len(c) for c in column) for column in zip(self.columns, *self.rows)]
+        flex = self.columns.index(self.flex)
+        room = options.max_width - sum(widths) + widths[flex] - (len(widths) - 1)  # a space between columns
         table = Table(box=None, pad_edge=False, collapse_padding=True)
-        for title, width in zip(RUN_COLUMNS, widths):
-            table.add_column(title, justify="left" if title in ("label", "preset", "status") else "right",
-                             no_wrap=True, overflow="ellipsis",
-                             max_width=max(12, room) if title == "label" else None)
+        for title in self.columns:
+            table.add_column(title, justify="left" if title in self.left else "right", no_wrap=True,
+                             overflow="ellipsis", max_width=max(12, room) if title == self.flex else None)
         for row in self.rows:
             table.add_row(*row)
         yield table

@@ -92,7 +92,7 @@ def group_scores(runs: list[dict], metric: Metric) -> dict[str, dict[int, float 
     finished = [run for run in runs if run["status"] == Status.FINISHED and run["epochs"]]
     if finished and all(metric.of(run["epochs"]) is None for run in finished):
         raise ConfigError("--metric", f"{metric.name}: the runs do not measure the {metric.label} "
-                                      f"(task {finished[0]['task']}); try {DEFAULT_METRIC.name}")
+                                      f"(task {finished[0]['task']}); try --metric {DEFAULT_METRIC.name}")
     return out
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from statistics import NormalDist
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy import stats
 
 MIN_PAIRS = 3  # complete (shared) seeds a pair needs before any verdict
-POWER_Z = stats.norm.ppf(0.975) + stats.norm.ppf(0.8)  # a two-sided 5% test with 80% power
+POWER_Z = NormalDist().inv_cdf(0.975) + NormalDist().inv_cdf(0.8)  # a two-sided 5% test with 80% power
 MAX_SEEDS = 1000
 
 
@@ -175,16 +175,20 @@ def _same(xs: np.ndarray) -> bool:
 
 def _p(diffs: np.ndarray) -> float:
     """Two-sided paired t test on the differences; without variance, certain either way (never nan)."""
+    from scipy import stats  # a second to import: not for `lrtui --help`
+
     if len(diffs) < 2:
         return 1.0
     if _same(diffs):
         return 0.0 if diffs[0] != 0 else 1.0
-    t = diffs.mean() / stats.sem(diffs)
+    t = diffs.mean() / stats.sem(diffs)  # ttest_rel's statistic, without its warning on near-equal values
     return float(2 * stats.t.sf(abs(t), len(diffs) - 1))
 
 
 def _interval(xs: np.ndarray) -> tuple[float, float]:
     """The mean's 95% Student-t interval; of one value or equal values, the mean itself."""
+    from scipy import stats
+
     if len(xs) < 2 or _same(xs):
         return float(xs.mean()), float(xs.mean())
     low, high = stats.t.interval(0.95, len(xs) - 1, loc=xs.mean(), scale=stats.sem(xs))

@@ -48,7 +48,7 @@ def test_jobs_merge_the_same_way():
     job = engine.jobs(preset, epochs=3, seed=None, task="tasks.py:build")[0]
     assert (job.epochs, job.seed, job.task) == (3, preset.training["seed"], "tasks.py:build")
     assert job.config["training"] == {k: v for k, v in presets.training_settings(
-        preset.training, epochs=3, task="tasks.py:build").items() if k != "steps_per_epoch"}
+        preset.training, epochs=3, task="tasks.py:build").items() if k != "steps_per_epoch"} | {"seeds": [0]}
     assert str(problem(lambda: engine.jobs(preset, epochs=0))) == str(
         problem(lambda: presets.training_settings(preset.training, epochs=0)))
 

@@ -450,7 +450,8 @@ def test_run_json_is_the_documented_document(tmp_path, cli):
                        "--device", "cpu")
     assert code == 0
     doc = json.loads(out)  # stdout is the document alone
-    assert set(doc) == {"runs"} and len(doc["runs"]) == 2
+    assert set(doc) == {"runs", "comparison"} and len(doc["runs"]) == 2
+    assert doc["comparison"]["verdict"]["kind"] == "too-few"  # one seed: nothing to judge yet
     halving, one_cycle = doc["runs"]
     for run in doc["runs"]:
         assert {"id", "label", "scheduler", "status", "epochs"} <= set(run)
