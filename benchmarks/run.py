@@ -4,8 +4,9 @@ import engine
 import finder
 import preview
 import tui
+import verdict
 
 if __name__ == "__main__":
-    for bench in (preview, engine, tui, cuda, finder):  # finder last: it trains ~60 runs
+    for bench in (preview, verdict, engine, tui, cuda, finder):  # finder last: it trains ~60 runs
         bench.main()
         print()
