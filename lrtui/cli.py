@@ -520,10 +520,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def _winner(args: argparse.Namespace) -> str:
     """The code of the schedule that won a stored comparison (the best mean where the verdict is not
     "best", said in a comment)."""
-    from lrtui import presets
-    from lrtui.catalogue import validate
-    from lrtui.codegen import snippet
-    from lrtui.optimizers import validate_optimizer
+    from lrtui.codegen import stored_snippet
 
     if args.target or args.preset:
         raise ConfigError("--winner", "takes no scheduler or preset: the winner comes from the store")
@@ -532,16 +529,10 @@ def _winner(args: argparse.Namespace) -> str:
     if judged.verdict.best is None:
         raise ConfigError("--winner", f"no winner: {judged.verdict.text}")
     run = next(r for r in runs if (r["group"] or r["label"]) == judged.verdict.best)
-    config = run["config"]
-    schedule = validate(config["scheduler"]["name"], config["scheduler"]["params"], interval=config["interval"],
-                        warmup=config["warmup"])
-    training = config["training"]
-    per_epoch = presets.Preset("", training=presets.training_settings(training)).steps_per_epoch
     head = f"# the winner of comparison {comparison}" if comparison else "# the winner of these runs"
     if judged.verdict.kind != "best":
         head += f": the best mean, but not a verdict: {judged.verdict.text}"
-    return f"{head}\n" + snippet(schedule, validate_optimizer(config["optimizer"]), training["epochs"], per_epoch,
-                                 judged.verdict.best)
+    return f"{head}\n" + stored_snippet(run["config"], judged.verdict.best)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -67,6 +67,19 @@ def snippet(schedule: Schedule, optimizer: OptimizerConfig, epochs: int, steps_p
     return "\n".join(lines) + "\n"
 
 
+def stored_snippet(config: dict, label: str = "") -> str:
+    """`snippet` of a stored run's config (as the engine planned it): its schedule, optimizer and
+    training settings checked again as they would be today."""
+    from lrtui.catalogue import validate
+    from lrtui.optimizers import validate_optimizer
+    from lrtui.presets import Preset, training_settings
+
+    scheduler, training = config["scheduler"], training_settings(config["training"])
+    schedule = validate(scheduler["name"], scheduler["params"], interval=config["interval"], warmup=config["warmup"])
+    return snippet(schedule, validate_optimizer(config["optimizer"]), training["epochs"],
+                   Preset("", training=training).steps_per_epoch, label)
+
+
 def _sequential(schedulers: list[str], milestones: list[int]) -> str:
     items = "".join(f"    {s},\n" for s in schedulers)
     return f"SequentialLR(optimizer, schedulers=[\n{items}], milestones={milestones})"

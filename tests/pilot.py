@@ -10,6 +10,18 @@ async def until(pilot, condition, seconds=30):
     raise AssertionError("timed out waiting")
 
 
+def field_input(app, section, name):
+    return app.query_one(f"#{section}-{name}")
+
+
+async def set_field(pilot, section, name, text):
+    """A form field given `text`, as typing it would."""
+    widget = field_input(pilot.app, section, name)
+    widget.focus()
+    widget.value = text
+    await pilot.pause()
+
+
 def started(run_id: int, label: str, epochs: int, steps_per_epoch: int, notes: tuple[str, ...] = ()):
     """The RunStarted of a training run the training process recorded as `run_id` (its key: "k<id>")."""
     from lrtui.events import RunStarted

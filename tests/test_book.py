@@ -12,6 +12,8 @@ from pilot import started
 class Job:
     label: str
     config: dict
+    comparison: str | None = None
+    group: str | None = None
 
 
 def job(label):
@@ -19,7 +21,7 @@ def job(label):
 
 
 def stored(run_id, key, kind="train", label="theirs"):
-    return {"id": run_id, "key": key, "kind": kind, "label": label, "status": "running",
+    return {"id": run_id, "key": key, "kind": kind, "label": label, "status": "running", "comparison": None, "group": None,
             "config": {"scheduler": {"name": "StepLR"}}, "epochs": [], "steps": {"lr": [], "loss": [], "momentum": []}}
 
 

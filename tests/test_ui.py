@@ -11,19 +11,8 @@ from lrtui.preview import preview
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
 from lrtui.ui.form import Field, ParamForm
-from pilot import until
+from pilot import field_input, set_field, until
 from torch_truth import torch_lrs
-
-
-def field_input(app, section, name):
-    return app.query_one(f"#{section}-{name}")
-
-
-async def set_field(pilot, section, name, text):
-    widget = field_input(pilot.app, section, name)
-    widget.focus()
-    widget.value = text
-    await pilot.pause()
 
 
 async def run_to_finished(pilot, epochs):

@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 
 from lrtui import finder, presets
 from lrtui.catalogue import CATALOGUE, starter
+from lrtui.verdict import DEFAULT_METRIC, METRICS, Comparison
 from lrtui.draft import Draft
 from lrtui.events import RunEnded, RunStarted, Status
 from lrtui.optimizers import validate_optimizer
@@ -40,6 +41,7 @@ from lrtui.ui.charts import Chart, Series
 from lrtui.ui.form import ParamForm
 from lrtui.ui.messages import (JobRefused, PreviewReady, PreviewRefused, Said, StoredRuns, TorchReady, TrainerDied,
                                TrainingEvents)
+from lrtui.ui import groups
 from lrtui.ui.range_test import RangeTest
 from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.screens import ConfirmScreen, HelpScreen, PresetPicker, SweepScreen
@@ -72,6 +74,10 @@ class LrtuiApp(App):
         Binding("x", "x_axis", "Steps/epochs", show=False, tooltip="x axis: steps or epochs", id="x_axis"),
         Binding("v", "view", "Charts: both, lr, loss", show=False, id="view"),
         Binding("b", "momentum", "Momentum/beta1", show=False, tooltip="momentum or beta1 for the lr", id="momentum"),
+        Binding("g", "bands", "Seeds: mean and range, or each", show=False,
+                tooltip="a comparison's schedule: its mean over seeds with min and max, or every seed", id="bands"),
+        Binding("M", "metric", "Verdict metric", show=False, tooltip="what the verdict judges runs by (next)",
+                id="metric"),
         Binding("q", "quit", "Quit", tooltip="quit (stops a run first)", id="quit"),
         Binding("tab", "pane(1)", "Next pane", show=False, priority=True),
         Binding("shift+tab", "pane(-1)", "Previous pane", show=False, priority=True),
@@ -106,6 +112,11 @@ class LrtuiApp(App):
         self.first_frame: float | None = None
         self.crash: str | None = None  # one line saying where an unexpected error's traceback went
         self.range_test = RangeTest()
+        self.metric = DEFAULT_METRIC      # what the verdict on a comparison judges
+        self.bands = True                 # a comparison's schedule drawn as its mean and range over seeds
+        self.expanded: set[tuple[str, str]] = set()  # (comparison, group) rows listing their seeds
+        self.judged: dict[str, Comparison] = {}      # the verdict on each comparison of several seeds
+        self.unjudged: str | None = None             # why one could not be judged
 
     def trained(self, preset: presets.Preset) -> presets.Preset:
         """A preset as the app trains it: its training settings with the command line's task and device."""
@@ -273,24 +284,20 @@ class LrtuiApp(App):
         self._submit(self.book.next())
         self._show_table()
 
-    def _job(self, label: str, schedule: Any, optimizer: Any, training: dict) -> Any:
+    def action_run(self) -> None:
+        """The form's run, on each of its seeds."""
         from lrtui.engine import jobs
 
-        preset = presets.Preset(self.preset.name if self.preset else "tui", training=training,
-                                runs=(presets.Run(label, schedule, optimizer),))
-        return jobs(preset, data_dir=self.data_dir)[0]
-
-    def action_run(self) -> None:
         d = self.draft
-        self._enqueue([self._job(d.schedule.name, d.schedule, d.optimizer, d.training)])
+        preset = presets.Preset(self.preset.name if self.preset else "tui", training=d.training,
+                                runs=(presets.Run(d.schedule.name, d.schedule, d.optimizer),))
+        self._enqueue(jobs(preset, data_dir=self.data_dir))
 
     def action_compare(self) -> None:
-        if not self.preset:
-            self.notify("load a preset first (p): a comparison runs every run of a preset", severity="warning")
-            return
+        """The preset's runs x the form's seeds: a comparison, round-robin by seed."""
         from lrtui.engine import jobs
 
-        self._enqueue(jobs(self.trained(self.preset), data_dir=self.data_dir))
+        self._enqueue(jobs(self.trained(self.preset), seeds=self.draft.training["seeds"], data_dir=self.data_dir))
 
     def _enqueue(self, jobs: list) -> None:
         self._submit(self.book.enqueue(jobs))
@@ -320,9 +327,19 @@ class LrtuiApp(App):
                     self._say(said)
             if isinstance(event, (RunStarted, RunEnded)):
                 self.next_redraw = 0.0  # the table and status show a start or an ending at the next tick
+            if isinstance(event, RunEnded) and (view := self.book.runs.get(self.book.stored.get(event.key))):
+                self._settled(view.comparison)
         if not self.book.busy:
             self._submit(self.book.next())
         self.charts_dirty = True
+
+    def _settled(self, comparison: str | None) -> None:
+        """A comparison of several seeds this app trained, ended (finished or stopped): its verdict, said."""
+        if comparison is None or not self.book.settled(comparison):
+            return
+        judged, _ = self.book.judge(self.metric)
+        if comparison in judged:
+            self.notify(escape(f"comparison {comparison}: {judged[comparison].verdict.text}"), timeout=12)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -359,11 +376,19 @@ class LrtuiApp(App):
 
     @on(RunsTable.Toggled)
     def _toggle(self, event: RunsTable.Toggled) -> None:
-        view = self.book.runs[event.run_id]
-        view.shown = not view.shown
-        if view.shown and not view.lr and event.run_id != self.book.current:  # a stored run shown for the first time
-            self._read_steps(event.run_id)
+        """A run, or a group's runs, shown or hidden together."""
+        shown = not any(self.book.runs[i].shown for i in event.run_ids)
+        for run_id in event.run_ids:
+            view = self.book.runs[run_id]
+            view.shown = shown
+            if shown and not view.lr and run_id != self.book.current:  # a stored run shown for the first time
+                self._read_steps(run_id)
         self._now()
+
+    @on(RunsTable.Folded)
+    def _fold(self, event: RunsTable.Folded) -> None:
+        self.expanded ^= {(event.comparison, event.group)}
+        self._show_table()
 
     @work(thread=True, group="store", exit_on_error=False)
     def _read_steps(self, run_id: int) -> None:
@@ -389,7 +414,8 @@ class LrtuiApp(App):
 
     # -- showing -----------------------------------------------------------------------------------
     def _show_table(self) -> None:
-        rows = self.book.rows()
+        self.judged, self.unjudged = self.book.judge(self.metric)
+        rows = self.book.rows(self.judged, self.expanded)
         for table in self.query(RunsTable):  # none while the app is closing
             table.show(rows)
 
@@ -411,6 +437,9 @@ class LrtuiApp(App):
         settings = f"{d['task']}  {d['epochs']} epochs  batch {d['batch_size']}  seed {d['seed']}  {d['device']}"
         if self.book.queue:
             settings += f"  queued: {', '.join(j.label for j in self.book.queue)}"
+        if self.judged or self.unjudged:  # the latest comparison's verdict, as its pairs complete
+            text = self.unjudged or list(self.judged.values())[-1].verdict.text
+            settings = f"verdict ({self.metric.label}): {text}"
         for status in self.query(StatusLine):  # none while the app is closing
             status.show(f"{now}\n{escape(settings)}")
 
@@ -431,10 +460,17 @@ class LrtuiApp(App):
                 x *= per_epoch
             y = self.curve.momentum if self.momentum else self.curve.lr
             lr_series.append(Series("preview", x, y, "gray"))
+        banded = groups.grouped(self.book.runs.values()) if self.bands else {}
+        in_bands = {v.id for members in banded.values() for v in members}
         for view in self.book.runs.values():
-            if view.shown and view.lr:
+            if view.shown and view.lr and view.id not in in_bands:
                 lr, losses = view.series(self.x_steps, self.smooth, self.momentum)
                 lr_series.append(lr)
+                loss_series += losses
+        for members in banded.values():
+            if shown := [v for v in members if v.shown and v.lr]:
+                lr, losses = groups.band(shown, self.x_steps, self.smooth, self.momentum)
+                lr_series += lr
                 loss_series += losses
         xlabel = "step" if self.x_steps else "epoch"
         self.query_one("#plots").set_class(self.range_test.shown, "-sweep")
@@ -462,6 +498,19 @@ class LrtuiApp(App):
     def action_log(self) -> None:
         self.log_scale = not self.log_scale
         self._now()
+
+    def action_bands(self) -> None:
+        self.bands = not self.bands
+        self.notify("a comparison's schedule: mean over seeds, min and max dotted" if self.bands else
+                    "a comparison's schedule: every seed", timeout=2)
+        self._now()
+
+    def action_metric(self) -> None:
+        names = list(METRICS)
+        self.metric = METRICS[names[(names.index(self.metric.name) + 1) % len(names)]]
+        self.notify(f"the verdict judges runs by their {self.metric.label}", timeout=3)
+        self._show_table()
+        self._show_status()
 
     def action_smooth(self) -> None:
         self.smooth = not self.smooth
@@ -533,11 +582,20 @@ class LrtuiApp(App):
     def action_export(self) -> None:
         commands.export(self, self.store.run, [i for i, v in self.book.runs.items() if v.shown])
 
+    def action_copy_winner(self) -> None:
+        """The latest comparison's winner as code (the config of one of its runs)."""
+        comparison, judged = list(self.judged.items())[-1] if self.judged else (None, None)
+        best = next((v for v in self.book.runs.values() if judged and (v.comparison, v.group) == (
+            comparison, judged.verdict.best)), None)
+        commands.winner(self, judged, best and best.config)
+
     def get_system_commands(self, screen: Any) -> Any:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Copy as code", "the current configuration as plain torch",
                             lambda: self.run_action("copy_code"))
         yield SystemCommand("Export runs", "the shown runs' epochs and steps as CSV", self.action_export)
+        yield SystemCommand("Copy the winner as code", "the best schedule of the latest comparison, as plain torch",
+                            self.action_copy_winner)
         for binding in self.BINDINGS:
             if binding.description:
                 yield SystemCommand(binding.description, f"key: {binding.key}",

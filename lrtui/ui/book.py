@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections import deque
 
-from lrtui import scores
 from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, Steps
-from lrtui.ui import watch
+from lrtui.ui import groups, watch
 from lrtui.ui.charts import colour
 from lrtui.ui.messages import Said
 from lrtui.ui.runs_table import Row
 from lrtui.ui.runview import RunView
+from lrtui.verdict import Comparison, Metric
 
 
 class Book:
@@ -43,8 +43,10 @@ class Book:
         if isinstance(event, RunStarted):
             if event.kind == "train":
                 self.current = self.stored[event.key] = event.run_id
-                self.runs[event.run_id] = RunView(event.run_id, event.label, event.config, colour(event.run_id), True,
-                                                  steps_per_epoch=event.steps_per_epoch, epochs_total=event.epochs)
+                self.runs[event.run_id] = RunView(event.run_id, event.label, event.config,
+                                                  self._colour(event.run_id, event.comparison, event.group), True,
+                                                  steps_per_epoch=event.steps_per_epoch, epochs_total=event.epochs,
+                                                  comparison=event.comparison, group=event.group)
                 if event.notes:  # the task's word on this run (an image folder of few batches)
                     return Said(f"{event.label}: {'; '.join(event.notes)}", "warning")
             return None
@@ -84,16 +86,33 @@ class Book:
         if run["id"] == self.current or run["key"] in self.stored or run["kind"] != "train":
             return
         if read.new and run["id"] not in self.runs:
-            self.runs[run["id"]] = RunView(run["id"], run["label"], run["config"], colour(run["id"]), False)
+            self.runs[run["id"]] = RunView(run["id"], run["label"], run["config"],
+                                           self._colour(run["id"], run["comparison"], run["group"]), False,
+                                           comparison=run["comparison"], group=run["group"])
         if run["id"] in self.runs:  # else deleted meanwhile
             self.runs[run["id"]].take(run, read.first_row)
+
+    def _colour(self, run_id: int, comparison: str | None, group: str | None) -> str:
+        """A run's colour: its group's in a comparison (the first member's), else its own."""
+        first = next((v for v in self.runs.values() if comparison and (v.comparison, v.group) == (comparison, group)),
+                     None)
+        return first.colour if first else colour(run_id)
+
+    def settled(self, comparison: str) -> bool:
+        """No run of `comparison` waits or trains (it finished, or was stopped)."""
+        return not any(job.comparison == comparison for job in self.queue) and not any(
+            v.comparison == comparison and v.status == Status.RUNNING for v in self.runs.values())
 
     def held(self) -> dict[int, watch.Held]:
         """The runs listed as running that another process trains, as the store's watch asks."""
         return {run_id: watch.Held(len(view.epochs), len(view.lr), view.shown)
                 for run_id, view in list(self.runs.items()) if view.status == Status.RUNNING and run_id != self.current}
 
-    def rows(self) -> list[Row]:
-        """The runs table: the runs, then the queue."""
-        return ([Row(v.summary(), v.colour, v.shown) for v in self.runs.values()]
-                + [Row(scores.queued(job.label, job.config), "grey50", False, i) for i, job in enumerate(self.queue)])
+    def judge(self, metric: Metric) -> tuple[dict[str, Comparison], str | None]:
+        """The verdict on each comparison of several seeds it holds (and why one could not be judged)."""
+        return groups.judge(self.runs.values(), metric)
+
+    def rows(self, judged: dict[str, Comparison] | None = None, expanded: frozenset | set = frozenset()) -> list[Row]:
+        """The runs table: the runs (a comparison of several seeds as its schedules, those `expanded`
+        with their runs under them), then the queue."""
+        return groups.rows(self.runs, list(self.queue), judged or {}, set(expanded))

@@ -1,5 +1,5 @@
-"""What the app does with a configuration besides training it: save it as a preset, show it as code,
-export runs as CSV. Each is given what it needs (the app only to show its dialog and say how it went)."""
+"""What the app does with a configuration besides training it: save it as a preset, show it (or a
+comparison's winner) as code, export runs as CSV. Each is given what it needs (the app only to show its dialog and say how it went)."""
 from __future__ import annotations
 
 import csv
@@ -13,12 +13,13 @@ from textual.app import App
 
 from lrtui import presets
 from lrtui.catalogue import Schedule
-from lrtui.codegen import snippet
+from lrtui.codegen import snippet, stored_snippet
 from lrtui.draft import Draft
 from lrtui.optimizers import OptimizerConfig
 from lrtui.params import ConfigError
 from lrtui.report import export_csv
 from lrtui.ui.screens import CodeScreen, NameScreen, PathScreen
+from lrtui.verdict import Comparison
 
 
 def save(app: App, draft: Draft, loaded: presets.Preset | None) -> None:
@@ -71,6 +72,16 @@ def export(app: App, read: Callable[[int], dict], run_ids: list[int]) -> None:
 
     app.push_screen(PathScreen(f"Export {len(run_ids)} shown run(s) as CSV to:",
                                Path(f"lrtui-runs-{time.strftime('%Y%m%d-%H%M%S')}.csv"), write), written)
+
+
+def winner(app: App, comparison: Comparison | None, config: dict | None) -> None:
+    """The code of the latest comparison's winner (its best mean, said as no verdict where it is not one)."""
+    if comparison is None or config is None:
+        app.notify("no comparison of several seeds yet: c runs the preset's runs on the form's seeds",
+                   severity="warning")
+        return
+    head = f"# the winner, by {comparison.metric.label}: {comparison.verdict.text}\n"
+    app.push_screen(CodeScreen(head + stored_snippet(config, comparison.verdict.best or "")))
 
 
 def _snippet(schedule: Schedule, optimizer: OptimizerConfig, epochs: int, steps_per_epoch: int, label: str) -> str:

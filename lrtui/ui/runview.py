@@ -33,6 +33,8 @@ class RunView:
     status: str = Status.RUNNING
     steps_per_epoch: int = 1
     epochs_total: int = 0
+    comparison: str | None = None  # the comparison (schedules x seeds) it belongs to, and its group there
+    group: str | None = None
     lr: array = field(default_factory=lambda: array("d"))
     momentum: array = field(default_factory=lambda: array("d"))  # or beta1: NaN where the schedule moves none
     loss: array = field(default_factory=lambda: array("d"))
@@ -87,6 +89,20 @@ class RunView:
         eta = f"  ETA {elapsed / done * (self.epochs_total - done):.0f}s" if done else ""
         return (f"[b]{escape(self.label)}[/b]: epoch {done}/{self.epochs_total}  step {len(self.loss)}  loss "
                 f"{self.loss[-1]:.4g}  lr {self.lr[-1]:.3g}{rate}  {elapsed:.0f}s{eta}")
+
+    @property
+    def seed(self) -> int | None:
+        return self.config.get("training", {}).get("seed")
+
+    @property
+    def seeds(self) -> int:
+        """How many seeds its comparison trains each schedule on (1 for a run of none)."""
+        return len(self.config.get("training", {}).get("seeds") or [0])
+
+    def record(self) -> dict:
+        """What a verdict reads of a stored run (lrtui.scores.group_scores), from what it holds."""
+        return {"group": self.group, "label": self.label, "seed": self.seed, "status": self.status,
+                "epochs": self.epochs, "task": self.config.get("training", {}).get("task")}
 
     def summary(self) -> Summary:
         """Its figures so far."""
