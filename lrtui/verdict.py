@@ -93,6 +93,16 @@ class Verdict:
     tied: tuple[str, ...]  # with "tied": the groups tied with the best, best first
     seeds_needed: int | None  # with "tied": about how many seeds would settle the closest pair
 
+    @property
+    def short(self) -> str:
+        """The verdict in a few words, for a status line (the text says how sure)."""
+        if self.kind == "best":
+            return f"{self.best} is best"
+        if self.kind == "tied":
+            return f"tied: {', '.join(self.tied)}" + (f" (about {self.seeds_needed} seeds would tell)"
+                                                     if self.seeds_needed else "")
+        return self.text
+
 
 @dataclass(frozen=True)
 class Comparison:

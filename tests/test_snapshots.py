@@ -44,3 +44,43 @@ def test_the_form_in_use_at_80x24(snap_compare, tmp_path):
         await settle(pilot)
 
     assert snap_compare(LrtuiApp(store=Store.at(tmp_path)), terminal_size=(80, 24), run_before=edit)
+
+
+def test_a_comparison_over_seeds_at_80x24(snap_compare, tmp_path):
+    """Three schedules x three seeds in the store: a row per schedule with the verdict's columns, the
+    first one's seeds listed under it and drawn as their mean and range, the verdict on the status line."""
+    import math
+
+    from lrtui import engine, presets
+
+    store = Store.at(tmp_path)
+    preset = presets.find("seed-four")
+    preset = presets.Preset("three", training=preset.training, runs=preset.runs[1:])
+    for job in engine.jobs(preset, epochs=4, seeds=3, comparison="c0ffee00"):
+        rank = [r.label for r in preset.runs].index(job.label)
+        writer = store.start(job.label, preset.name, job.config, "spirals", "cpu", "cpu", job.seed, 4 * 10,
+                             comparison=job.comparison, group=job.group)
+        for epoch in range(4):
+            losses = [1.1 / (1 + 0.1 * (epoch * 10 + i)) + 0.05 * rank + 0.01 * job.seed for i in range(10)]
+            writer.steps(epoch * 10, [0.1 * math.cos(epoch / 8)] * 10, None, losses)
+            writer.epoch({"epoch": epoch, "lr": 0.1, "train_loss": sum(losses) / 10, "val_loss": losses[-1] + 0.02,
+                          "val_acc": 0.5 + 0.1 * epoch, "seconds": 0.5, "samples_per_s": 12000.0})
+        writer.finish("finished")
+
+    async def show(pilot):
+        await settle(pilot)
+        table = pilot.app.query_one("#runs")
+        for _ in range(100):
+            if table.row_count == 3:
+                break
+            await pilot.pause(0.05)
+        table.focus()
+        await pilot.press("enter", "space")
+        for _ in range(100):
+            if all(v.lr for v in pilot.app.book.runs.values() if v.shown):
+                break
+            await pilot.pause(0.05)
+        pilot.app.query_one("#schedulers").focus()
+        await settle(pilot)
+
+    assert snap_compare(LrtuiApp(store=store), terminal_size=(80, 24), run_before=show)

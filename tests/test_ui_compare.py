@@ -39,7 +39,7 @@ async def test_c_trains_every_run_on_every_seed_grouped_and_judged_as_the_store_
         assert {v.colour for v in views if v.group == "steps"} != {v.colour for v in views if v.group == "cosine"}
         comparison = views[0].comparison
         truth = verdict.compare(scores.group_scores(store.comparison(comparison), verdict.DEFAULT_METRIC))
-        assert f"verdict (final val loss): {truth.verdict.text}" in status_text(app)
+        assert f"verdict: {truth.verdict.short} (by final val loss" in status_text(app)
         assert any(truth.verdict.text in n for n in notes)  # said when the comparison ended
         assert [str(table.get_cell_at((r, 3))) for r in range(2)] == ["3/3", "3/3"]
         labels = [table.get_row_at(r)[2].plain for r in range(2)]
@@ -67,7 +67,7 @@ async def test_c_trains_every_run_on_every_seed_grouped_and_judged_as_the_store_
         assert sum(s.label.startswith(first) and not s.label.endswith(" val") for s in loss.series) == 3
 
         await pilot.press("M")
-        await until(pilot, lambda: "verdict (best val loss)" in status_text(app))
+        await until(pilot, lambda: "(by best val loss" in status_text(app))
 
 
 async def test_the_verdict_on_the_status_line_firms_up_as_pairs_complete(store):
@@ -88,5 +88,5 @@ async def test_the_verdict_on_the_status_line_firms_up_as_pairs_complete(store):
                 app.next_redraw = 0.0
                 await pilot.pause(0.3)
                 if seed < 2 and group == "bad":  # both schedules in, fewer than 3 pairs
-                    assert "verdict (final val loss): not enough seeds yet" in status_text(app)
+                    assert "verdict: not enough seeds yet" in status_text(app)
         await until(pilot, lambda: "good is best" in status_text(app))

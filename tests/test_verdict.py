@@ -324,3 +324,13 @@ def test_to_json_is_json_safe_and_holds_everything():
     v = c.verdict
     assert out["verdict"] == {"kind": v.kind, "best": v.best, "text": v.text, "tied": list(v.tied),
                               "seeds_needed": v.seeds_needed}
+
+
+def test_the_short_verdict_names_the_best_the_tied_or_says_why_there_is_none():
+    from lrtui.verdict import compare
+
+    clear = compare({"a": {s: 1.0 + 0.01 * s for s in range(5)}, "b": {s: 2.0 + 0.01 * s for s in range(5)}})
+    assert clear.verdict.short == "a is best"
+    same = compare({"a": {0: 1.0, 1: 2.0, 2: 1.5}, "b": {0: 1.1, 1: 1.8, 2: 1.6}})
+    assert same.verdict.short.startswith("tied: ") and set(same.verdict.tied) == {"a", "b"}
+    assert compare({"a": {0: 1.0}}).verdict.short == "one schedule: nothing to compare"

@@ -59,7 +59,7 @@ class LrtuiApp(App):
     BINDINGS = [  # the footer shows what fits beside ^p palette at 80 columns, help first; ? lists all (screens.py)
         Binding("question_mark", "help", "Help", tooltip="this help", id="help"),
         Binding("r", "run", "Run", tooltip="run the form", id="run"),
-        Binding("c", "compare", "Compare", tooltip="run every run of the preset", id="compare"),
+        Binding("c", "compare", "Compare", tooltip="the preset's runs x seeds", id="compare"),
         Binding("s", "stop", "Stop", tooltip="stop the run and the queue", id="stop"),
         Binding("p", "presets", "Presets", tooltip="pick a preset", id="presets"),
         Binding("f", "find", "Find lr", tooltip="LR range test of the form", id="find"),
@@ -75,9 +75,8 @@ class LrtuiApp(App):
         Binding("v", "view", "Charts: both, lr, loss", show=False, id="view"),
         Binding("b", "momentum", "Momentum/beta1", show=False, tooltip="momentum or beta1 for the lr", id="momentum"),
         Binding("g", "bands", "Seeds: mean and range, or each", show=False,
-                tooltip="a comparison's schedule: its mean over seeds with min and max, or every seed", id="bands"),
-        Binding("M", "metric", "Verdict metric", show=False, tooltip="what the verdict judges runs by (next)",
-                id="metric"),
+                tooltip="seeds: mean and range, or each", id="bands"),
+        Binding("M", "metric", "Verdict metric", show=False, tooltip="the verdict's metric (next)", id="metric"),
         Binding("q", "quit", "Quit", tooltip="quit (stops a run first)", id="quit"),
         Binding("tab", "pane(1)", "Next pane", show=False, priority=True),
         Binding("shift+tab", "pane(-1)", "Previous pane", show=False, priority=True),
@@ -438,8 +437,8 @@ class LrtuiApp(App):
         if self.book.queue:
             settings += f"  queued: {', '.join(j.label for j in self.book.queue)}"
         if self.judged or self.unjudged:  # the latest comparison's verdict, as its pairs complete
-            text = self.unjudged or list(self.judged.values())[-1].verdict.text
-            settings = f"verdict ({self.metric.label}): {text}"
+            text = self.unjudged or list(self.judged.values())[-1].verdict.short  # the notification has it all
+            settings = f"verdict: {text} (by {self.metric.label}; M changes it)"
         for status in self.query(StatusLine):  # none while the app is closing
             status.show(f"{now}\n{escape(settings)}")
 

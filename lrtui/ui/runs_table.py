@@ -155,7 +155,7 @@ def _cells(r: Row, label: str, columns: tuple) -> list:
         if field == "shown":
             cells.append(Text("●" if r.shown else "○", style=r.colour))
         elif field == "label":
-            text = Text(group.name if group else f"  {label}" if r.parent else label, style=r.colour)
+            text = Text(group.name if group else f"  seed {r.summary.seed}" if r.parent else label, style=r.colour)
             text.truncate(LABEL_WIDTH, overflow="ellipsis")
             cells.append(text)
         elif group and field in ("id", "seed") or field in ("mean", "vs_best", "wins"):

@@ -9,7 +9,10 @@ from textual.widgets import OptionList
 
 
 class StatusLine(Widget):
-    """Two lines of text that change often: a refresh without a relayout, unlike Static.update."""
+    """Two lines of text that change often: a refresh without a relayout, unlike Static.update. A line
+    too long is cut with an ellipsis, not wrapped over the next."""
+
+    DEFAULT_CSS = "StatusLine { text-wrap: nowrap; text-overflow: ellipsis; }"
 
     text = ""
 
