@@ -144,6 +144,10 @@ BAD = {
     "bad training value": ('name = "bad"\n[training]\nepochs = 0\n' + OK_RUN, "training.epochs"),
     "bad device": ('name = "bad"\n[training]\ndevice = "gpu"\n' + OK_RUN, "training.device"),
     "training not a table": ('name = "bad"\ntraining = 5\n' + OK_RUN, "training"),
+    "no seeds": ('name = "bad"\n[training]\nseeds = 0\n' + OK_RUN, "training.seeds"),
+    "empty seeds": ('name = "bad"\n[training]\nseeds = []\n' + OK_RUN, "training.seeds"),
+    "repeated seeds": ('name = "bad"\n[training]\nseeds = [3, 1, 3]\n' + OK_RUN, "training.seeds"),
+    "negative seed in seeds": ('name = "bad"\n[training]\nseeds = [0, -1]\n' + OK_RUN, "training.seeds"),
 }
 
 

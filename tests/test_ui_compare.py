@@ -2,6 +2,7 @@
 lists a row per schedule (expanded into its seeds on demand), the charts draw each schedule as its
 mean and range, and the status line carries the verdict, the same as the store's runs give."""
 from lrtui import presets, scores, verdict
+from lrtui.codegen import stored_snippet
 from lrtui.events import EpochEnded, RunEnded, RunStarted, Status
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
@@ -68,6 +69,12 @@ async def test_c_trains_every_run_on_every_seed_grouped_and_judged_as_the_store_
 
         await pilot.press("M")
         await until(pilot, lambda: "(by best val loss" in status_text(app))
+        app.action_copy_winner()  # the palette's "Copy the winner as code"
+        await pilot.pause(0.3)
+        judged = list(app.judged.values())[-1]
+        winner = next(v for v in views if v.group == judged.verdict.best)
+        assert app.screen.query_one("#code").text == (
+            f"# the winner, by best val loss: {judged.verdict.text}\n{stored_snippet(winner.config, winner.group)}")
 
 
 async def test_the_verdict_on_the_status_line_firms_up_as_pairs_complete(store):
