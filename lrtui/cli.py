@@ -413,7 +413,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if args.failed:
         runs = [r for r in runs if r["error"]]
     if args.json:
-        keys = ("id", "kind", "label", "status", "preset", "task", "device", "seed", "started", "finished", "error")
+        keys = ("id", "kind", "label", "status", "preset", "task", "device", "seed", "started", "finished", "error",
+                "comparison", "group")
         json.dump({"runs": [{**{k: r[k] for k in keys}, "epochs": r["n_epochs"],
                              "scheduler": r["config"].get("scheduler")} for r in runs]}, sys.stdout)
         sys.stdout.write("\n")
@@ -429,6 +430,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         if n:
             them = "them" if n > 1 else "it"
             print(f"{n} run{'s' * (n > 1)} ended with an error: `lrtui runs --failed` shows {them}")
+        print(report.comparisons_text(runs), end="")
     return 0
 
 

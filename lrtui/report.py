@@ -290,6 +290,18 @@ def comparison_text(comparison: Comparison, runs: int, comparison_id: str | None
             + f"; vs best: how much worse on the seeds both ran\nverdict: {comparison.verdict.text}\n")
 
 
+def comparisons_text(runs: list[dict], most: int = 3) -> str:
+    """The latest comparisons over several seeds among stored `runs` (newest first), a line each."""
+    seeded: dict[str, list[dict]] = {}
+    for run in runs:
+        if run["comparison"] and len(run["config"].get("training", {}).get("seeds") or [0]) > 1:
+            seeded.setdefault(run["comparison"], []).append(run)
+    lines = [f"comparison {c}: {len(rs)} runs, {len({r['group'] for r in rs})} schedules x "
+             f"{len(rs[0]['config']['training']['seeds'])} seeds: `lrtui compare --comparison {c}`"
+             for c, rs in list(seeded.items())[:most]]
+    return "".join(f"{line}\n" for line in lines)
+
+
 def _show(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 

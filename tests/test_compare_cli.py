@@ -168,3 +168,13 @@ def test_a_metric_the_task_does_not_measure_is_refused_in_one_line_and_the_runs_
     assert len(store.runs()) == 4
     code, _, err = cli("compare", "--metric", "final_val_loss")
     assert code == 0, err
+
+
+def test_runs_lists_the_comparison_and_group_of_each_run_and_how_to_judge_them(cli, setup):
+    code, _, err = train(cli, setup, "--seeds", "2")
+    assert code == 0, err
+    code, out, _ = cli("runs", "--json")
+    runs = json.loads(out)["runs"]
+    assert {r["group"] for r in runs} == {"fast", "slow"} and len({r["comparison"] for r in runs}) == 1
+    code, out, _ = cli("runs")
+    assert f"comparison {runs[0]['comparison']}: 4 runs, 2 schedules x 2 seeds: `lrtui compare --comparison" in out
