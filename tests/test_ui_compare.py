@@ -26,7 +26,8 @@ async def test_c_trains_every_run_on_every_seed_grouped_and_judged_as_the_store_
     app.notify = lambda message, **kw: (notes.append(str(message)), notify(message, **kw))
     async with app.run_test(size=(120, 36)) as pilot:
         await set_field(pilot, "training", "seeds", "3")
-        await until(pilot, lambda: app.draft.training["seeds"] == 3)
+        await set_field(pilot, "training", "epochs", "2")  # the form's training settings, not the preset's 1
+        await until(pilot, lambda: app.draft.training["seeds"] == 3 and app.draft.training["epochs"] == 2)
         app.query_one("#schedulers").focus()
         await pilot.press("c")
         table = app.query_one("#runs", RunsTable)
@@ -36,6 +37,7 @@ async def test_c_trains_every_run_on_every_seed_grouped_and_judged_as_the_store_
         await pilot.pause(0.3)
         views = sorted(app.book.runs.values(), key=lambda v: v.id)
         assert [(v.group, v.seed) for v in views] == [(g, s) for s in (0, 1, 2) for g in ("steps", "cosine")]
+        assert all(len(v.epochs) == 2 for v in views)
         assert len({v.colour for v in views if v.group == "steps"}) == 1
         assert {v.colour for v in views if v.group == "steps"} != {v.colour for v in views if v.group == "cosine"}
         comparison = views[0].comparison

@@ -292,11 +292,15 @@ class LrtuiApp(App):
                                 runs=(presets.Run(d.schedule.name, d.schedule, d.optimizer),))
         self._enqueue(jobs(preset, data_dir=self.data_dir))
 
+    def _compared(self) -> presets.Preset | None:
+        """The loaded preset as `c` trains it: its runs with the form's training settings (its seeds among them)."""
+        return self.preset and replace(self.preset, training=self.draft.training)
+
     def action_compare(self) -> None:
         """The preset's runs x the form's seeds: a comparison, round-robin by seed."""
         from lrtui.engine import jobs
 
-        self._enqueue(jobs(self.trained(self.preset), seeds=self.draft.training["seeds"], data_dir=self.data_dir))
+        self._enqueue(jobs(self._compared(), data_dir=self.data_dir))
 
     def _enqueue(self, jobs: list) -> None:
         self._submit(self.book.enqueue(jobs))
@@ -576,7 +580,7 @@ class LrtuiApp(App):
         commands.save(self, self.draft, self.preset)
 
     def action_copy_code(self) -> None:
-        commands.code(self, self.draft, self.preset and self.trained(self.preset))
+        commands.code(self, self.draft, self._compared())
 
     def action_export(self) -> None:
         commands.export(self, self.store.run, [i for i, v in self.book.runs.items() if v.shown])
