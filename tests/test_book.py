@@ -98,3 +98,27 @@ def test_the_table_lists_the_runs_then_the_queue_in_order():
     rows = book.rows()
     assert [(r.summary.label, r.summary.status, r.queued) for r in rows] == [
         ("a", "running", None), ("b", "queued", 0), ("c", "queued", 1)]
+
+
+def test_a_group_band_is_the_mean_over_its_seeds_with_min_and_max_where_they_differ():
+    import numpy as np
+
+    from lrtui.ui.groups import band
+    from lrtui.ui.runview import RunView
+
+    views = []
+    for seed, losses in enumerate(([3.0, 2.0, 1.0, 0.5], [4.0, 2.0, 2.0])):  # the second has not finished
+        view = RunView(seed, "cosine", {"training": {"seed": seed, "seeds": [0, 1]}}, "cyan", True, steps_per_epoch=2,
+                       comparison="c", group="cosine")
+        view.add_steps([0.1] * len(losses), losses)
+        view.epochs = [{"epoch": 0, "val_loss": 1.5 + seed}]
+        views.append(view)
+    lr, loss = band(views, x_steps=True, smooth=False, momentum=False)
+    mean, low, high, val = loss
+    assert (mean.label, low.label, high.label, val.label) == ("cosine", "cosine min", "cosine max", "cosine val")
+    assert np.array_equal(mean.y, [3.5, 2.0, 1.5, 0.5]) and np.array_equal(mean.x, [0, 1, 2, 3])
+    assert np.array_equal(low.y, [3.0, np.nan, 1.0, np.nan], equal_nan=True)  # no spread where all agree
+    assert np.array_equal(high.y, [4.0, np.nan, 2.0, np.nan], equal_nan=True)
+    assert np.array_equal(val.x, [2.0]) and np.array_equal(val.y, [2.0])  # epoch 1's end, in steps
+    assert np.array_equal(lr[0].y, [0.1] * 4) and np.isnan(lr[1].y).all()  # one lr for all seeds: no dots
+    assert {s.colour for s in lr + loss} == {"cyan"}

@@ -114,8 +114,8 @@ def _mean(values: list[float | None]) -> float | None:
 
 def band(members: list[RunView], x_steps: bool, smooth: bool, momentum: bool) -> tuple[list[Series], list[Series]]:
     """A group on the charts: the mean over its seeds of the lr and of the loss (validation: the mean
-    per epoch), each with the min and max across seeds as dots (plotext cannot fill a band). At a step
-    where some seeds have not arrived yet, the mean is over those that have."""
+    per epoch), each with the min and max across seeds as dots where they differ (plotext cannot fill
+    a band). At a step where some seeds have not arrived yet, the mean is over those that have."""
     first = members[0]
     label, colour = first.group or first.label, first.colour
     lrs, losses = [], []
@@ -139,6 +139,8 @@ def _spread(label: str, x: np.ndarray, ys: list[np.ndarray], colour: str, lines:
     with warnings.catch_warnings():  # a step no seed has a finite value of (a diverged tail): NaN, left out
         warnings.simplefilter("ignore", RuntimeWarning)
         low, high = np.nanmin(stacked, axis=0), np.nanmax(stacked, axis=0)
+    same = low == high
+    low[same] = high[same] = np.nan  # no spread (an lr every seed shares): the mean alone
     return [Series(label, x, _nanmean(stacked), colour, lines=lines),
             Series(f"{label} min", x, low, colour, marker="dot", lines=False),
             Series(f"{label} max", x, high, colour, marker="dot", lines=False)]
