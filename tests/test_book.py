@@ -107,18 +107,20 @@ def test_a_group_band_is_the_mean_over_its_seeds_with_min_and_max_where_they_dif
     from lrtui.ui.runview import RunView
 
     views = []
-    for seed, losses in enumerate(([3.0, 2.0, 1.0, 0.5], [4.0, 2.0, 2.0])):  # the second has not finished
+    for seed, losses in enumerate(([3.0, 2.0, 1.0, 0.5], [4.0, 2.5, 2.0])):  # the second has not finished
         view = RunView(seed, "cosine", {"training": {"seed": seed, "seeds": [0, 1]}}, "cyan", True, steps_per_epoch=2,
                        comparison="c", group="cosine")
         view.add_steps([0.1] * len(losses), losses)
         view.epochs = [{"epoch": 0, "val_loss": 1.5 + seed}]
         views.append(view)
-    lr, loss = band(views, x_steps=True, smooth=False, momentum=False)
+    lr, loss = band(views, x_steps=True, momentum=False)
     mean, low, high, val = loss
     assert (mean.label, low.label, high.label, val.label) == ("cosine", "cosine min", "cosine max", "cosine val")
-    assert np.array_equal(mean.y, [3.5, 2.0, 1.5, 0.5]) and np.array_equal(mean.x, [0, 1, 2, 3])
-    assert np.array_equal(low.y, [3.0, np.nan, 1.0, np.nan], equal_nan=True)  # no spread where all agree
-    assert np.array_equal(high.y, [4.0, np.nan, 2.0, np.nan], equal_nan=True)
+    ema = [np.array(v.ema) for v in views]  # each seed's smoothed loss
+    assert np.allclose(mean.y, [(ema[0][0] + ema[1][0]) / 2, (ema[0][1] + ema[1][1]) / 2,
+                                (ema[0][2] + ema[1][2]) / 2, ema[0][3]]) and np.array_equal(mean.x, [0, 1, 2, 3])
+    assert np.allclose(low.y[:3], np.minimum(ema[0][:3], ema[1])) and np.isnan(low.y[3])  # one seed there: no spread
+    assert np.allclose(high.y[:3], np.maximum(ema[0][:3], ema[1])) and mean.lines
     assert np.array_equal(val.x, [2.0]) and np.array_equal(val.y, [2.0])  # epoch 1's end, in steps
     assert np.array_equal(lr[0].y, [0.1] * 4) and np.isnan(lr[1].y).all()  # one lr for all seeds: no dots
     assert {s.colour for s in lr + loss} == {"cyan"}

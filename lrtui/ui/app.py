@@ -472,7 +472,7 @@ class LrtuiApp(App):
                 loss_series += losses
         for members in banded.values():
             if shown := [v for v in members if v.shown and v.lr]:
-                lr, losses = groups.band(shown, self.x_steps, self.smooth, self.momentum)
+                lr, losses = groups.band(shown, self.x_steps, self.momentum)
                 lr_series += lr
                 loss_series += losses
         xlabel = "step" if self.x_steps else "epoch"

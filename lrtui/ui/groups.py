@@ -112,22 +112,23 @@ def _mean(values: list[float | None]) -> float | None:
     return sum(known) / len(known) if known else None
 
 
-def band(members: list[RunView], x_steps: bool, smooth: bool, momentum: bool) -> tuple[list[Series], list[Series]]:
-    """A group on the charts: the mean over its seeds of the lr and of the loss (validation: the mean
-    per epoch), each with the min and max across seeds as dots where they differ (plotext cannot fill
-    a band). At a step where some seeds have not arrived yet, the mean is over those that have."""
+def band(members: list[RunView], x_steps: bool, momentum: bool) -> tuple[list[Series], list[Series]]:
+    """A group on the charts: the mean over its seeds of the lr and of the smoothed loss (the spread
+    of raw per-batch losses is their noise, not the seeds'), each with the min and max across seeds as
+    dots where they differ (plotext cannot fill a band), and the mean validation loss per epoch. At a
+    step where some seeds have not arrived yet, the mean is over those that have."""
     first = members[0]
     label, colour = first.group or first.label, first.colour
     lrs, losses = [], []
     for view in members:
-        lr, loss = view.series(x_steps, smooth, momentum)
+        lr, loss = view.series(x_steps, True, momentum)
         lrs.append(lr.y)
         losses.append(loss[0].y)
     x = np.arange(max(len(y) for y in lrs), dtype=float) / (1 if x_steps else first.steps_per_epoch)
     val = [[e["val_loss"] for e in view.epochs] for view in members]
     val_x = (np.arange(max(len(v) for v in val), dtype=float) + 1) * (first.steps_per_epoch if x_steps else 1)
     lr_series = _spread(label, x, lrs, colour, lines=True)
-    loss_series = _spread(label, x, losses, colour, lines=smooth)
+    loss_series = _spread(label, x, losses, colour, lines=True)
     if len(val_x):
         mean_val = _stack(val, len(val_x))
         loss_series.append(Series(f"{label} val", val_x, _nanmean(mean_val), colour, marker="dot", lines=False))
