@@ -97,3 +97,31 @@ def test_find_an_lr_and_apply_it(terminal, tmp_path):
     terminal.wait("EXITED 0", 5)
     runs = Store.at(tmp_path / "runs").runs()
     assert [(r["kind"], r["status"]) for r in runs] == [("find", "finished")]
+
+
+def test_a_comparison_over_seeds_ends_in_the_verdict_the_command_line_gives(terminal, tmp_path):
+    seeded = PRESET.replace('name = "aaa-e2e"', 'name = "aab-seeds"').replace("epochs = 200", "epochs = 2\nseeds = 3")
+    (tmp_path / "config" / "presets" / "aab-seeds.toml").write_text(seeded)
+    terminal.wait("ready", 30)
+    terminal.keys("p")
+    terminal.wait("Presets")
+    terminal.keys("Down", "Enter")  # aab-seeds, after aaa-e2e
+    terminal.wait("aab-seeds: 2 run(s)")
+    terminal.keys("c")
+    screen = terminal.wait("3/3   finished", 90)
+    for _ in range(100):  # both schedules' rows, each with its three seeds done
+        if screen.count("3/3   finished") == 2:
+            break
+        time.sleep(0.2)
+        screen = terminal.screen()
+    assert screen.count("3/3   finished") == 2 and "mean±95%" in screen
+    from lrtui import scores, verdict
+
+    store = Store.at(tmp_path / "runs")
+    runs = store.comparison(store.last_comparison())
+    assert len(runs) == 6
+    judged = verdict.compare(scores.group_scores(runs, verdict.DEFAULT_METRIC))
+    assert f"comparison {runs[0]['comparison']}: " in screen  # the notification says its verdict in full
+    terminal.wait(f"verdict: {judged.verdict.short}"[:40], 20)  # the status line, under it, cut at 80 columns
+    terminal.keys("q")
+    terminal.wait("EXITED 0", 5)
