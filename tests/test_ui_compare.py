@@ -99,3 +99,12 @@ async def test_the_verdict_on_the_status_line_firms_up_as_pairs_complete(store):
                 if seed < 2 and group == "bad":  # both schedules in, fewer than 3 pairs
                     assert "verdict: not enough seeds yet" in status_text(app)
         await until(pilot, lambda: "good is best" in status_text(app))
+        table = app.query_one("#runs", RunsTable)
+        assert [table.get_row_at(r)[2].plain for r in range(2)] == ["bad", "good"]  # by id, newest first
+        table.focus()
+        await pilot.press("down", "enter")  # good's seeds under it
+        await until(pilot, lambda: table.row_count == 5)
+        await pilot.press("o")  # by best val loss: the schedules sort, each seed stays under its own
+        await until(pilot, lambda: table.get_row_at(0)[2].plain == "good")
+        assert [table.get_row_at(r)[2].plain.strip() for r in range(5)] == [
+            "good", "seed 0", "seed 1", "seed 2", "bad"]
