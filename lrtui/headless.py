@@ -51,13 +51,17 @@ class Ran:
     run_id: int
     status: str
     skipped: int = 0
+    group: str | None = None  # its schedule in a comparison, and the epochs it trained (for its bar)
+    epochs: int = 0
 
 
 def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
-    """Train each job in turn, its progress bar drawn once it starts; returns the runs and whether the
-    user interrupted."""
+    """Train each job in turn, its progress bar drawn once it starts (over several seeds, one bar per
+    schedule counts the epochs of all its seeds); returns the runs and whether the user interrupted."""
     results: list[Ran] = []
     given_up: set[str | None] = set()  # presets whose task failed before a first step
+    bars: dict[str | None, Any] = {}  # a schedule's bar over its seeds, by group
+    seeds = {job.group: len(job.config["training"]["seeds"]) for job in jobs}
     columns = (TextColumn("{task.description:<18}"), BarColumn(bar_width=20), MofNCompleteColumn(),
                TextColumn("epochs"),
                TextColumn("loss {task.fields[loss]:<8} lr {task.fields[lr]:<9} {task.fields[rate]:>8} samples/s"),
@@ -67,18 +71,28 @@ def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
             if job.preset in given_up:
                 continue
             run: dict = {"stepped": False}
+            many = seeds[job.group] > 1
+            before = sum(ran.epochs for ran in results if many and ran.group == job.group)  # its earlier seeds'
 
-            def emit(events: list[Event], job: Job = job, run: dict = run) -> None:
+            def emit(events: list[Event], job: Job = job, run: dict = run, many: bool = many, before: int = before) -> None:
                 for event in events:
                     if isinstance(event, RunStarted):
                         progress.notes(event.notes)
                         run["id"] = event.run_id
-                        run["bar"] = progress.add_task(job.label[:18], total=job.epochs, loss="-", lr="-", rate="-")
+                        if many and job.group in bars:
+                            run["bar"] = bars[job.group]
+                        else:
+                            name = f"{job.label[:13]} x{seeds[job.group]}" if many else job.label[:18]
+                            total = job.epochs * seeds[job.group]
+                            run["bar"] = bars[job.group] = progress.add_task(name, total=total, loss="-", lr="-",
+                                                                              rate="-")
                     elif isinstance(event, Steps):
                         run["stepped"] = True
                         progress.update(run["bar"], loss=f"{event.loss[-1]:.4g}", lr=f"{event.lr[-1]:.3g}")
                     elif isinstance(event, EpochEnded):
-                        progress.update(run["bar"], completed=event.epoch + 1, rate=f"{event.samples_per_s:,.0f}")
+                        run["epochs"] = event.epoch + 1
+                        progress.update(run["bar"], completed=before + event.epoch + 1,
+                                        rate=f"{event.samples_per_s:,.0f}")
 
             status, interrupted = in_worker(lambda stop, job=job, emit=emit: recorder.run(job, store, emit, stop))
             if "id" in run:
@@ -86,7 +100,8 @@ def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
                 if status == Status.FAILED and not run["stepped"]:
                     skipped = sum(later.preset == job.preset for later in jobs[i + 1:])
                     given_up.add(job.preset)
-                results.append(Ran(run["id"], status or Status.STOPPED, skipped))
+                results.append(Ran(run["id"], status or Status.STOPPED, skipped, job.group,
+                                   job.epochs if status == Status.FINISHED else run.get("epochs", 0)))
             if interrupted:
                 return results, True
     return results, False

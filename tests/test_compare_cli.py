@@ -71,6 +71,8 @@ def test_run_with_seeds_trains_every_schedule_on_every_seed_round_robin_and_judg
     assert pair["n"] == 4 and pair["unfinished"] == []
     assert comparison["verdict"]["kind"] in ("best", "tied") and comparison["verdict"]["text"] in err
     assert "vs best" in err and "p Holm" in err  # the table, on stderr beside the JSON
+    bars = [line.split()[:2] for line in err.splitlines() if line.startswith(("fast", "slow")) and "epochs" in line]
+    assert bars == [["fast", "x4"], ["slow", "x4"]]  # one bar per schedule over its seeds
     code, again, _ = cli("compare", "--json")  # the same verdict from the store
     assert code == 0 and json.loads(again)["comparison"] == comparison | {"id": runs[0]["comparison"]}
 
