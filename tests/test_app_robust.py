@@ -23,12 +23,14 @@ from pilot import started, until
 PER_EPOCH = 47  # spirals' batches of 128
 
 
-def stored_run(store, label, status, losses, val_losses=(), error=None):
+def stored_run(store, label, status, losses, val_losses=(), error=None, seed=0, comparison=None):
     """A run written to the store as the engine writes one: `losses` per step, an epoch ended every
-    PER_EPOCH steps with the next of `val_losses`."""
+    PER_EPOCH steps with the next of `val_losses`; with `comparison`, the run of group `label` on `seed`
+    of a comparison over seeds 0, 1 and 2."""
     config = {"scheduler": {"name": "StepLR", "params": {"step_size": 30}},
-              "training": {"task": "spirals", "batch_size": 128}}
-    writer = store.start(label, None, config, "spirals", "cpu", "cpu", 0, len(losses))
+              "training": {"task": "spirals", "batch_size": 128, "seed": seed, "seeds": [0, 1, 2]}}
+    writer = store.start(label, None, config, "spirals", "cpu", "cpu", seed, len(losses), comparison=comparison,
+                         group=comparison and label)
     for first in range(0, len(losses), PER_EPOCH):
         part = losses[first:first + PER_EPOCH]
         writer.steps(first, [0.1] * len(part), None, part)
@@ -44,6 +46,34 @@ def stored_run(store, label, status, losses, val_losses=(), error=None):
     else:
         writer.finish(status, error)
     return writer.run_id
+
+
+async def test_a_comparison_over_seeds_with_runs_of_every_ending_is_grouped_judged_and_drawn(store):
+    for seed, (status, losses, vals) in enumerate([("diverged", falling(PER_EPOCH) + [math.nan], [1.0]),
+                                                   ("failed", [], ()), ("interrupted", falling(PER_EPOCH + 5), [1.0])]):
+        stored_run(store, "odd", status, losses, vals, seed=seed, comparison="c1")
+        stored_run(store, "even", "finished", falling(2 * PER_EPOCH), [1.0, 0.9 + 0.01 * seed], seed=seed,
+                   comparison="c1")
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one("#runs")
+        await until(pilot, lambda: len(app.book.runs) == 6 and table.row_count == 2)
+        judged = app.judged["c1"]
+        assert judged.verdict.best == "even" and judged.pairs[0].n == 2 and judged.pairs[0].unfinished == (2,)
+        assert "verdict: not enough seeds yet" in app.query_one("#status").text
+        table.focus()
+        await pilot.press("space", "enter")  # the first schedule shown, its seeds listed under it
+        await until(pilot, lambda: table.row_count == 5)
+        await pilot.press("down", "down", "down", "down", "space", "enter")  # then the second
+        await until(pilot, lambda: table.row_count == 8)
+        await until(pilot, lambda: all(v.lr for v in app.book.runs.values() if v.status != "failed"))
+        await pilot.pause(0.3)
+        await drawn(pilot)
+        for key in ("g", "v", "g", "M", "M", "M", "M"):  # every seed, the loss chart, the bands, every metric
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            await drawn(pilot)
+        assert app.is_running and app.metric.name == "final_val_loss"
 
 
 def falling(n):

@@ -372,6 +372,7 @@ class LrtuiApp(App):
         for read in message.reads:
             self.book.read(read)
         self._show_table()  # cheap, and what a look is for: not held back with the charts
+        self._show_status()  # with the verdict the table's runs give
         if message.asked:
             self._now()
         else:
