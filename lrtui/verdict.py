@@ -246,14 +246,17 @@ def _verdict(best: GroupStats, pairs: tuple[PairStats, ...], paired: list[np.nda
     names = (best.name, *(p.other for p, _ in tied))
     closest, diffs = min(tied, key=lambda t: abs(t[0].diff))
     sd, effect = float(np.std(diffs, ddof=1)), max(abs(closest.diff), threshold)
-    # seeds for an 80% chance of seeing the difference (or the least that matters), by the normal
-    # approximation; without variance more seeds change nothing
-    needed = None if sd == 0 else MAX_SEEDS if effect == 0 else \
+    # a tie in practice when the whole interval is under the difference that would matter: more
+    # seeds would only narrow it
+    settled = -threshold < closest.low and closest.high < threshold
+    # else the seeds for an 80% chance of seeing the difference (or the least that matters), by the
+    # normal approximation; without variance more seeds change nothing
+    needed = None if sd == 0 or settled else MAX_SEEDS if effect == 0 else \
         min(MAX_SEEDS, max(closest.n + 1, math.ceil((POWER_Z * sd / effect) ** 2)))
     who = f"{names[0]} and {names[1]}" if len(names) == 2 else f"{', '.join(names[:-1])} and {names[-1]}"
     pair = "" if len(names) == 2 else f"{closest.best} vs {closest.other}: "
-    why = f"under the {threshold:.4g} that would matter" if needed is None else \
-        f"more seeds would tell (about {needed})"
+    why = (f"the whole interval is under the {threshold:.4g} that would matter" if settled else
+           f"more seeds would tell (about {needed})" if needed else "more seeds would not change it")
     return Verdict("tied", best.name, f"{who} are tied for best ({pair}difference {closest.diff:.4g}, "
                    f"interval [{closest.low:.4g}, {closest.high:.4g}]): {why}", names, needed)
 

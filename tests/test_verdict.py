@@ -272,10 +272,13 @@ def test_a_consistent_but_tiny_difference_is_a_tie_whatever_its_p():
     pair = c.pairs[0]
     assert pair.p_holm < 1e-6 and pair.wins == 1.0
     assert (c.verdict.kind, c.verdict.best, c.verdict.tied) == ("tied", "a", ("a", "b"))
+    assert pair.high < 0.01 * c.groups[0].mean  # the whole interval under what would matter: settled
+    assert c.verdict.seeds_needed is None and c.verdict.text.endswith(
+        f"the whole interval is under the {0.01 * c.groups[0].mean:.4g} that would matter")
     exact = compare(groups({"a": [1.0, 1.0, 1.0], "b": [1.001, 1.001, 1.001]}))  # no variance at all
     assert (exact.pairs[0].p, exact.verdict.kind, exact.verdict.seeds_needed) == (0.0, "tied", None)
     assert exact.verdict.text == "a and b are tied for best (difference 0.001, interval [0.001, 0.001]): " \
-                                 "under the 0.01 that would matter"
+                                 "the whole interval is under the 0.01 that would matter"
 
 
 def test_equal_groups_have_p_1_not_nan():
