@@ -63,16 +63,15 @@ def rows(views: dict[int, RunView], queue: list, judged: dict[str, verdict.Compa
             out.append(_group_row(key, groups[key], queued[key], judged.get(key[0]), key in expanded))
             if key in expanded:
                 out += [Row(v.summary(), v.colour, v.shown, parent=_key(key)) for v in groups[key]]
-    queue_rows = [Row(scores.queued(job.label, job.config), "grey50", False, i) for i, job in enumerate(queue)
-                  if (job.comparison, job.group) not in queued]
-    waiting = [(job.comparison, job.group) for job in queue if (job.comparison, job.group) in queued]
-    for key in dict.fromkeys(waiting):  # groups not started at all: a row each, with the queue
-        if key not in listed:
-            first = next(job for job in queue if (job.comparison, job.group) == key)
-            queue_rows.append(Row(scores.queued(key[1], first.config), "grey50", False,
-                                  group=Group(key[0], key[1], 0, len(first.config["training"]["seeds"]), None, None, (),
-                                              False), key=_key(key)))
-    return out + queue_rows
+    for i, job in enumerate(queue):
+        key = (job.comparison, job.group)
+        if key not in queued:
+            out.append(Row(scores.queued(job.label, job.config), "grey50", False, i))
+        elif key not in listed:  # a schedule none of whose runs has started: a row, with the queue
+            listed.add(key)
+            out.append(Row(scores.queued(job.group, job.config), "grey50", False, key=_key(key),
+                           group=Group(*key, 0, len(job.config["training"]["seeds"]), None, None, (), False)))
+    return out
 
 
 def _group_row(key: tuple[str, str], members: list[RunView], queued: int, judged: verdict.Comparison | None,
