@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrtui.scores import scheduler
+from lrtui.stored import RunConfig
 
 TRAINING = ("epochs", "seed", "batch_size", "task")  # the training settings a label may show
 
@@ -11,19 +11,19 @@ TRAINING = ("epochs", "seed", "batch_size", "task")  # the training settings a l
 def labels(configs: list[dict]) -> list[str]:
     """For each stored config, its scheduler's name and each setting whose value is not the same in all
     of `configs`: scheduler and optimizer parameters as `name=value`, training settings as `seed 1`."""
-    flat = [_settings(c) for c in configs]
+    setups = [RunConfig.of(c) for c in configs]
+    flat = [_settings(s) for s in setups]
     keys = list(dict.fromkeys(k for f in flat for k in f))
     differ = [k for k in keys if any(f.get(k) != flat[0].get(k) for f in flat)]
-    return [" ".join([scheduler(c), *(_show(k, f[k]) for k in differ if k in f)]) for c, f in zip(configs, flat)]
+    return [" ".join([s.scheduler, *(_show(k, f[k]) for k in differ if k in f)]) for s, f in zip(setups, flat)]
 
 
-def _settings(config: dict) -> dict[tuple[bool, str], Any]:
+def _settings(setup: RunConfig) -> dict[tuple[bool, str], Any]:
     """A config's settings, keyed by (is a training setting, name); the optimizer's name as `optimizer`."""
-    optimizer, training = config.get("optimizer", {}), config.get("training", {})
-    out = {(False, k): v for k, v in config.get("scheduler", {}).get("params", {}).items()}
-    out |= {(False, k): config[k] for k in ("warmup", "interval") if k in config}
-    out |= {(False, "optimizer" if k == "name" else k): v for k, v in optimizer.items()}
-    return out | {(True, k): training[k] for k in TRAINING if k in training}
+    out = {(False, k): v for k, v in setup.params.items()}
+    out |= {(False, k): v for k, v in (("warmup", setup.warmup), ("interval", setup.interval)) if v is not None}
+    out |= {(False, "optimizer" if k == "name" else k): v for k, v in setup.optimizer.items()}
+    return out | {(True, k): setup.training[k] for k in TRAINING if setup.training[k] is not None}
 
 
 def _show(key: tuple[bool, str], value: Any) -> str:

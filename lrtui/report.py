@@ -20,6 +20,7 @@ from lrtui.recipes import DECAY_SHAPES
 from lrtui.scores import Summary
 from lrtui.verdict import Comparison
 from lrtui.series import decades, downsample
+from lrtui.stored import RunConfig
 from lrtui.events import Status
 
 
@@ -294,10 +295,10 @@ def comparisons_text(runs: list[dict], most: int = 3) -> str:
     """The latest comparisons over several seeds among stored `runs` (newest first), a line each."""
     seeded: dict[str, list[dict]] = {}
     for run in runs:
-        if run["comparison"] and len(run["config"].get("training", {}).get("seeds") or [0]) > 1:
+        if run["comparison"] and len(RunConfig.of(run["config"]).seeds) > 1:
             seeded.setdefault(run["comparison"], []).append(run)
     lines = [f"comparison {c}: {len(rs)} runs, {len({r['group'] for r in rs})} schedules x "
-             f"{len(rs[0]['config']['training']['seeds'])} seeds: `lrtui compare --comparison {c}`"
+             f"{len(RunConfig.of(rs[0]['config']).seeds)} seeds: `lrtui compare --comparison {c}`"
              for c, rs in list(seeded.items())[:most]]
     return "".join(f"{line}\n" for line in lines)
 
@@ -355,7 +356,7 @@ def run_json(run: dict, steps: bool = False) -> dict:
     """A stored run as `lrtui run --json` and `lrtui export` print it; epochs[e].lr is the lr the
     optimizer used at the start of epoch e."""
     keys = ("epoch", "lr", "train_loss", "val_loss", "val_acc", "seconds")
-    doc = {"id": run["id"], "label": run["label"], "scheduler": run["config"].get("scheduler", {}),
+    doc = {"id": run["id"], "label": run["label"], "scheduler": run["config"].get("scheduler", {}),  # as stored
            "status": run["status"], "error": run["error"], "task": run["task"], "device": run["device"],
            "seed": run["seed"], "epochs": [{k: finite(e[k]) for k in keys} for e in run["epochs"]]}
     if steps:

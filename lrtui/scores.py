@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 from lrtui.events import Status
 from lrtui.finder import analyse
 from lrtui.params import ConfigError
+from lrtui.stored import RANGE_TEST, RunConfig
 from lrtui.verdict import DEFAULT_METRIC, Metric
 
-RANGE_TEST = "LR range test"  # a range test's scheduler
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Summary:
 def summarise(id: int | None, label: str, status: str, epochs: list[dict], config: dict) -> Summary:
     """A training run's figures from its epochs so far. The best is scored on val loss if any epoch
     has one, else on train loss; a loss that is not finite (a diverged epoch) is never the best."""
+    setup = RunConfig.of(config)
     key = "val_loss" if any(e["val_loss"] is not None for e in epochs) else "train_loss"
     best = min((e for e in epochs if e[key] is not None and math.isfinite(e[key])), key=lambda e: e[key],
                default=None)
@@ -42,7 +43,7 @@ def summarise(id: int | None, label: str, status: str, epochs: list[dict], confi
                    max((e["val_acc"] for e in epochs if e["val_acc"] is not None), default=None),
                    None if best is None else best["lr"],
                    sum(e["seconds"] for e in epochs) / len(epochs) if epochs else None,
-                   scheduler(config), config, config.get("training", {}).get("seed"), config.get("preset"))
+                   setup.scheduler, config, setup.seed, setup.preset)
 
 
 def queued(label: str, config: dict) -> Summary:
@@ -67,11 +68,6 @@ def stored(run: dict) -> Summary:
 def score(summary: Summary) -> float | None:
     """The figure a run is judged by (lower is better): its best val loss, or train loss without validation."""
     return summary.best_val_loss
-
-
-def scheduler(config: dict) -> str:
-    """A stored config's scheduler: a range test's is RANGE_TEST ("?" for a config that names none)."""
-    return RANGE_TEST if "sweep" in config else config.get("scheduler", {}).get("name") or "?"
 
 
 def group_scores(runs: list[dict], metric: Metric) -> dict[str, dict[int, float | None]]:
@@ -99,7 +95,7 @@ def group_scores(runs: list[dict], metric: Metric) -> dict[str, dict[int, float 
 def mismatch(runs: list[dict]) -> str | None:
     """Why `runs` do not belong in one comparison (their tasks, epochs or batch sizes differ), or None."""
     for what in ("task", "epochs", "batch_size"):
-        values = sorted({str(run["config"].get("training", {}).get(what)) for run in runs})
+        values = sorted({str(RunConfig.of(run["config"]).training[what]) for run in runs})
         if len(values) > 1:
             return f"the runs differ in {what} ({', '.join(values)})"
     return None

@@ -115,3 +115,19 @@ def test_runs_that_differ_in_task_epochs_or_batch_size_do_not_belong_together():
         "the runs differ in task (shapes, spirals)"
     assert scores.mismatch([stored_run("a", 0, epochs=3), stored_run("b", 0, epochs=5)]) == \
         "the runs differ in epochs (3, 5)"
+
+
+def test_a_stored_config_is_read_once_with_what_a_range_test_or_an_older_store_lacks_filled_in():
+    from lrtui import engine, presets
+    from lrtui.stored import RANGE_TEST, RunConfig
+
+    job = engine.jobs(presets.find("seed-four"), seeds=[3, 5])[1]
+    setup = RunConfig.of(job.config)
+    assert (setup.scheduler, setup.params, setup.preset, setup.warmup, setup.interval) == (
+        "MultiStepLR", {"milestones": [30, 80]}, "seed-four", 0, "epoch")  # as given: the defaults are left out
+    assert (setup.seed, setup.seeds, setup.training["epochs"], setup.optimizer["lr"]) == (3, (3, 5), 100, 0.1)
+    sweep = RunConfig.of({"sweep": {"smooth": 0.05}, "training": {"task": "spirals", "seed": 2}})
+    assert (sweep.scheduler, sweep.params, sweep.warmup, sweep.seeds, sweep.training["epochs"]) == (
+        RANGE_TEST, {}, None, (2,), None)
+    old = RunConfig.of({})  # a config of an older store, or a test's
+    assert (old.scheduler, old.seed, old.seeds, old.preset, old.training["task"]) == ("?", None, (None,), None, None)

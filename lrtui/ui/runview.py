@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from lrtui.scores import Summary, summarise
 from lrtui.smoothing import Ema
+from lrtui.stored import RunConfig
 from lrtui.tasks import known_batches
 from lrtui.ui.charts import Series
 from lrtui.events import Status
@@ -91,18 +92,22 @@ class RunView:
                 f"{self.loss[-1]:.4g}  lr {self.lr[-1]:.3g}{rate}  {elapsed:.0f}s{eta}")
 
     @property
+    def setup(self) -> RunConfig:
+        return RunConfig.of(self.config)
+
+    @property
     def seed(self) -> int | None:
-        return self.config.get("training", {}).get("seed")
+        return self.setup.seed
 
     @property
     def seeds(self) -> int:
         """How many seeds its comparison trains each schedule on (1 for a run of none)."""
-        return len(self.config.get("training", {}).get("seeds") or [0])
+        return len(self.setup.seeds)
 
     def record(self) -> dict:
         """What a verdict reads of a stored run (lrtui.scores.group_scores), from what it holds."""
         return {"group": self.group, "label": self.label, "seed": self.seed, "status": self.status,
-                "epochs": self.epochs, "task": self.config.get("training", {}).get("task")}
+                "epochs": self.epochs, "task": self.setup.training["task"]}
 
     def summary(self) -> Summary:
         """Its figures so far."""
@@ -124,8 +129,8 @@ def _rows_per_epoch(config: dict, step: list[int], rows: int, epochs: int) -> in
     """A stored run's step rows per epoch: its built-in task's batches (over the store's stride, one
     row per `stride` steps, seen in the `step` numbers of its first rows), else its `rows` over its
     `epochs` (which a stopped or diverged run's partial epoch overestimates)."""
-    training = config.get("training", {})
-    batches = known_batches(training.get("task", ""), training.get("batch_size") or 1)
+    training = RunConfig.of(config).training
+    batches = known_batches(training["task"] or "", training["batch_size"] or 1)
     if batches:
         return max(1, batches // (step[1] - step[0] if len(step) > 1 else 1))
     return max(1, rows // (epochs or 1))
