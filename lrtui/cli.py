@@ -8,14 +8,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import os
 import shutil
 import sys
 from dataclasses import replace
 from typing import Any, Callable, NoReturn
 
-from lrtui import __version__
+from lrtui import __version__, judging
 from lrtui.catalogue import INTERVAL, WARMUP
 from lrtui.finder import SETTINGS as SWEEP
 from lrtui.optimizers import OPTIMIZERS
@@ -50,40 +49,6 @@ def training(name: str) -> Callable[[str], Any]:
 
 
 DEVICE = {"type": training("device"), "help": "auto, cpu, cuda, cuda:N or mps"}
-
-
-def metric(text: str) -> Any:
-    """An argparse type: a verdict's metric by name."""
-    from lrtui.verdict import metric
-
-    try:
-        return metric(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def fraction(text: str) -> float:
-    """An argparse type: a number from 0 to 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"needs a number from 0 to 1 (a fraction of the best mean), got {text!r}")
-    return value
-
-
-def _verdict_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--metric", type=metric, metavar="M", help="what a run is judged by: final_val_loss (default), "
-                   "best_val_loss, best_val_acc or final_train_loss")
-    p.add_argument("--min-effect", type=fraction, default=0.01, metavar="F",
-                   help="a difference under F x the best mean is a tie whatever its p (default 0.01)")
-
-
-def _comparison_args(p: argparse.ArgumentParser) -> None:
-    """Which stored runs a verdict is about: ids, a comparison, or the last comparison (the default)."""
-    p.add_argument("--comparison", metavar="ID", help="the runs of this comparison (`lrtui runs` lists them)")
-    p.add_argument("--last", action="store_true", help="the runs of the last comparison (the default)")
 
 
 def _selection_args(p: argparse.ArgumentParser) -> None:
@@ -142,8 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Print runnable Python that builds the optimizer and scheduler.")
     _selection_args(code)
     code.add_argument("--winner", action="store_true", help="the schedule that won a stored comparison")
-    _comparison_args(code)
-    _verdict_args(code)
+    judging.comparison_args(code)
+    judging.verdict_args(code)
     _store_args(code)
     code.set_defaults(func=cmd_code)
 
@@ -157,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=training("seed"), help="the seed every run shares")
     run.add_argument("--seeds", type=training("seeds"), metavar="N|LIST",
                      help="train every run on N seeds from --seed on, or on these (0,3,7); ends with a verdict")
-    _verdict_args(run)
+    judging.verdict_args(run)
     run.add_argument("--batch-size", type=int)
     _store_args(run)
     run.add_argument("--data-dir", help="where torchvision datasets are (default: <user data>/data)")
@@ -196,8 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
                                   description="Compare stored runs over their seeds: per schedule the mean with "
                                               "its 95%% interval, paired differences to the best, and a verdict.")
     compare.add_argument("ids", type=int, nargs="*", metavar="RUN_ID", help="these runs (default: --last)")
-    _comparison_args(compare)
-    _verdict_args(compare)
+    judging.comparison_args(compare)
+    judging.verdict_args(compare)
     compare.add_argument("--force", action="store_true", help="compare runs of different tasks, epochs or batches")
     compare.add_argument("--json", action="store_true")
     _store_args(compare)
@@ -298,7 +263,7 @@ def cmd_code(args: argparse.Namespace) -> int:
     from lrtui.codegen import snippet
 
     if args.winner:
-        sys.stdout.write(_winner(args))
+        sys.stdout.write(judging.winner(args, _store(args, write=False)))
         return 0
     preset = selection(args)
     label = len(preset.runs) > 1
@@ -326,6 +291,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from lrtui import engine, headless, presets, report, scores, tasks
+    from lrtui.stored import RunConfig
     from lrtui.catalogue import resolve
     from lrtui.paths import data_dir
 
@@ -346,16 +312,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             resolve(job.schedule, job.schedule.length(job.epochs, per_epoch))
     results, interrupted = headless.run_all(jobs, store)
     stored = [store.run(ran.run_id) for ran in results]
-    seeded = len({job.seed for job in jobs}) > 1
-    judged = _judge(stored, args) if stored else None
+    seeded = any(RunConfig.of(job.config).seeded for job in jobs)
+    judged = judging.judge(stored, args) if stored else None
     if args.json:
         json.dump({"runs": [report.run_json(run) for run in stored]}
                   | ({"comparison": judged.to_json()} if judged else {}), sys.stdout)
         sys.stdout.write("\n")
     console = _console(sys.stderr if args.json else sys.stdout)
     if seeded and judged:
-        console.print(report.comparison_table(judged))
-        console.print(report.comparison_text(judged, len(stored), comparison), end="", markup=False, highlight=False)
+        judging.show(judged, len(stored), comparison, console)
     else:
         console.print(report.summary_table([scores.stored(run) for run in stored]))
     for ran, run in zip(results, stored):
@@ -441,18 +406,13 @@ def _console(file: Any) -> Any:
     return Console(file=file, width=None if file.isatty() else 160)
 
 
-def _stored(store: Any, run_id: int) -> dict | None:
-    """The stored run with this id; None for an id beyond SQLite's 64-bit integers, which names no run."""
-    return store.run(run_id) if -2**63 <= run_id < 2**63 else None
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     from lrtui import report
 
     store = _store(args, write=False)
     runs = []
     for run_id in args.ids:
-        run = _stored(store, run_id)
+        run = store.run(run_id)
         if run is None:
             raise ConfigError("RUN_ID", f"no run with id {run_id} (`lrtui runs` lists them)")
         runs.append(run)
@@ -469,72 +429,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _judge(runs: list[dict], args: argparse.Namespace) -> Any:
-    """The verdict on stored training runs by the command line's metric and threshold."""
-    from lrtui import scores, verdict
-
-    chosen = args.metric or verdict.DEFAULT_METRIC
-    return verdict.compare(scores.group_scores(runs, chosen), chosen, args.min_effect)
-
-
-def _compared(args: argparse.Namespace, store: Any) -> tuple[list[dict], str | None]:
-    """The stored training runs a verdict is about (ids, --comparison, or the last comparison), and
-    their comparison's id."""
-    ids = getattr(args, "ids", None) or []
-    if sum(map(bool, (ids, args.comparison, args.last))) > 1:
-        raise ConfigError("RUN_ID", "give run ids, --comparison ID or --last, not more than one")
-    if ids:
-        runs = []
-        for run_id in ids:
-            run = _stored(store, run_id)
-            if run is None:
-                raise ConfigError("RUN_ID", f"no run with id {run_id} (`lrtui runs` lists them)")
-            if run["kind"] != "train":
-                raise ConfigError("RUN_ID", f"run {run_id} is a range test: it has no score to compare")
-            runs.append(run)
-        return runs, None
-    comparison = args.comparison or store.last_comparison()
-    if comparison is None:
-        raise ConfigError("--last", "no comparison stored yet: `lrtui run seed-four --seeds 5` makes one")
-    runs = store.comparison(comparison)
-    if not runs:
-        raise ConfigError("--comparison", f"no comparison {comparison!r} (`lrtui runs` lists them)")
-    return runs, comparison
-
-
 def cmd_compare(args: argparse.Namespace) -> int:
-    from lrtui import report, scores
-
-    runs, comparison = _compared(args, _store(args, write=False))
-    if (why := scores.mismatch(runs)) and not args.force:
-        raise ConfigError("RUN_ID", f"{why}: they do not belong in one comparison (--force compares them anyway)")
-    judged = _judge(runs, args)
-    if args.json:
-        json.dump({"comparison": judged.to_json() | {"id": comparison}}, sys.stdout)
-        sys.stdout.write("\n")
-        return 0
-    console = _console(sys.stdout)
-    console.print(report.comparison_table(judged))
-    console.print(report.comparison_text(judged, len(runs), comparison), end="", markup=False, highlight=False)
-    return 0
-
-
-def _winner(args: argparse.Namespace) -> str:
-    """The code of the schedule that won a stored comparison (the best mean where the verdict is not
-    "best", said in a comment)."""
-    from lrtui.codegen import stored_snippet
-
-    if args.target or args.preset:
-        raise ConfigError("--winner", "takes no scheduler or preset: the winner comes from the store")
-    runs, comparison = _compared(args, _store(args, write=False))
-    judged = _judge(runs, args)
-    if judged.verdict.best is None:
-        raise ConfigError("--winner", f"no winner: {judged.verdict.text}")
-    run = next(r for r in runs if (r["group"] or r["label"]) == judged.verdict.best)
-    head = f"# the winner of comparison {comparison}" if comparison else "# the winner of these runs"
-    if judged.verdict.kind != "best":
-        head += f": the best mean, but not a verdict: {judged.verdict.text}"
-    return f"{head}\n" + stored_snippet(run["config"], judged.verdict.best)
+    return judging.compare(args, _store(args, write=False), _console(sys.stdout))
 
 
 def cmd_list(args: argparse.Namespace) -> int:

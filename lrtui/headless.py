@@ -51,8 +51,6 @@ class Ran:
     run_id: int
     status: str
     skipped: int = 0
-    group: str | None = None  # its schedule in a comparison, and the epochs it trained (for its bar)
-    epochs: int = 0
 
 
 def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
@@ -61,6 +59,7 @@ def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
     results: list[Ran] = []
     given_up: set[str | None] = set()  # presets whose task failed before a first step
     bars: dict[str | None, Any] = {}  # a schedule's bar over its seeds, by group
+    trained: dict[str | None, int] = {}  # and the epochs its finished seeds trained
     seeds = {job.group: len(job.config["training"]["seeds"]) for job in jobs}
     columns = (TextColumn("{task.description:<18}"), BarColumn(bar_width=20), MofNCompleteColumn(),
                TextColumn("epochs"),
@@ -72,7 +71,7 @@ def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
                 continue
             run: dict = {"stepped": False}
             many = seeds[job.group] > 1
-            before = sum(ran.epochs for ran in results if many and ran.group == job.group)  # its earlier seeds'
+            before = trained.get(job.group, 0)
 
             def emit(events: list[Event], job: Job = job, run: dict = run, many: bool = many, before: int = before) -> None:
                 for event in events:
@@ -100,8 +99,8 @@ def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
                 if status == Status.FAILED and not run["stepped"]:
                     skipped = sum(later.preset == job.preset for later in jobs[i + 1:])
                     given_up.add(job.preset)
-                results.append(Ran(run["id"], status or Status.STOPPED, skipped, job.group,
-                                   job.epochs if status == Status.FINISHED else run.get("epochs", 0)))
+                results.append(Ran(run["id"], status or Status.STOPPED, skipped))
+                trained[job.group] = before + run.get("epochs", 0)
             if interrupted:
                 return results, True
     return results, False

@@ -295,7 +295,7 @@ def comparisons_text(runs: list[dict], most: int = 3) -> str:
     """The latest comparisons over several seeds among stored `runs` (newest first), a line each."""
     seeded: dict[str, list[dict]] = {}
     for run in runs:
-        if run["comparison"] and len(RunConfig.of(run["config"]).seeds) > 1:
+        if run["comparison"] and RunConfig.of(run["config"]).seeded:
             seeded.setdefault(run["comparison"], []).append(run)
     lines = [f"comparison {c}: {len(rs)} runs, {len({r['group'] for r in rs})} schedules x "
              f"{len(RunConfig.of(rs[0]['config']).seeds)} seeds: `lrtui compare --comparison {c}`"

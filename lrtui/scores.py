@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Iterable
 
 from lrtui.events import Status
 from lrtui.finder import analyse
@@ -70,25 +71,41 @@ def score(summary: Summary) -> float | None:
     return summary.best_val_loss
 
 
-def group_scores(runs: list[dict], metric: Metric) -> dict[str, dict[int, float | None]]:
-    """Stored training runs as a verdict takes them: {group: {seed: score}}. A run's group is its
-    comparison's (its label for a run of none); a diverged or failed run scores None (it loses its
-    pair); a run not finished (running, stopped, interrupted) is left out, its pair unfinished.
-    ConfigError for two runs of one group on one seed, or a metric that none of the runs measures."""
+@dataclass(frozen=True)
+class Entry:
+    """A training run as a verdict takes it: its group (a comparison's schedule; its label for a run of
+    none), seed, status and epochs, and its task (to name in a refusal)."""
+
+    group: str
+    seed: int | None
+    status: str
+    epochs: list[dict]
+    task: str | None
+
+    @classmethod
+    def stored(cls, run: dict) -> Entry:
+        return cls(run["group"] or run["label"], run["seed"], run["status"], run["epochs"], run["task"])
+
+
+def group_scores(entries: Iterable[Entry], metric: Metric) -> dict[str, dict[int, float | None]]:
+    """Runs as a verdict takes them: {group: {seed: score}}. A diverged or failed run scores None (it
+    loses its pair); a run not finished (running, stopped, interrupted) is left out, its pair
+    unfinished. ConfigError for two runs of one group on one seed, or a metric that none of the runs
+    measures."""
+    entries = list(entries)
     out: dict[str, dict[int, float | None]] = {}
-    for run in runs:
-        group, seed = run["group"] or run["label"], run["seed"]
-        if seed in out.setdefault(group, {}):
-            raise ConfigError("RUN_ID", f"two runs of {group} on seed {seed}: a comparison has one per seed "
+    for e in entries:
+        if e.seed in out.setdefault(e.group, {}):
+            raise ConfigError("RUN_ID", f"two runs of {e.group} on seed {e.seed}: a comparison has one per seed "
                                         "(give one of them, or --comparison ID)")
-        if run["status"] == Status.FINISHED:
-            out[group][seed] = metric.of(run["epochs"])
-        elif run["status"] in (Status.DIVERGED, Status.FAILED):
-            out[group][seed] = None
-    finished = [run for run in runs if run["status"] == Status.FINISHED and run["epochs"]]
-    if finished and all(metric.of(run["epochs"]) is None for run in finished):
+        if e.status == Status.FINISHED:
+            out[e.group][e.seed] = metric.of(e.epochs)
+        elif e.status in (Status.DIVERGED, Status.FAILED):
+            out[e.group][e.seed] = None
+    finished = [e for e in entries if e.status == Status.FINISHED and e.epochs]
+    if finished and all(metric.of(e.epochs) is None for e in finished):
         raise ConfigError("--metric", f"{metric.name}: the runs do not measure the {metric.label} "
-                                      f"(task {finished[0]['task']}); try --metric {DEFAULT_METRIC.name}")
+                                      f"(task {finished[0].task}); try --metric {DEFAULT_METRIC.name}")
     return out
 
 

@@ -159,7 +159,10 @@ class Store:
 
     def run(self, run_id: int, steps: bool = True, from_epoch: int = 0, from_row: int = 0) -> dict | None:
         """One run with its epochs from `from_epoch` on and (unless steps=False) its step rows after the
-        first `from_row`, read in one transaction: a reader that has the rest reads only what is new."""
+        first `from_row`, read in one transaction: a reader that has the rest reads only what is new.
+        None for an id no run has (one beyond SQLite's 64-bit integers among them)."""
+        if not -2**63 <= run_id < 2**63:
+            return None
         with self.session() as db:
             db.execute("BEGIN")
             row = db.execute(f"{LISTED} WHERE r.id = ?", (run_id,)).fetchone()
@@ -177,8 +180,14 @@ class Store:
     def comparison(self, comparison: str) -> list[dict]:
         """The runs of a comparison, oldest first, with their epochs (no steps): what a verdict judges."""
         with self.session() as db:
-            ids = [i for (i,) in db.execute("SELECT id FROM runs WHERE comparison = ? ORDER BY id", (comparison,))]
-        return [run for i in ids if (run := self.run(i, steps=False)) is not None]
+            db.execute("BEGIN")
+            runs = [_run_dict(row) for row in db.execute(f"{LISTED} WHERE r.comparison = ? ORDER BY r.id", (comparison,))]
+            epochs: dict[int, list[dict]] = {run["id"]: [] for run in runs}
+            for row in db.execute(f"SELECT run_id, {', '.join(EPOCH_FIELDS)} FROM epochs WHERE run_id IN "
+                                  "(SELECT id FROM runs WHERE comparison = ?) ORDER BY run_id, epoch", (comparison,)):
+                epochs[row["run_id"]].append({k: row[k] for k in EPOCH_FIELDS})
+        return [run | {"epochs": epochs[run["id"]], "steps": {k: [] for k in ("step", "lr", "momentum", "loss")}}
+                for run in runs]
 
     def last_comparison(self) -> str | None:
         """The comparison of the newest training run that belongs to one."""

@@ -32,3 +32,8 @@ class RunConfig:
     @property
     def seed(self) -> int | None:
         return self.training["seed"]
+
+    @property
+    def seeded(self) -> bool:
+        """It belongs to a comparison over several seeds."""
+        return len(self.seeds) > 1

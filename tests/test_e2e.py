@@ -120,7 +120,7 @@ def test_a_comparison_over_seeds_ends_in_the_verdict_the_command_line_gives(term
     store = Store.at(tmp_path / "runs")
     runs = store.comparison(store.last_comparison())
     assert len(runs) == 6
-    judged = verdict.compare(scores.group_scores(runs, verdict.DEFAULT_METRIC))
+    judged = verdict.compare(scores.group_scores(map(scores.Entry.stored, runs), verdict.DEFAULT_METRIC))
     assert f"comparison {runs[0]['comparison']}: " in screen  # the notification says its verdict in full
     terminal.wait(f"verdict: {judged.verdict.short}"[:40], 20)  # the status line, under it, cut at 80 columns
     terminal.keys("q")

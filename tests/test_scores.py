@@ -90,9 +90,9 @@ def test_stored_runs_score_by_group_and_seed_failures_none_and_unfinished_left_o
     runs = [stored_run("a", 0, val_losses=(2.0, 0.5)), stored_run("b", 0, "diverged"), stored_run("a", 1, "failed"),
             stored_run("b", 1, "stopped"), stored_run("b", 2, "interrupted"), stored_run("c", 0, "running"),
             stored_run(None, 3, label="old")]  # a run of no comparison: its label is its group
-    assert scores.group_scores(runs, METRICS["final_val_loss"]) == {"a": {0: 0.5, 1: None}, "b": {0: None}, "c": {},
+    assert scores.group_scores(map(scores.Entry.stored, runs), METRICS["final_val_loss"]) == {"a": {0: 0.5, 1: None}, "b": {0: None}, "c": {},
                                                                     "old": {3: 1.0}}
-    assert scores.group_scores(runs[:1], METRICS["best_val_acc"]) == {"a": {0: 0.5}}
+    assert scores.group_scores(map(scores.Entry.stored, runs[:1]), METRICS["best_val_acc"]) == {"a": {0: 0.5}}
 
 
 def test_two_runs_of_a_group_on_one_seed_or_a_metric_the_runs_lack_are_refused():
@@ -100,13 +100,13 @@ def test_two_runs_of_a_group_on_one_seed_or_a_metric_the_runs_lack_are_refused()
     from lrtui.verdict import METRICS
 
     with pytest.raises(ConfigError, match="two runs of a on seed 0"):
-        scores.group_scores([stored_run("a", 0), stored_run("a", 0)], METRICS["final_val_loss"])
+        scores.group_scores(map(scores.Entry.stored, [stored_run("a", 0), stored_run("a", 0)]), METRICS["final_val_loss"])
     no_accuracy = [stored_run("a", 0, task="regression"), stored_run("b", 0, task="regression")]
     for run in no_accuracy:
         for row in run["epochs"]:
             row["val_acc"] = None
     with pytest.raises(ConfigError, match="best_val_acc: the runs do not measure the best val accuracy"):
-        scores.group_scores(no_accuracy, METRICS["best_val_acc"])
+        scores.group_scores(map(scores.Entry.stored, no_accuracy), METRICS["best_val_acc"])
 
 
 def test_runs_that_differ_in_task_epochs_or_batch_size_do_not_belong_together():

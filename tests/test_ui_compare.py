@@ -41,7 +41,8 @@ async def test_c_trains_every_run_on_every_seed_grouped_and_judged_as_the_store_
         assert len({v.colour for v in views if v.group == "steps"}) == 1
         assert {v.colour for v in views if v.group == "steps"} != {v.colour for v in views if v.group == "cosine"}
         comparison = views[0].comparison
-        truth = verdict.compare(scores.group_scores(store.comparison(comparison), verdict.DEFAULT_METRIC))
+        truth = verdict.compare(scores.group_scores(map(scores.Entry.stored, store.comparison(comparison)),
+                                                   verdict.DEFAULT_METRIC))
         assert f"verdict: {truth.verdict.short} (by final val loss" in status_text(app)
         assert any(truth.verdict.text in n for n in notes)  # said when the comparison ended
         assert [str(table.get_cell_at((r, 3))) for r in range(2)] == ["3/3", "3/3"]

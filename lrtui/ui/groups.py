@@ -12,6 +12,7 @@ from lrtui import scores, verdict
 from lrtui.events import Status
 from lrtui.params import ConfigError
 from lrtui.scores import Summary
+from lrtui.stored import RunConfig
 from lrtui.ui.charts import Series
 from lrtui.ui.runs_table import Group, Row
 from lrtui.ui.runview import RunView
@@ -23,7 +24,7 @@ def grouped(views: Iterable[RunView]) -> dict[tuple[str, str], list[RunView]]:
     """The runs of comparisons of several seeds, by (comparison, group), in the order they came."""
     out: dict[tuple[str, str], list[RunView]] = defaultdict(list)
     for view in views:
-        if view.comparison and view.seeds > 1:
+        if view.comparison and view.setup.seeded:
             out[view.comparison, view.group].append(view)
     return out
 
@@ -37,7 +38,7 @@ def judge(views: Iterable[RunView], metric: verdict.Metric) -> tuple[dict[str, v
     judged, problem = {}, None
     for comparison, members in by_comparison.items():
         try:
-            judged[comparison] = verdict.compare(scores.group_scores([v.record() for v in members], metric), metric)
+            judged[comparison] = verdict.compare(scores.group_scores([v.entry() for v in members], metric), metric)
         except ConfigError as e:
             problem = e.problem
     return judged, problem
@@ -50,7 +51,7 @@ def rows(views: dict[int, RunView], queue: list, judged: dict[str, verdict.Compa
     groups = grouped(views.values())
     queued = defaultdict(int)
     for job in queue:
-        if job.comparison and len(job.config["training"]["seeds"]) > 1:
+        if job.comparison and RunConfig.of(job.config).seeded:
             queued[job.comparison, job.group] += 1
     out: list[Row] = []
     listed: set[tuple[str, str]] = set()
@@ -86,7 +87,7 @@ def _group_row(key: tuple[str, str], members: list[RunView], queued: int, judged
     summary = Summary(min(v.id for v in members), name, status, round(mean("epochs") or 0), mean("final_val_loss"),
                       mean("best_val_loss"), mean("best_acc"), None, mean("seconds_per_epoch"), first.scheduler,
                       first.config, None, first.preset)
-    group = Group(comparison, name, sum(v.status in ENDED for v in members), members[0].seeds, stats, pair,
+    group = Group(comparison, name, sum(v.status in ENDED for v in members), len(members[0].setup.seeds), stats, pair,
                   tuple(v.id for v in members), expanded)
     return Row(summary, members[0].colour, any(v.shown for v in members), group=group, key=_key(key))
 

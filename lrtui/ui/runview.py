@@ -10,7 +10,7 @@ from typing import Iterable
 import numpy as np
 from rich.markup import escape
 
-from lrtui.scores import Summary, summarise
+from lrtui.scores import Entry, Summary, summarise
 from lrtui.smoothing import Ema
 from lrtui.stored import RunConfig
 from lrtui.tasks import known_batches
@@ -43,6 +43,10 @@ class RunView:
     epochs: list[dict] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     average: Ema = field(default_factory=lambda: Ema(LOSS_WEIGHT), init=False, repr=False)  # of the finite losses
+    setup: RunConfig = field(init=False, repr=False)  # its config, read once
+
+    def __post_init__(self) -> None:
+        self.setup = RunConfig.of(self.config)
 
     def add_steps(self, lr: Iterable[float | None], loss: Iterable[float | None],
                   momentum: Iterable[float | None] | None = None) -> None:
@@ -91,23 +95,14 @@ class RunView:
         return (f"[b]{escape(self.label)}[/b]: epoch {done}/{self.epochs_total}  step {len(self.loss)}  loss "
                 f"{self.loss[-1]:.4g}  lr {self.lr[-1]:.3g}{rate}  {elapsed:.0f}s{eta}")
 
-    @property
-    def setup(self) -> RunConfig:
-        return RunConfig.of(self.config)
 
     @property
     def seed(self) -> int | None:
         return self.setup.seed
 
-    @property
-    def seeds(self) -> int:
-        """How many seeds its comparison trains each schedule on (1 for a run of none)."""
-        return len(self.setup.seeds)
-
-    def record(self) -> dict:
-        """What a verdict reads of a stored run (lrtui.scores.group_scores), from what it holds."""
-        return {"group": self.group, "label": self.label, "seed": self.seed, "status": self.status,
-                "epochs": self.epochs, "task": self.setup.training["task"]}
+    def entry(self) -> Entry:
+        """What a verdict reads of it."""
+        return Entry(self.group or self.label, self.seed, self.status, self.epochs, self.setup.training["task"])
 
     def summary(self) -> Summary:
         """Its figures so far."""
