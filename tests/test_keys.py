@@ -32,7 +32,7 @@ async def test_enter_picks_a_scheduler_and_r_then_runs_it_instead_of_typing_r(st
     async with app.run_test(size=(120, 36)) as pilot:
         await pick(pilot, "StepLR")
         assert app.draft.schedule.name == "StepLR" and focused(app).id == "scheduler-step_size"
-        assert "Enter picks" not in str(app.query_one("#field-help").render())  # the field's own help now
+        assert "Enter edits" not in str(app.query_one("#field-help").render())  # the field's own help now
         await pilot.press("r")
         assert focused(app).value == "30" and app.draft.schedule.params["step_size"] == 30
         await until(pilot, lambda: any(view.config["scheduler"]["name"] == "StepLR" for view in app.book.runs.values()))

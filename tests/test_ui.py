@@ -276,7 +276,7 @@ async def test_the_line_under_the_form_says_what_the_highlighted_scheduler_does(
         await pilot.press("home")
         await pilot.pause()
         line = str(app.query_one("#field-help").render())
-        assert line.startswith("Enter picks, r runs:\nStepLR: ") and CATALOGUE["StepLR"].summary in line
+        assert line.startswith("↑↓ browse, Enter edits, r runs:\nStepLR: ") and CATALOGUE["StepLR"].summary in line
 
 
 async def test_f_runs_the_range_test_and_a_puts_its_suggestion_in_the_form(store):

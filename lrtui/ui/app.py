@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -37,11 +36,11 @@ from lrtui.store import Store, StoreError
 from lrtui.trainer import Service, Trainer
 from lrtui.ui import commands, layout, watch
 from lrtui.ui.book import Book
-from lrtui.ui.charts import Chart, Series
+from lrtui.ui.charts import Chart
 from lrtui.ui.form import ParamForm
 from lrtui.ui.messages import (JobRefused, PreviewReady, PreviewRefused, Said, StoredRuns, TorchReady, TrainerDied,
                                TrainingEvents)
-from lrtui.ui import groups
+from lrtui.ui import plotting
 from lrtui.ui.range_test import RangeTest
 from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.screens import ConfirmScreen, HelpScreen, PresetPicker, SweepScreen
@@ -193,7 +192,7 @@ class LrtuiApp(App):
     def _highlight(self, event: OptionList.OptionHighlighted) -> None:
         self._describe(event.option.id)
         spec = CATALOGUE[event.option.id]  # the description pane is hidden on narrow screens: say this much
-        self.query_one("#form", ParamForm).say(f"Enter picks, r runs:\n[b]{spec.name}[/b]: {spec.summary}.")
+        self.query_one("#form", ParamForm).say(f"↑↓ browse, Enter edits, r runs:\n[b]{spec.name}[/b]: {spec.summary}.")
 
     def _describe(self, name: str | None = None) -> None:
         spec = CATALOGUE[name or self.draft.schedule.name]
@@ -340,9 +339,9 @@ class LrtuiApp(App):
         """A comparison of several seeds this app trained, ended (finished or stopped): its verdict, said."""
         if comparison is None or not self.book.settled(comparison):
             return
-        judged, _ = self.book.judge(self.metric)
-        if comparison in judged:
-            self.notify(escape(f"comparison {comparison}: {judged[comparison].verdict.text}"), timeout=12)
+        self._show_table()  # judged with this run in it
+        if comparison in self.judged:
+            self.notify(escape(f"comparison {comparison}: {self.judged[comparison].verdict.text}"), timeout=12)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -454,28 +453,11 @@ class LrtuiApp(App):
         if not self.charts_dirty or now < self.next_redraw or not self.query("#lr-chart"):
             return
         self.charts_dirty = False
-        lr_series, loss_series = [], []
-        length, per_epoch = self._length(self.draft)
+        lr_series, loss_series = plotting.runs(self.book.runs.values(), self.x_steps, self.smooth, self.momentum,
+                                               self.bands)
         if self.curve is not None:
-            x = np.arange(len(self.curve.lr), dtype=float)
-            if self.draft.schedule.interval == "step" and not self.x_steps:
-                x /= per_epoch
-            elif self.draft.schedule.interval == "epoch" and self.x_steps:
-                x *= per_epoch
-            y = self.curve.momentum if self.momentum else self.curve.lr
-            lr_series.append(Series("preview", x, y, "gray"))
-        banded = groups.grouped(self.book.runs.values()) if self.bands else {}
-        in_bands = {v.id for members in banded.values() for v in members}
-        for view in self.book.runs.values():
-            if view.shown and view.lr and view.id not in in_bands:
-                lr, losses = view.series(self.x_steps, self.smooth, self.momentum)
-                lr_series.append(lr)
-                loss_series += losses
-        for members in banded.values():
-            if shown := [v for v in members if v.shown and v.lr]:
-                lr, losses = groups.band(shown, self.x_steps, self.momentum)
-                lr_series += lr
-                loss_series += losses
+            lr_series.insert(0, plotting.preview(self.curve, self.draft.schedule.interval, self._length(self.draft)[1],
+                                                 self.x_steps, self.momentum))
         xlabel = "step" if self.x_steps else "epoch"
         self.query_one("#plots").set_class(self.range_test.shown, "-sweep")
         if self.range_test.shown:
