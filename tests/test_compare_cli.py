@@ -9,18 +9,14 @@ import pytest
 
 from lrtui import engine, presets
 from lrtui.codegen import snippet
+from task_source import COMMON
 
-TASK = '''
-import torch
-from torch import nn
+TASK = COMMON + '''
 
-
-def build(ctx):                    # 20 samples of the seed's own draw, a val set
-    g = torch.Generator().manual_seed(ctx.seed)
-    x = torch.randn(28, 4, generator=g)
-    y = (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
-    train = [(x[i:i + ctx.batch_size], y[i:i + ctx.batch_size]) for i in range(0, 20, ctx.batch_size)]
-    return {"model": nn.Linear(4, 3), "train": train, "val": [(x[20:], y[20:])], "metric": METRIC}
+def build(ctx):                    # 20 samples of the seed's own draw, 8 to validate on
+    x, y = data(ctx.seed, 28)
+    return {"model": nn.Linear(4, 3), "train": batches(x[:20], y[:20], ctx.batch_size), "val": [(x[20:], y[20:])],
+            "metric": METRIC}
 '''
 PRESET = """
 name = "pair"
