@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from lrtui import recorder
-from lrtui.engine import FindJob, Job
-from lrtui.events import EpochEnded, Event, RunStarted, Status, Steps
+from lrtui.engine import Batch, FindJob, Job, batches
+from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, Steps
 from lrtui.store import Store
 
 
@@ -54,56 +54,68 @@ class Ran:
 
 
 def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
-    """Train each job in turn, its progress bar drawn once it starts (over several seeds, one bar per
-    schedule counts the epochs of all its seeds); returns the runs and whether the user interrupted."""
+    """Train the jobs, compatible ones batched (engine.batches), each run's progress bar drawn once it
+    starts (over several seeds, one bar per schedule counts the epochs of all its seeds); returns the
+    runs, in the plan's order, and whether the user interrupted."""
     results: list[Ran] = []
     given_up: set[str | None] = set()  # presets whose task failed before a first step
     bars: dict[str | None, Any] = {}  # a schedule's bar over its seeds, by group
-    trained: dict[str | None, int] = {}  # and the epochs its finished seeds trained
+    started: set[str] = set()
     seeds = {job.group: len(job.config["training"]["seeds"]) for job in jobs}
     columns = (TextColumn("{task.description:<18}"), BarColumn(bar_width=20), MofNCompleteColumn(),
                TextColumn("epochs"),
                TextColumn("loss {task.fields[loss]:<8} lr {task.fields[lr]:<9} {task.fields[rate]:>8} samples/s"),
                TimeRemainingColumn())
     with Bars("run", *columns, transient=False) as progress:
-        for i, job in enumerate(jobs):
-            if job.preset in given_up:
+        for unit in batches(jobs):
+            members = [job for job in (unit.jobs if isinstance(unit, Batch) else (unit,)) if job.preset not in given_up]
+            if not members:
                 continue
-            run: dict = {"stepped": False}
-            many = seeds[job.group] > 1
-            before = trained.get(job.group, 0)
+            runs = {job.key: {"job": job, "stepped": False} for job in members}
 
-            def emit(events: list[Event], job: Job = job, run: dict = run, many: bool = many, before: int = before) -> None:
+            def emit(events: list[Event], runs: dict = runs) -> None:
                 for event in events:
+                    run = runs[event.key]
+                    job = run["job"]
                     if isinstance(event, RunStarted):
-                        progress.notes(event.notes)
+                        progress.notes(event.notes + together(event.config))
                         run["id"] = event.run_id
-                        if many and job.group in bars:
-                            run["bar"] = bars[job.group]
-                        else:
+                        started.add(event.key)
+                        many = seeds[job.group] > 1
+                        if not (many and job.group in bars):
                             name = f"{job.label[:13]} x{seeds[job.group]}" if many else job.label[:18]
-                            total = job.epochs * seeds[job.group]
-                            run["bar"] = bars[job.group] = progress.add_task(name, total=total, loss="-", lr="-",
-                                                                              rate="-")
+                            bars[job.group] = progress.add_task(name, total=job.epochs * seeds[job.group], loss="-",
+                                                                lr="-", rate="-")
+                        run["bar"] = bars[job.group]
                     elif isinstance(event, Steps):
                         run["stepped"] = True
                         progress.update(run["bar"], loss=f"{event.loss[-1]:.4g}", lr=f"{event.lr[-1]:.3g}")
                     elif isinstance(event, EpochEnded):
-                        run["epochs"] = event.epoch + 1
-                        progress.update(run["bar"], completed=before + event.epoch + 1,
-                                        rate=f"{event.samples_per_s:,.0f}")
+                        progress.update(run["bar"], advance=1, rate=f"{event.samples_per_s:,.0f}")
+                    elif isinstance(event, RunEnded):
+                        run["status"] = event.status
 
-            status, interrupted = in_worker(lambda stop, job=job, emit=emit: recorder.run(job, store, emit, stop))
-            if "id" in run:
-                skipped = 0
-                if status == Status.FAILED and not run["stepped"]:
-                    skipped = sum(later.preset == job.preset for later in jobs[i + 1:])
+            unit = Batch(tuple(members)) if len(members) > 1 else members[0]
+            _, interrupted = in_worker(lambda stop, unit=unit, emit=emit: recorder.run(unit, store, emit, stop))
+            for run in runs.values():
+                if "id" not in run:
+                    continue
+                job, skipped = run["job"], 0
+                status = run.get("status", Status.STOPPED)
+                if status == Status.FAILED and not run["stepped"] and job.preset not in given_up:
+                    skipped = sum(later.preset == job.preset and later.key not in started for later in jobs)
                     given_up.add(job.preset)
-                results.append(Ran(run["id"], status or Status.STOPPED, skipped))
-                trained[job.group] = before + run.get("epochs", 0)
+                results.append(Ran(run["id"], status, skipped))
             if interrupted:
                 return results, True
     return results, False
+
+
+def together(config: dict) -> tuple[str, ...]:
+    """The note of a run trained in a batch of several (said once however many runs give it)."""
+    members = config.get("batch", {}).get("members", 1)
+    return (f"compatible runs train {members} at a time as one vectorised model (--batch-runs off: one by one)",
+            ) if members > 1 else ()
 
 
 def sweep(job: FindJob, store: Store) -> tuple[int | None, str, bool]:

@@ -58,7 +58,8 @@ NOT_EMPTY = Rule("at least one entry", lambda v: len(v) > 0)
 
 KINDS = {"int": "an integer", "float": "a number", "bool": "true or false", "choice": "one of",
          "ints": "a list of integers", "floats": "a list of numbers", "expr": "an expression",
-         "table": "a list of tables", "str": "a string", "seeds": "a count of seeds"}
+         "table": "a list of tables", "str": "a string", "seeds": "a count of seeds",
+         "batch": "a number of runs"}
 
 LISTS = ("ints", "floats", "table")
 
@@ -83,7 +84,7 @@ class Param:
         """What a valid value looks like, in words: `an integer >= 1, or "auto"`."""
         if self.kind == "choice":
             text = "one of " + ", ".join(repr(c) for c in self.choices)
-        elif self.kind == "str" and self.rules:
+        elif self.kind in ("str", "batch") and self.rules:
             text = " or ".join(r.text for r in self.rules)
         else:
             text = " ".join([KINDS[self.kind], *(r.text for r in self.item_rules)])
@@ -118,6 +119,8 @@ def _coerce(p: Param, v: Any) -> Any:
         if isinstance(v, str) and "," in v:
             v = [parse_value(x) for x in v.split(",")]
         return _coerce(Param(p.name, "ints" if isinstance(v, list) else "int"), v)
+    if p.kind == "batch":  # a count, or "off" (the Param takes "auto" itself)
+        return v if v == "off" else _number(v, "int")
     if p.kind in ("expr", "str"):
         return v if isinstance(v, str) else None
     if p.kind == "table":

@@ -15,7 +15,7 @@ import tomli_w
 
 from lrtui.catalogue import Schedule, validate
 from lrtui.optimizers import OptimizerConfig, validate_optimizer
-from lrtui.params import ConfigError, Param, Rule, at_least, check_all, parse_value
+from lrtui.params import AUTO, ConfigError, Param, Rule, at_least, check_all, parse_value
 from lrtui.paths import SHIPPED_PRESETS, user_presets_dir
 from lrtui.tasks import known_batches
 
@@ -28,6 +28,9 @@ MAX_SEEDS = 1000
 SEEDS = Rule(f"from 1 to {MAX_SEEDS} (counted from seed), or a list of distinct seeds from 0 to 2**32 - 1",
              lambda v: 1 <= v <= MAX_SEEDS if isinstance(v, int) else
              0 < len(v) == len(set(v)) <= MAX_SEEDS and all(0 <= s < 2**32 for s in v))
+MAX_BATCH = 64
+BATCH_RUNS = Rule(f"off or a number of runs from 1 to {MAX_BATCH}",
+                  lambda v: v == "off" if isinstance(v, str) else 1 <= v <= MAX_BATCH)
 TRAINING = (
     Param("task", "str", "spirals", "what to train: a built-in task name",
           (Rule("a built-in task (a preset never names code: give --task file.py:build instead)",
@@ -38,6 +41,9 @@ TRAINING = (
     Param("seeds", "seeds", 1, "seeds per run: N (seed, seed+1, ...) or a list; every run is trained on each, "
           "a seed giving every run the same initial weights, batch order and augmentation", (SEEDS,)),
     Param("device", "str", "auto", "where to train", (DEVICE,)),
+    Param("batch_runs", "batch", AUTO, "compatible runs (same task, optimizer class, epochs, batch size) trained "
+          "together as one vectorised model: at most this many, auto as many as the device's memory holds, "
+          "off one by one", (BATCH_RUNS,), auto=True),
     Param("steps_per_epoch", "int", None, "batches per epoch for previews of per-step schedules (default: the "
           "built-in task's, else 100; training counts the real ones)", (at_least(1),)),
 )

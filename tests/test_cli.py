@@ -324,9 +324,10 @@ def test_preview_and_run_note_each_run_whose_lr_does_not_change_before_training(
         "lrtui preview: note: MultiStepLR: the lr does not change within the run's 5 epochs"]
     code, _, err = cli("run", "seed-four", "--epochs", "5", "--device", "cpu", "--json")
     lines = err.splitlines()
-    assert code == 0 and lines[:2] == [
+    assert code == 0 and lines[:3] == [
         "lrtui run: note: StepLR: the lr does not change within the run's 5 epochs",
+        "lrtui run: note: compatible runs train 4 at a time as one vectorised model (--batch-runs off: one by one)",
         "lrtui run: note: MultiStepLR: the lr does not change within the run's 5 epochs"]
-    assert not any("note" in line for line in lines[2:])  # each as its run starts, once
+    assert not any("note" in line for line in lines[3:])  # each as its run starts, once
     code, _, err = cli("preview", "--preset", "seed-four", "--epochs", "31")
     assert code == 0 and err == ""

@@ -11,7 +11,8 @@ from typing import Any
 from lrtui.catalogue import Schedule
 from lrtui.finder import Sweep
 from lrtui.optimizers import OptimizerConfig
-from lrtui.presets import seed_list, training_settings
+from lrtui.params import AUTO
+from lrtui.presets import MAX_BATCH, seed_list, training_settings
 
 
 def new_key() -> str:
@@ -45,6 +46,44 @@ class Job(Setup):
     optimizer: OptimizerConfig
     epochs: int = 100
     config: dict = field(default_factory=dict, compare=False)  # what the store keeps as the full config
+    batch_runs: int | str = AUTO  # trained with at most this many compatible runs as one model (lrtui.engine.batched)
+
+    @property
+    def batch_limit(self) -> int:
+        return 1 if self.batch_runs == "off" else MAX_BATCH if self.batch_runs == AUTO else self.batch_runs
+
+    def batches_with(self, other: Job) -> bool:
+        """They can train as one vectorised model: one task, batch size, epoch count, device, data and
+        optimizer class, and one batching setting (schedules, optimizer arguments and seeds may differ)."""
+        same = ("task", "batch_size", "epochs", "device", "data_dir", "download", "batch_runs")
+        return (all(getattr(self, k) == getattr(other, k) for k in same) and self.optimizer.name == other.optimizer.name
+                and self.batch_limit > 1)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Compatible jobs trained as one vectorised model: consecutive jobs of a plan, in its order."""
+
+    jobs: tuple[Job, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{len(self.jobs)} runs batched ({', '.join(dict.fromkeys(job.label for job in self.jobs))})"
+
+
+def batches(plan: list[Job]) -> list[Job | Batch]:
+    """A plan as the engine trains it: each run of consecutive jobs that batch with one another as one
+    Batch of at most their `batch_runs` (auto: MAX_BATCH, fewer where the engine finds that the
+    device's memory holds fewer), the others alone. The plan's order (round-robin by seed) is kept."""
+    out: list[Job | Batch] = []
+    for job in plan:
+        last = out[-1] if out else None
+        members = last.jobs if isinstance(last, Batch) else (last,) if isinstance(last, Job) else ()
+        if members and len(members) < job.batch_limit and members[0].batches_with(job):
+            out[-1] = Batch((*members, job))
+        else:
+            out.append(job)
+    return out
 
 
 @dataclass(frozen=True)
@@ -79,7 +118,7 @@ def jobs(preset: Any, *, task: str | None = None, epochs: int | None = None, dev
     every = seed_list(t)
     return [Job(run.label, run.schedule, run.optimizer, t["epochs"], task=t["task"], batch_size=t["batch_size"],
                 seed=s, device=t["device"], preset=preset.name, data_dir=data_dir, download=download,
-                comparison=comparison, group=group,
+                comparison=comparison, group=group, batch_runs=t["batch_runs"],
                 config={"preset": preset.name, "scheduler": run.schedule.to_table(),
                         "interval": run.schedule.interval, "warmup": run.schedule.warmup,
                         "optimizer": run.optimizer.to_table(),

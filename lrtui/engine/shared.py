@@ -70,24 +70,28 @@ class Loop:
                                       device_name(device), epochs, steps_per_epoch, notes,
                                       comparison=job.comparison, group=job.group))
 
-    def add(self, lr: float, momentum: float | None, loss: Any) -> None:
-        """One batch's lr, momentum (read only where tracked) and loss tensor."""
+    def add(self, lr: float, momentum: float | None, loss: Any = None) -> None:
+        """One batch's lr, momentum (read only where tracked) and loss tensor (a batched group keeps
+        its members' losses itself, and gives them to `flush`)."""
         self.lr.append(lr)
         if self.track_momentum:
             self.momentum.append(momentum)
-        self.loss.append(loss.detach())
+        if loss is not None:
+            self.loss.append(loss.detach())
 
     def due(self) -> bool:
         return time.monotonic() >= self.next_flush
 
-    def flush(self) -> str | None:
-        """Read the buffered losses (one device sync) and hand on everything buffered. Where a loss is
-        not finite, the steps up to it are kept, the rest dropped, and it says so."""
+    def flush(self, values: list[float] | None = None) -> str | None:
+        """Read the buffered losses (one device sync), or take their `values` read already, and hand on
+        everything buffered. Where a loss is not finite, the steps up to it are kept, the rest dropped,
+        and it says so."""
         import torch
 
         diverged = None
-        if self.loss:
+        if values is None and self.loss:
             values = torch.stack(self.loss).tolist()
+        if values:
             bad = next((i for i, v in enumerate(values) if not math.isfinite(v)), None)
             if bad is not None:
                 diverged = f"the training loss is not finite ({values[bad]}) at step {self.step + bad}"

@@ -16,9 +16,10 @@ from lrtui.engine.shared import Loop, NoBatches, evaluate, on_device, prepare
 from lrtui.events import EpochEnded, Event, Status
 
 
-def train(job: Job, emit: Callable[[list[Event]], None], stop: Any) -> Status:
-    """Train `job`, handing its events to `emit`; returns its final status. Bad input (an unknown task,
-    missing data, a device that is not there) raises ConfigError before the run starts."""
+def train(job: Job, emit: Callable[[list[Event]], None], stop: Any, notes: tuple[str, ...] = ()) -> Status:
+    """Train `job`, handing its events to `emit` (its RunStarted with the task's notes, and `notes`);
+    returns its final status. Bad input (an unknown task, missing data, a device that is not there)
+    raises ConfigError before the run starts."""
     device, built, steps_per_epoch = prepare(job)
     model = built["model"].to(device)
     optimizer = job.optimizer.build(model.parameters())
@@ -27,7 +28,7 @@ def train(job: Job, emit: Callable[[list[Event]], None], stop: Any) -> Status:
     stepper = build(job.schedule, optimizer, length)
     loop = Loop(job, emit, moves_momentum(job.schedule.spec, job.schedule.params))
     loop.start("train", job.config, device, job.epochs, steps_per_epoch,
-               (*built["notes"], *schedule_notes(job, length)))
+               (*built["notes"], *schedule_notes(job, length), *notes))
     group = optimizer.param_groups[0]
 
     def epochs() -> tuple[Status, str | None]:

@@ -1,0 +1,404 @@
+"""Several runs trained as one vectorised model: a `Batch` of compatible jobs (one task, batch size,
+epoch count, device and optimizer class; any schedule, optimizer arguments and seed) in one loop.
+
+The members' parameters and buffers are stacked (member i is row i), and one forward and backward
+goes through `torch.func.vmap` over `functional_call`, one loss per member. Members of one seed share
+its batches, literally (`in_dims=None`); each seed's data is drawn from its own task as built for it,
+with the global random state it would have alone, so that a member sees exactly the batches of its
+sequential run. Each member keeps a real torch optimizer driven by its real scheduler: they hold its
+lr, momentum and betas, which one update over the stack reads every step (lrtui.engine.stacked).
+
+Each member is an ordinary run: its own events, epochs, steps and ending. One that diverges is
+ended at that step and dropped from the stack; the others go on. What the first step cannot take
+(vmap refuses the model, the seeds' batches differ in shape, anything raising) trains the jobs one
+after another instead, each run saying why.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import os
+import random
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterator
+
+from lrtui.catalogue import build, moves_momentum
+from lrtui.engine.plan import Batch, Job
+from lrtui.engine.shared import Loop, NoBatches, explain, first_line, on_device, prepare, resolve_device
+from lrtui.engine.training import schedule_notes, train
+from lrtui.events import EpochEnded, Event, RunEnded, Status, Steps
+
+MEMORY_SHARE = 0.5  # of the device's free memory, the most that auto lets a batch's members take
+
+
+class Unbatchable(Exception):
+    """Why these jobs cannot train as one model; they train one after another instead."""
+
+
+def train_together(batch: Batch, emit: Callable[[list[Event]], None], stop: Any) -> list[Status]:
+    """Train the batch's jobs as one vectorised model (several, where auto finds that the device's
+    memory holds fewer), else one after another; returns their statuses."""
+    try:
+        group = Group(list(batch.jobs))
+        if len(group.members) < len(batch.jobs):  # auto: the rest is another batch
+            rest = Batch(batch.jobs[len(group.members):])
+            return group.train(emit, stop) + ([] if stop.is_set() else train_together(rest, emit, stop))
+        return group.train(emit, stop)
+    except Unbatchable as e:
+        return one_by_one(list(batch.jobs), str(e), emit, stop)
+
+
+def one_by_one(jobs: list[Job], why: str, emit: Callable[[list[Event]], None], stop: Any) -> list[Status]:
+    """The fallback: each job trained alone, its config and its notes saying why. A run that fails
+    before its first step ends its preset's runs here (the same task would fail the same way)."""
+    statuses, stepped, given_up = [], set(), set()
+
+    def watch(events: list[Event]) -> None:
+        stepped.update(event.key for event in events if isinstance(event, Steps))
+        emit(events)
+
+    for job in jobs:
+        if stop.is_set():
+            break
+        if job.preset in given_up:
+            continue
+        note = f"trained alone, not batched with {len(jobs) - 1} other runs: {why}"
+        statuses.append(train(replace(job, config=job.config | {"batch": {"members": 1, "reason": why}}),
+                              watch, stop, (note,)))
+        if statuses[-1] == Status.FAILED and job.key not in stepped:
+            given_up.add(job.preset)
+    return statuses
+
+
+@dataclass(eq=False)
+class Stream:
+    """One seed's task as built for it: its batches, drawn under the global random state they would
+    have in that seed's run alone (a user's DataLoader draws from it)."""
+
+    built: dict
+    steps_per_epoch: int | None
+    state: tuple  # the global random state, as its run alone would have it now
+
+    @contextlib.contextmanager
+    def own_random(self) -> Iterator[None]:
+        outside = _random_state()
+        _set_random_state(self.state)
+        try:
+            yield
+        finally:
+            self.state = _random_state()
+            _set_random_state(outside)
+
+    def batches(self, key: str) -> Iterator[tuple[Any, Any]]:
+        with self.own_random():
+            batches = iter(self.built[key]) if self.built[key] is not None else iter(())
+        while True:
+            with self.own_random():
+                pair = next(batches, None)
+            if pair is None:
+                return
+            yield pair
+
+
+@dataclass(eq=False)
+class Member:
+    job: Job
+    loop: Loop
+    optimizer: Any       # a real torch optimizer over one placeholder parameter: it holds the hyperparameters
+    stepper: Any         # the real scheduler(s) that set them
+    stream: int          # its seed's Stream
+    per_step: bool
+    samples: int = 0
+    lr_at_start: float = 0.0
+
+    @property
+    def group(self) -> dict:
+        return self.optimizer.param_groups[0]
+
+    def momentum(self) -> float | None:
+        group = self.group
+        return group["betas"][0] if "betas" in group else group.get("momentum")
+
+
+class Group:
+    """The members of a batch as one stacked model, built from each seed's task."""
+
+    def __init__(self, jobs: list[Job]):
+        import torch
+        from torch.func import stack_module_state
+
+        from lrtui.engine.stacked import StackedUpdate
+
+        self.device = resolve_device(jobs[0].device)
+        seeds = list(dict.fromkeys(job.seed for job in jobs))
+        self.streams = []
+        for seed in seeds:  # ConfigError (bad input) goes up: sequential runs would be refused the same way
+            _, built, steps = prepare(next(job for job in jobs if job.seed == seed))
+            self.streams.append(Stream(built, steps, _random_state()))
+        if len({s.steps_per_epoch for s in self.streams}) > 1:
+            raise Unbatchable("the seeds' tasks give different numbers of batches per epoch")
+        first = self.streams[0].built
+        count = fitting(first["model"], first["val"], jobs[0], self.device) if jobs[0].batch_runs == "auto" else None
+        jobs = jobs[:count]
+        models, used = [], set()
+        for job in jobs:  # a seed's first member takes its model, the others a copy (the same weights)
+            model = self.streams[seeds.index(job.seed)].built["model"]
+            models.append(model if job.seed not in used else copy.deepcopy(model))
+            used.add(job.seed)
+        try:
+            params, self.buffers = stack_module_state([m.to(self.device) for m in models])
+        except Exception as e:  # noqa: BLE001 - the seeds' models differ
+            raise Unbatchable(f"the models cannot be stacked ({type(e).__name__}: {e})") from None
+        self.names = list(params)
+        self.params = [params[n] for n in self.names]
+        self.base = copy.deepcopy(models[0]).to("meta")
+        self.loss_fn, self.metric = first["loss"], first["metric"]
+        self.steps_per_epoch = self.streams[0].steps_per_epoch
+        self.members = [self._member(job, seeds.index(job.seed), len(jobs)) for job in jobs]
+        self.update = StackedUpdate(jobs[0].optimizer.name, self.params)
+
+    def _member(self, job: Job, stream: int, k: int) -> Member:
+        import torch
+
+        optimizer = job.optimizer.build([torch.nn.Parameter(torch.zeros(1))])
+        length = job.schedule.length(job.epochs, self.steps_per_epoch)
+        loop = Loop(job, lambda events: None, moves_momentum(job.schedule.spec, job.schedule.params))
+        loop.start("train", job.config | {"batch": {"members": k}}, self.device, job.epochs, self.steps_per_epoch,
+                   (*self.streams[stream].built["notes"], *schedule_notes(job, length)))
+        return Member(job, loop, optimizer, build(job.schedule, optimizer, length), stream,
+                      job.schedule.interval == "step")
+
+    # the loop
+
+    def train(self, emit: Callable[[list[Event]], None], stop: Any) -> list[Status]:
+        """Train every member to its end; returns their statuses, in the batch's order. A first step
+        that raises (before anything is handed on) raises Unbatchable."""
+        for m in self.members:
+            m.loop.emit = emit
+        self.ended: dict[str, Status] = {}
+        self.stepped = False
+        jobs = [m.job for m in self.members]
+        try:
+            self._epochs(stop)
+        except Exception as e:  # noqa: BLE001 - every member still training fails; what they did is kept
+            if not self.stepped:  # nothing handed on yet: what the first step cannot take trains unbatched
+                raise Unbatchable(f"{type(e).__name__}: {first_line(str(e))}") from None
+            self._end(self.members, Status.FAILED, explain(e, jobs[0]))
+        return [self.ended.get(job.key, Status.FAILED) for job in jobs]
+
+    def _epochs(self, stop: Any) -> None:
+        import torch
+        from torch.func import functional_call, vmap
+
+        def member_loss(params: dict, buffers: dict, inputs: Any, targets: Any) -> Any:
+            return self.loss_fn(functional_call(self.base, (params, buffers), (inputs,)), targets)
+
+        for epoch in range(self.members[0].job.epochs):
+            started, fed = time.perf_counter(), 0
+            for m in self.members:
+                m.loop.flushed, m.lr_at_start = [], m.group["lr"]
+            losses: list[Any] = []
+            self.base.train()
+            for inputs, targets, dims in self._batches("train"):
+                fed += 1
+                if stop.is_set():
+                    return self._end(self.members, Status.STOPPED)
+                momenta = [m.momentum() for m in self.members]
+                loss = vmap(member_loss, in_dims=(0, 0, *dims))(dict(zip(self.names, self.params)), self.buffers,
+                                                                 inputs, targets)
+                for p in self.params:
+                    p.grad = None
+                loss.sum().backward()  # each member's parameters get its own loss's gradient
+                if not self.stepped:  # tells each scheduler its optimizer has stepped (a no-op: no gradient)
+                    for m in self.members:
+                        m.optimizer.step()
+                self.update.step([m.group for m in self.members])
+                self.stepped = True
+                losses.append(loss.detach())
+                for m, momentum in zip(self.members, momenta):
+                    m.loop.add(m.group["lr"], momentum)
+                    m.samples += len(targets) if dims[1] is None else targets.shape[1]
+                    if m.per_step:
+                        m.stepper.step()
+                if self.members[0].loop.due():
+                    self._flush(losses)
+                    losses = []
+                    if not self.members:
+                        return None
+            self._flush(losses)
+            if not self.members:
+                return None
+            if not fed:
+                raise NoBatches(epoch)
+            self._epoch_ended(epoch, started, time.perf_counter() - started)
+            if not self.members:
+                return None
+        return self._end(self.members, Status.FINISHED)
+
+    def _batches(self, key: str) -> Iterator[tuple[Any, Any, tuple]]:
+        """Each step's inputs and targets for the members, with their vmap in_dims: one seed's batch
+        shared (None), or the seeds' batches stacked, one row per member (0)."""
+        import torch
+
+        streams = [s.batches(key) for s in self.streams]
+        while True:
+            pairs = [next(it, None) for it in streams]
+            if all(p is None for p in pairs):
+                return
+            if any(p is None for p in pairs):
+                raise RuntimeError(f"the seeds' tasks give different numbers of {key} batches")
+            pairs = [(on_device(x, self.device), on_device(y, self.device)) for x, y in pairs]
+            if len(pairs) == 1:
+                yield *pairs[0], (None, None)
+                continue
+            index = [m.stream for m in self.members]
+            inputs, targets = torch.stack([x for x, _ in pairs]), torch.stack([y for _, y in pairs])
+            if index != list(range(len(pairs))):
+                inputs, targets = inputs[index], targets[index]
+            yield inputs, targets, (0, 0)
+
+    def _flush(self, losses: list[Any]) -> None:
+        """Hand on each member's buffered steps (the losses of all read at once); end those whose loss
+        was not finite."""
+        import torch
+
+        rows = torch.stack(losses).tolist() if losses else []
+        diverged = []
+        for i, m in enumerate(self.members):
+            error = m.loop.flush([row[i] for row in rows])
+            if error:
+                diverged.append((m, error))
+        for m, error in diverged:
+            self._end([m], Status.DIVERGED, error)
+
+    def _epoch_ended(self, epoch: int, started: float, train_seconds: float) -> None:
+        losses, accuracy = self._evaluate()
+        for i, m in enumerate(list(self.members)):
+            val_loss = None if losses is None else losses[i]
+            val_acc = None if accuracy is None else accuracy[i]
+            train_loss = sum(m.loop.flushed) / max(len(m.loop.flushed), 1)
+            m.loop.events.append(EpochEnded(m.job.key, epoch, m.lr_at_start, train_loss, val_loss, val_acc,
+                                            time.perf_counter() - started,
+                                            m.samples / train_seconds if train_seconds > 0 else 0.0))
+            m.samples = 0
+            if val_loss is not None and not math.isfinite(val_loss):
+                self._end([m], Status.DIVERGED, f"the validation loss is not finite ({val_loss}) at epoch {epoch}")
+                continue
+            if not m.per_step:
+                m.stepper.step(val_loss if val_loss is not None else train_loss)
+            m.loop.flush([])
+
+    def _evaluate(self) -> tuple[list[float] | None, list[float] | None]:
+        """Each member's mean validation loss and accuracy, summed on the device and read once."""
+        import torch
+        from torch.func import functional_call, vmap
+
+        def outputs(params: dict, buffers: dict, inputs: Any) -> Any:
+            return functional_call(self.base, (params, buffers), (inputs,))
+
+        total = correct = None
+        count = 0
+        self.base.eval()
+        with torch.no_grad():
+            for inputs, targets, dims in self._batches("val"):
+                out = vmap(outputs, in_dims=(0, 0, dims[0]))(dict(zip(self.names, self.params)), self.buffers,
+                                                             inputs)
+                n = len(targets) if dims[1] is None else targets.shape[1]
+                loss = vmap(self.loss_fn, in_dims=(0, dims[1]))(out, targets) * n
+                total = loss if total is None else total + loss
+                if self.metric == "accuracy":
+                    hits = (out.argmax(dim=2) == targets).flatten(1).sum(1)  # a member's argmax(dim=1)
+                    correct = hits if correct is None else correct + hits
+                count += n
+        if not count:
+            return None, None
+        values = torch.stack([total.float(), (correct if correct is not None else total).float()]).tolist()
+        return ([v / count for v in values[0]],
+                [v / count for v in values[1]] if self.metric == "accuracy" else None)
+
+    def _end(self, members: list[Member], status: Status, error: str | None = None) -> None:
+        """End `members` (their steps handed on) and drop them from the stack."""
+        for m in members:
+            m.loop.flush([])
+            m.loop.emit([RunEnded(m.job.key, status, error)])
+            self.ended[m.job.key] = status
+        keep = [i for i, m in enumerate(self.members) if m not in members]
+        if len(keep) == len(self.members):
+            return
+        self.members = [self.members[i] for i in keep]
+        if not keep:
+            return
+        index = keep
+        self.params = [p.detach()[index].requires_grad_(p.requires_grad) for p in self.params]
+        self.buffers = {k: v[index] for k, v in self.buffers.items()}
+        self.update.keep(keep, self.params)
+
+
+def fitting(model: Any, val: Any, job: Job, device: Any) -> int:
+    """How many members auto batches: as many as half the device's free memory holds, each costing
+    its parameters four times (weights, gradients, two optimizer states) and its activations (those
+    one validation batch saves for the backward pass, scaled to a training batch), at most MAX_AUTO."""
+    from lrtui.engine.plan import MAX_BATCH
+
+    free = free_memory(device)
+    if free is None:
+        return MAX_BATCH
+    member = 4 * sum(p.numel() * p.element_size() for p in model.parameters()) + activations(model, val, job.batch_size,
+                                                                                             device)
+    return max(1, min(MAX_BATCH, int(MEMORY_SHARE * free // max(member, 1))))
+
+
+def activations(model: Any, val: Any, batch_size: int, device: Any) -> int:
+    """Bytes a training step saves for the backward pass, from one validation batch through a copy of
+    the model (the model itself and the random state untouched); 0 without validation batches."""
+    import torch
+
+    if val is None:
+        return 0
+    state = _random_state()
+    try:
+        inputs, _ = next(iter(val))
+        saved = 0
+
+        def pack(t: Any) -> Any:
+            nonlocal saved
+            saved += t.numel() * t.element_size()
+            return t
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            copy.deepcopy(model).to(device)(on_device(inputs, device))
+        return saved * batch_size // max(len(inputs), 1)
+    except Exception:  # noqa: BLE001 - an estimate: the first step says what really fails
+        return 0
+    finally:
+        _set_random_state(state)
+
+
+def free_memory(device: Any) -> int | None:
+    """Bytes free on `device`: CUDA's own count, else the machine's available memory (None where unknown)."""
+    import torch
+
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _random_state() -> tuple:
+    import numpy as np
+    import torch
+
+    return random.getstate(), np.random.get_state(), torch.get_rng_state()
+
+
+def _set_random_state(state: tuple) -> None:
+    import numpy as np
+    import torch
+
+    random.setstate(state[0])
+    np.random.set_state(state[1])
+    torch.set_rng_state(state[2])
