@@ -124,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="train every run on N seeds from --seed on, or on these (0,3,7); ends with a verdict")
     judging.verdict_args(run)
     run.add_argument("--batch-size", type=int)
+    run.add_argument("--batch-runs", type=training("batch_runs"), metavar="auto|off|N",
+                     help="train compatible runs together as one vectorised model: auto (as many as memory holds), "
+                          "off, or at most N at a time")
     _store_args(run)
     run.add_argument("--data-dir", help="where torchvision datasets are (default: <user data>/data)")
     run.add_argument("--download", action="store_true", help="fetch a torchvision dataset that is missing")
@@ -301,7 +304,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     jobs = engine.round_robin([
         engine.jobs(presets.override(presets.find(name), sets, lr=args.lr, optimizer=args.optimizer), task=args.task,
                     epochs=args.epochs, device=args.device, seed=args.seed, seeds=args.seeds,
-                    batch_size=args.batch_size, data_dir=data_dir(args.data_dir), download=args.download,
+                    batch_size=args.batch_size, batch_runs=args.batch_runs, data_dir=data_dir(args.data_dir), download=args.download,
                     comparison=comparison)
         for name in args.presets])
     for job in jobs:

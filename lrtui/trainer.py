@@ -21,12 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lrtui.engine import FindJob, Job
+from lrtui.engine import Batch, FindJob, Job
 
 
 @dataclass(frozen=True)
 class Ready:
     """The child has imported torch and can train."""
+
+
+@dataclass(frozen=True)
+class Idle:
+    """The job handed over is done (all its runs ended, or it was refused): the child takes the next."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ class Service:
     events: Any
     stop: Any
 
-    def submit(self, job: Job | FindJob) -> None:
+    def submit(self, job: Job | FindJob | Batch) -> None:
         self.stop.clear()
         self.jobs.put(job)
 
@@ -137,11 +142,12 @@ def _serve(store_path: Path, jobs: Any, events: Any, stop: Any) -> None:
         _run(job, store, events.put, stop)
 
 
-def _run(job: Job | FindJob, store: Any, report: Any, stop: Any) -> None:
-    """One job through its loop, recorded; one that cannot start is Refused."""
+def _run(job: Job | FindJob | Batch, store: Any, report: Any, stop: Any) -> None:
+    """One job through its loop, recorded; one that cannot start is Refused; then Idle."""
     from lrtui import recorder
 
     try:
         recorder.run(job, store, report, stop)
     except Exception as e:  # noqa: BLE001 - before the run starts: reported, the service goes on
         report(Refused(job.label, str(e)))
+    report(Idle())

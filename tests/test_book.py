@@ -1,6 +1,6 @@
 """The app's book of runs, with no app: the queue handed to the training process one job at a time,
 the training events growing the runs, a death of the training process, the store's reads."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lrtui.events import EpochEnded, RunEnded, Status, Steps
 from lrtui.ui import watch
@@ -33,9 +33,32 @@ def test_jobs_go_to_the_training_process_one_at_a_time_in_order():
     assert [j.label for j in book.queue] == ["b", "c"]
     assert book.take(started(1, "a", 2, 10)) is None
     book.take(RunEnded("k1", Status.FINISHED))
+    assert book.busy and not book.training  # until the training process says it is done with the job
+    book.idle()
     assert not book.busy
     assert book.next() is b and book.next() is c and book.busy
     assert book.next() is None and not book.busy
+
+
+def test_compatible_queued_runs_go_to_the_training_process_as_one_batch():
+    from lrtui.catalogue import validate
+    from lrtui.engine import Batch, FindJob, Job
+    from lrtui.optimizers import validate_optimizer
+
+    def real(lr, **kw):
+        return Job(f"lr {lr}", validate("StepLR", {"step_size": 1}), validate_optimizer({"name": "SGD", "lr": lr}), 2, **kw)
+
+    a, b, c, d = real(0.1), real(0.2), real(0.3, task="shapes"), real(0.4, task="shapes")
+    find = FindJob("range test", validate_optimizer({"name": "SGD"}))
+    book = Book()
+    assert book.enqueue([a, b, find, c, d]) == Batch((a, b))
+    for key, run_id in (("k1", 1), ("k2", 2)):
+        book.take(replace(started(run_id, "x", 2, 10), key=key))
+    assert book.training == [1, 2]
+    book.take(RunEnded("k1", Status.FINISHED))
+    assert book.training == [2] and book.busy
+    book.idle()
+    assert book.next() is find and book.next() == Batch((c, d)) and not book.queue
 
 
 def test_stop_empties_the_queue_and_says_whether_a_job_is_still_in_training():
@@ -49,22 +72,23 @@ def test_events_grow_the_run_they_name_and_its_end_is_its_status():
     book = Book()
     book.enqueue([job("a")])
     book.take(started(4, "a", 2, 3))
-    assert book.current == 4 and book.stored == {"k4": 4} and book.runs[4].shown
+    assert book.training == [4] and book.stored == {"k4": 4} and book.runs[4].shown
     book.take(Steps("k4", 0, (0.1, 0.1, 0.1), None, (2.0, 1.5, 1.0)))
     book.take(EpochEnded("k4", 0, 0.1, 1.5, 1.2, 0.5, 0.3, 1000.0))
     assert list(book.runs[4].loss) == [2.0, 1.5, 1.0] and book.runs[4].epochs[0]["val_loss"] == 1.2
     assert book.take(Steps("k9", 0, (0.1,), None, (1.0,))) is None  # a run it does not know: ignored
     said = book.take(RunEnded("k4", Status.DIVERGED))
-    assert book.runs[4].status == "diverged" and book.current is None
+    assert book.runs[4].status == "diverged" and not book.training
     assert said.text == "a: diverged" and said.severity == "warning"
     said = book.take(RunEnded("k4", Status.FAILED, "out of memory"))
     assert said.text == "a: failed: out of memory" and said.severity == "error"
 
 
-def test_a_task_note_on_a_run_is_said():
+def test_a_task_note_on_a_run_is_said_once():
     book = Book()
     said = book.take(started(1, "a", 2, 3, notes=("only 2 batches", "no validation")))
     assert said.text == "a: only 2 batches; no validation" and said.severity == "warning"
+    assert book.take(replace(started(2, "b", 2, 3, notes=("only 2 batches",)), key="k2")) is None  # its batch's others
 
 
 def test_a_dead_training_process_interrupts_its_run_and_frees_the_queue():
@@ -74,7 +98,7 @@ def test_a_dead_training_process_interrupts_its_run_and_frees_the_queue():
     said = book.died("killed by signal 9")
     assert said.severity == "error"
     assert said.text == "the training process died (killed by signal 9) during a; a new one starts"
-    assert book.runs[1].status == "interrupted" and not book.busy and book.current is None
+    assert book.runs[1].status == "interrupted" and not book.busy and not book.training
     assert book.next().label == "b"  # for the next process
     assert book.died("exit code 1").text == "the training process died (exit code 1); a new one starts"
 

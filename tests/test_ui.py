@@ -119,8 +119,7 @@ async def test_compare_runs_every_run_of_a_loaded_preset(store, tmp_path):
     async with app.run_test(size=(120, 36)) as pilot:
         app.action_compare()  # what c does (the keys' test presses it), read before any run can end
         table = app.query_one("#runs")
-        statuses = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
-        assert statuses == ["queued"]  # the second run waits while the first starts
+        assert table.row_count == 0 and not app.book.queue and app.busy  # both in training, batched: none waits
         await until(pilot, lambda: len(app.book.runs) == 2 and all(v.status == "finished" for v in app.book.runs.values()), 60)
         assert sorted(v.label for v in app.book.runs.values()) == ["cos", "step"]
         step = next(v for v in app.book.runs.values() if v.label == "step")
@@ -197,7 +196,7 @@ async def test_a_killed_training_process_is_said_its_run_interrupted_and_a_new_o
         app.query_one("#schedulers").focus()
         await pilot.press("r")  # queued behind the long run
         await until(pilot, lambda: len(app.book.queue) == 1)
-        first, killed = app.book.current, app.trainer
+        [first], killed = app.book.training, app.trainer
         os.kill(killed.process.pid, signal.SIGKILL)
         await until(pilot, lambda: app.trainer is not killed)
         assert any("the training process died (killed by signal 9) during" in n for n in notes), notes

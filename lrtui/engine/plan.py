@@ -71,15 +71,16 @@ class Batch:
         return f"{len(self.jobs)} runs batched ({', '.join(dict.fromkeys(job.label for job in self.jobs))})"
 
 
-def batches(plan: list[Job]) -> list[Job | Batch]:
+def batches(plan: list[Any]) -> list[Any]:
     """A plan as the engine trains it: each run of consecutive jobs that batch with one another as one
     Batch of at most their `batch_runs` (auto: MAX_BATCH, fewer where the engine finds that the
-    device's memory holds fewer), the others alone. The plan's order (round-robin by seed) is kept."""
-    out: list[Job | Batch] = []
+    device's memory holds fewer), the others (and range tests) alone. The plan's order (round-robin by
+    seed) is kept."""
+    out: list[Any] = []
     for job in plan:
         last = out[-1] if out else None
         members = last.jobs if isinstance(last, Batch) else (last,) if isinstance(last, Job) else ()
-        if members and len(members) < job.batch_limit and members[0].batches_with(job):
+        if isinstance(job, Job) and members and len(members) < job.batch_limit and members[0].batches_with(job):
             out[-1] = Batch((*members, job))
         else:
             out.append(job)
@@ -108,12 +109,12 @@ def new_comparison() -> str:
 
 def jobs(preset: Any, *, task: str | None = None, epochs: int | None = None, device: str | None = None,
          seed: int | None = None, seeds: int | list[int] | None = None, batch_size: int | None = None,
-         data_dir: Path | None = None, download: bool = False, comparison: str | None = None) -> list[Job]:
+         batch_runs: int | str | None = None, data_dir: Path | None = None, download: bool = False, comparison: str | None = None) -> list[Job]:
     """The runs of a preset as jobs, with the command line's or the app's overrides: a comparison of its
     runs (the groups) x its seeds, paired (a seed gives every run the same initial weights, batch order
     and augmentation) and round-robin by seed, so that a comparison stopped half-way holds complete pairs."""
     t = training_settings(preset.training, task=task, epochs=epochs, device=device, seed=seed, seeds=seeds,
-                          batch_size=batch_size)
+                          batch_size=batch_size, batch_runs=batch_runs)
     comparison = comparison or new_comparison()
     every = seed_list(t)
     return [Job(run.label, run.schedule, run.optimizer, t["epochs"], task=t["task"], batch_size=t["batch_size"],

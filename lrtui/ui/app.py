@@ -39,10 +39,11 @@ from lrtui.ui.book import Book
 from lrtui.ui.charts import Chart
 from lrtui.ui.form import ParamForm
 from lrtui.ui.messages import (JobRefused, PreviewReady, PreviewRefused, Said, StoredRuns, TorchReady, TrainerDied,
-                               TrainingEvents)
+                               TrainerIdle, TrainingEvents)
 from lrtui.ui import plotting
 from lrtui.ui.range_test import RangeTest
 from lrtui.ui.runs_table import RunsTable
+from lrtui.ui.runview import batching
 from lrtui.ui.screens import ConfirmScreen, HelpScreen, PresetPicker, SweepScreen
 from lrtui.ui.widgets import Plots, SchedulerList, StatusLine
 
@@ -253,7 +254,7 @@ class LrtuiApp(App):
     @work(thread=True, group="trainer", exit_on_error=False)
     def _listen(self) -> None:
         """Hands what the training process reports to the app, as messages (never waiting on the UI)."""
-        from lrtui.trainer import Ready, Refused
+        from lrtui.trainer import Idle, Ready, Refused
 
         while not self.closing.is_set():
             trainer = self.trainer
@@ -263,6 +264,8 @@ class LrtuiApp(App):
                     self.post_message(TorchReady())
                 elif isinstance(item, Refused):
                     self.post_message(JobRefused(item.label, item.error))
+                elif isinstance(item, Idle):
+                    self.post_message(TrainerIdle())
                 else:
                     self.post_message(TrainingEvents(item))
             if not items and (died := trainer.died()):  # what it said before it died is handed on first
@@ -314,7 +317,11 @@ class LrtuiApp(App):
 
     def on_job_refused(self, message: JobRefused) -> None:
         self.notify(escape(f"{message.label}: {message.error}"), severity="error", timeout=8)
+
+    def on_trainer_idle(self, _: TrainerIdle) -> None:
+        self.book.idle()
         self._submit(self.book.next())
+        self._show_status()
 
     def action_stop(self) -> None:
         if self.book.stop():
@@ -331,8 +338,6 @@ class LrtuiApp(App):
                 self.next_redraw = 0.0  # the table and status show a start or an ending at the next tick
             if isinstance(event, RunEnded) and (view := self.book.runs.get(self.book.stored.get(event.key))):
                 self._settled(view.comparison)
-        if not self.book.busy:
-            self._submit(self.book.next())
         self.charts_dirty = True
 
     def _settled(self, comparison: str | None) -> None:
@@ -384,7 +389,7 @@ class LrtuiApp(App):
         for run_id in event.run_ids:
             view = self.book.runs[run_id]
             view.shown = shown
-            if shown and not view.lr and run_id != self.book.current:  # a stored run shown for the first time
+            if shown and not view.lr and run_id not in self.book.training:  # a stored run shown for the first time
                 self._read_steps(run_id)
         self._now()
 
@@ -402,7 +407,7 @@ class LrtuiApp(App):
     @on(RunsTable.DeleteAsked)
     def _delete(self, event: RunsTable.DeleteAsked) -> None:
         view = self.book.runs[event.run_id]
-        if view.status == Status.RUNNING and event.run_id == self.book.current:
+        if view.status == Status.RUNNING and event.run_id in self.book.training:
             self.notify("stop the run first (s)", severity="warning")
             return
 
@@ -424,9 +429,9 @@ class LrtuiApp(App):
 
     def _show_status(self) -> None:
         """Two lines: what is happening (the run in progress, or what to do), then the settings and queue."""
-        run = self.book.runs.get(self.book.current)
-        if run:
-            now = run.progress()
+        training = [self.book.runs[i] for i in self.book.training if i in self.book.runs]
+        if training:
+            now = batching(training) + training[0].progress()
         elif self.range_test.status():
             now = self.range_test.status()
         elif not self.torch_ready:

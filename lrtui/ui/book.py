@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from lrtui.engine.plan import Batch, batches
 from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, Steps
 from lrtui.ui import groups, watch
 from lrtui.ui.charts import colour
@@ -20,7 +21,8 @@ class Book:
         self.stored: dict[str, int] = {}     # the store's id of each run this app trained, by its key
         self.queue: deque = deque()          # jobs not handed to the training process yet
         self.busy = False                    # the training process has a job
-        self.current: int | None = None      # the store's id of the run in training
+        self.training: list[int] = []        # the store's ids of the runs in training (several where batched)
+        self.noted: set[str] = set()         # the runs' notes said so far
 
     def enqueue(self, jobs: list) -> object | None:
         """Queue `jobs`; the job to hand the training process now, if it is free."""
@@ -28,9 +30,18 @@ class Book:
         return None if self.busy else self.next()
 
     def next(self) -> object | None:
-        """The training process is free: the next job for it, if any."""
+        """The training process is free: the next job for it (compatible runs as one Batch), if any."""
         self.busy = bool(self.queue)
-        return self.queue.popleft() if self.queue else None
+        if not self.queue:
+            return None
+        job = batches(list(self.queue))[0]
+        for _ in job.jobs if isinstance(job, Batch) else (job,):
+            self.queue.popleft()
+        return job
+
+    def idle(self) -> None:
+        """The training process is done with its job."""
+        self.busy = False
 
     def stop(self) -> bool:
         """Empty the queue; whether a job is still in the training process (to stop there)."""
@@ -38,20 +49,20 @@ class Book:
         return self.busy
 
     def take(self, event: Event) -> Said | None:
-        """A training event: a training run's begins its view (shown), its steps and epochs grow it,
-        any job's end frees the training process."""
+        """A training event: a training run's begins its view (shown), its steps and epochs grow it."""
         if isinstance(event, RunStarted):
             if event.kind == "train":
-                self.current = self.stored[event.key] = event.run_id
+                self.stored[event.key] = event.run_id
+                self.training.append(event.run_id)
                 self.runs[event.run_id] = RunView(event.run_id, event.label, event.config,
                                                   self._colour(event.run_id, event.comparison, event.group), True,
                                                   steps_per_epoch=event.steps_per_epoch, epochs_total=event.epochs,
                                                   comparison=event.comparison, group=event.group)
-                if event.notes:  # the task's word on this run (an image folder of few batches)
-                    return Said(f"{event.label}: {'; '.join(event.notes)}", "warning")
+                notes = [note for note in event.notes if note not in self.noted]
+                self.noted.update(notes)
+                if notes:  # the task's word on this run (an image folder of few batches), each once
+                    return Said(f"{event.label}: {'; '.join(notes)}", "warning")
             return None
-        if isinstance(event, RunEnded):
-            self.busy = False
         run = self.runs.get(self.stored.get(event.key))
         if run is None:
             return None
@@ -62,7 +73,8 @@ class Book:
                                "val_loss": event.val_loss, "val_acc": event.val_acc, "seconds": event.seconds,
                                "samples_per_s": event.samples_per_s})
         elif isinstance(event, RunEnded):
-            run.status, self.current = event.status, None
+            run.status = event.status
+            self.training = [i for i in self.training if i != run.id]
             if event.status in (Status.FAILED, Status.DIVERGED):
                 return Said(f"{run.label}: {event.status}" + (f": {event.error}" if event.error else ""),
                             "error" if event.status == Status.FAILED else "warning")
@@ -71,11 +83,11 @@ class Book:
     def died(self, why: str) -> Said:
         """The training process is gone: the job it had is lost (its run reads as interrupted in the
         store), the queue waits for the next one."""
-        run = self.runs.get(self.current)
-        if run is not None:
+        lost = [self.runs[i] for i in self.training if i in self.runs]
+        for run in lost:
             run.status = Status.INTERRUPTED
-        self.busy, self.current = False, None
-        return Said(f"the training process died ({why})" + (f" during {run.label}" if run else "")
+        self.busy, self.training = False, []
+        return Said(f"the training process died ({why})" + (f" during {', '.join(r.label for r in lost)}" if lost else "")
                     + "; a new one starts", "error")
 
     def read(self, read: watch.Read) -> None:
@@ -83,7 +95,7 @@ class Book:
         run (range tests are `lrtui runs`'s), its epochs and, once it is shown, the steps the view lacks.
         The app's own runs come by events."""
         run = read.run
-        if run["id"] == self.current or run["key"] in self.stored or run["kind"] != "train":
+        if run["id"] in self.training or run["key"] in self.stored or run["kind"] != "train":
             return
         if read.new and run["id"] not in self.runs:
             self.runs[run["id"]] = RunView(run["id"], run["label"], run["config"],
@@ -106,7 +118,7 @@ class Book:
     def held(self) -> dict[int, watch.Held]:
         """The runs listed as running that another process trains, as the store's watch asks."""
         return {run_id: watch.Held(len(view.epochs), len(view.lr), view.shown)
-                for run_id, view in list(self.runs.items()) if view.status == Status.RUNNING and run_id != self.current}
+                for run_id, view in list(self.runs.items()) if view.status == Status.RUNNING and run_id not in self.training}
 
     def judge(self, metric: Metric) -> tuple[dict[str, Comparison], str | None]:
         """The verdict on each comparison of several seeds it holds (and why one could not be judged)."""

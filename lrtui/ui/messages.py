@@ -27,6 +27,10 @@ class TorchReady(Message):
     """torch has been imported and warmed up in the background."""
 
 
+class TrainerIdle(Message):
+    """The training process is done with the job it was given."""
+
+
 @dataclass
 class TrainerDied(Message):
     """The training process is gone (killed for memory, say): why, in a few words."""

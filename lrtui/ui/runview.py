@@ -134,3 +134,12 @@ def _rows_per_epoch(config: dict, step: list[int], rows: int, epochs: int) -> in
 def _floats(values: Iterable[float | None]) -> list[float]:
     """Values as floats, NaN for None (how the store gives back a NaN)."""
     return [math.nan if v is None else v for v in values]
+
+
+def batching(training: list[RunView]) -> str:
+    """The status line's word on how the runs in training train (markup): several as one model, or
+    one alone that could not be batched, and why."""
+    if len(training) > 1:
+        return f"{len(training)} batched · "
+    reason = training[0].config.get("batch", {}).get("reason")
+    return f"not batched ({escape(reason)}) · " if reason else ""
