@@ -35,21 +35,25 @@ def main() -> None:
         job = Job(task, schedule, optimizer, task=task, epochs=EPOCHS, device="auto")
         inputs, _ = next(iter(tasks.find(task).build(tasks.Context(device, 128, 0))["train"]))
         recorder.run(job, store, lambda events: None, threading.Event())  # warm-up
-        steps = []
-        torch.cuda.set_sync_debug_mode("warn")
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            start = time.perf_counter()
-            status = recorder.run(job, store,
-                                  lambda events: steps.extend(len(e.loss) for e in events if hasattr(e, "loss")),
-                                  threading.Event())
-            seconds = time.perf_counter() - start
-        torch.cuda.set_sync_debug_mode(0)
-        syncs = Counter(f"{Path(w.filename).name}:{w.lineno}" for w in caught
-                        if "synchroniz" in str(w.message).lower() and "prototype" not in str(w.message))
-        print(f"  {task}: batches on {inputs.device}, {status}, {sum(steps)} steps in {seconds:.2f} s, "
+        status, steps, seconds, syncs = counted(job, store)
+        print(f"  {task}: batches on {inputs.device}, {status}, {steps} steps in {seconds:.2f} s, "
               f"{sum(syncs.values())} host syncs over {EPOCHS} epochs: {dict(syncs)}")
 
+
+def counted(job, store: Store) -> tuple:
+    """A job (or a batch) trained with torch's sync debug mode on: (status, steps, seconds, host syncs by line)."""
+    steps = []
+    torch.cuda.set_sync_debug_mode("warn")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        status = recorder.run(job, store, lambda events: steps.extend(len(e.loss) for e in events if hasattr(e, "loss")),
+                              threading.Event())
+        seconds = time.perf_counter() - start
+    torch.cuda.set_sync_debug_mode(0)
+    syncs = Counter(f"{Path(w.filename).name}:{w.lineno}" for w in caught
+                    if "synchroniz" in str(w.message).lower() and "prototype" not in str(w.message))
+    return status, sum(steps), seconds, syncs
 
 if __name__ == "__main__":
     main()

@@ -1,4 +1,5 @@
 """`make bench`: every benchmark, each a figure or a ratio measured side by side in one run."""
+import batched
 import cuda
 import engine
 import finder
@@ -7,6 +8,6 @@ import tui
 import verdict
 
 if __name__ == "__main__":
-    for bench in (preview, verdict, engine, tui, cuda, finder):  # finder last: it trains ~60 runs
+    for bench in (preview, verdict, engine, batched, tui, cuda, finder):  # finder last: it trains ~60 runs
         bench.main()
         print()

@@ -216,3 +216,24 @@ def test_the_plan_batches_consecutive_compatible_jobs_up_to_the_limit():
     assert batches([replace(j, batch_runs=2) for j in a]) == [Batch(tuple(replace(j, batch_runs=2) for j in a[i:i + 2]))
                                                                for i in (0, 2)] + [replace(a[4], batch_runs=2)]
     assert batches([replace(j, batch_runs="off") for j in a]) == [replace(j, batch_runs="off") for j in a]
+
+
+def test_a_stack_of_linear_layers_is_batched_by_hand_as_vmap_would():
+    import copy
+
+    import torch
+    from torch.func import functional_call, stack_module_state, vmap
+
+    from lrtui.engine.batched import by_hand, linear_layers
+    from lrtui.tasks.spirals import model
+
+    torch.manual_seed(0)
+    models = [model() for _ in range(3)]
+    params, buffers = stack_module_state(models)
+    base = copy.deepcopy(models[0]).to("meta")
+    layers = linear_layers(base, list(params))
+    assert layers is not None and linear_layers(torch.nn.Sequential(torch.nn.Conv1d(1, 1, 1)), []) is None
+    shared, stacked = torch.randn(5, 2), torch.randn(3, 5, 2)
+    for inputs, dim in ((shared, None), (stacked, 0)):
+        truth = vmap(lambda p, b, x: functional_call(base, (p, b), (x,)), in_dims=(0, 0, dim))(params, buffers, inputs)
+        torch.testing.assert_close(by_hand(layers, list(params.values()), inputs, dim, 3), truth)
