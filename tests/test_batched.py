@@ -20,10 +20,11 @@ from task_source import COMMON
 
 
 def job(name: str, params: dict, optimizer: dict, *, task: str = "spirals", seed: int = 0, epochs: int = 3,
-        batch_size: int = 64, interval: str | None = None, label: str | None = None) -> Job:
+        batch_size: int = 64, interval: str | None = None, label: str | None = None, batch_runs: int | str = 64) -> Job:
+    """A job batched with the others wherever it can be (auto would first ask whether it pays)."""
     schedule = validate(name, params, interval=interval)
     return Job(label or name, schedule, validate_optimizer(optimizer), epochs, task=task, batch_size=batch_size,
-               seed=seed, device="cpu")
+               seed=seed, device="cpu", batch_runs=batch_runs)
 
 
 def train(unit: Job | Batch, stop: threading.Event | None = None, on_steps=None) -> dict[str, dict]:
@@ -191,6 +192,23 @@ def test_a_member_that_diverges_ends_alone_and_the_others_are_undisturbed(tasks_
         assert [e.val_loss for e in together[j.key]["epochs"]] == [e.val_loss for e in without[j.key]["epochs"]]
 
 
+@pytest.mark.parametrize("faster, batched", [(float("inf"), True), (0.0, False)])
+def test_auto_batches_only_where_it_pays(faster, batched, monkeypatch):
+    """auto times a step of the batch against one alone: where the batch is no faster (here: nothing
+    is, FASTER = 0), the runs train one by one, saying so."""
+    monkeypatch.setattr("lrtui.engine.batched.FASTER", faster)
+    jobs = [job("StepLR", {"step_size": 1}, SGD | {"lr": lr}, epochs=1, batch_runs="auto", label=f"lr {lr}")
+            for lr in (0.05, 0.1)]
+    runs = train(Batch(tuple(jobs)))
+    for run in runs.values():
+        assert run["status"] == Status.FINISHED
+        if batched:
+            assert run["config"]["batch"] == {"members": 2}
+        else:
+            assert run["config"]["batch"]["members"] == 1
+            assert "no faster as one model" in run["config"]["batch"]["reason"]
+
+
 def test_stop_ends_every_member_within_one_batch():
     jobs = spirals_runs(SGD, seeds=(0,))
     stop = threading.Event()
@@ -237,3 +255,20 @@ def test_a_stack_of_linear_layers_is_batched_by_hand_as_vmap_would():
     for inputs, dim in ((shared, None), (stacked, 0)):
         truth = vmap(lambda p, b, x: functional_call(base, (p, b), (x,)), in_dims=(0, 0, dim))(params, buffers, inputs)
         torch.testing.assert_close(by_hand(layers, list(params.values()), inputs, dim, 3), truth)
+
+
+@pytest.mark.parametrize("text, sizes", [("", [5]), ("batch_runs = 3\n", [3, 2]), ('batch_runs = "off"\n', [1] * 5)])
+def test_a_presets_batch_runs_sets_how_many_runs_train_together(text, sizes, tmp_path):
+    from lrtui import presets
+
+    path = tmp_path / "batched.toml"
+    path.write_text(f'name = "batched"\n[training]\nepochs = 1\n{text}[[runs]]\nscheduler = {{ name = "StepLR", params = {{ step_size = 1 }} }}\n')
+    plan = engine.jobs(presets.load(path), seeds=5)
+    assert [len(u.jobs) if isinstance(u, Batch) else 1 for u in batches(plan)] == sizes
+
+
+def test_bad_batch_runs_on_the_command_line_exits_2_with_one_line(cli):
+    code, out, err = cli("run", "seed-four", "--batch-runs", "0")
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        'lrtui run: argument --batch-runs: training needs off or a number of runs from 1 to 64, or "auto", got 0']

@@ -148,6 +148,8 @@ BAD = {
     "empty seeds": ('name = "bad"\n[training]\nseeds = []\n' + OK_RUN, "training.seeds"),
     "repeated seeds": ('name = "bad"\n[training]\nseeds = [3, 1, 3]\n' + OK_RUN, "training.seeds"),
     "negative seed in seeds": ('name = "bad"\n[training]\nseeds = [0, -1]\n' + OK_RUN, "training.seeds"),
+    "no runs batched": ('name = "bad"\n[training]\nbatch_runs = 0\n' + OK_RUN, "training.batch_runs"),
+    "batch_runs a word": ('name = "bad"\n[training]\nbatch_runs = "on"\n' + OK_RUN, "training.batch_runs"),
 }
 
 

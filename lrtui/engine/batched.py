@@ -32,6 +32,7 @@ from lrtui.events import EpochEnded, Event, RunEnded, Status, Steps
 from lrtui.params import AUTO
 
 MEMORY_SHARE = 0.5  # of the device's free memory, the most that auto lets a batch's members take
+FASTER = 0.8  # auto batches where K runs as one step in at most this share of K steps alone
 
 
 class Unbatchable(Exception):
@@ -138,8 +139,9 @@ class Group:
         self.device = resolve_device(jobs[0].device)
         self.streams = [self._stream(jobs[0])]  # ConfigError (bad input) goes up: alone it would be refused too
         first = self.streams[0].built
+        probe = probe_batch(first["val"], jobs[0].batch_size, self.device) if jobs[0].batch_runs == AUTO else None
         if jobs[0].batch_runs == AUTO:
-            jobs = jobs[:fitting(first["model"], first["val"], jobs[0].batch_size, self.device)]
+            jobs = jobs[:fitting(first["model"], probe, self.device)]
         seeds = list(dict.fromkeys(job.seed for job in jobs))
         self.streams += [self._stream(next(job for job in jobs if job.seed == seed)) for seed in seeds[1:]]
         if len({s.steps_per_epoch for s in self.streams}) > 1:
@@ -166,6 +168,31 @@ class Group:
         self.update = StackedUpdate(jobs[0].optimizer.name, self.params)
         self.ended: dict[str, Status] = {}
         self.stepped = False  # an update was made: from then on, an error fails the members
+        if probe is not None and len(jobs) > 1:
+            self._faster(models[0], probe)
+
+    def _faster(self, model: Any, batch: tuple[Any, Any]) -> None:
+        """auto batches only where it pays (on a CPU, a convolutional model's K runs as one cost as much
+        as one by one): a step of the members as one model against K steps of one alone, timed on
+        `batch` in eval mode (no running statistics move), their gradients dropped. Unbatchable where
+        the batch takes more than FASTER of the time."""
+        alone = copy.deepcopy(model).eval()
+        loss_fn = self.loss_fn
+
+        def one() -> None:
+            loss_fn(alone(batch[0]), batch[1]).backward()
+
+        def together() -> None:
+            self.losses(self.outputs(batch[0], None), batch[1], None).sum().backward()
+
+        self.base.eval()
+        k = len(self.members)
+        separate, joint = timed(one, self.device) * k, timed(together, self.device)
+        for p in self.params:
+            p.grad = None
+        if joint > FASTER * separate:
+            raise Unbatchable(f"on {self.device.type} these runs train no faster as one model ({joint * 1e3:.0f} ms "
+                              f"a step for {k}, {separate / k * 1e3:.0f} ms for one alone)")
 
     @staticmethod
     def _stream(job: Job) -> Stream:
@@ -395,42 +422,65 @@ def by_hand(layers: list, params: list, inputs: Any, dim: int | None, k: int) ->
     return h
 
 
-def fitting(model: Any, val: Any, batch_size: int, device: Any) -> int:
+def fitting(model: Any, batch: tuple[Any, Any] | None, device: Any) -> int:
     """How many members auto batches: as many as half the device's free memory holds, each costing
     its parameters four times (weights, gradients, two optimizer states) and its activations (those
     one validation batch saves for the backward pass, scaled to a training batch), at most MAX_BATCH."""
     free = free_memory(device)
     if free is None:
         return MAX_BATCH
-    member = 4 * sum(p.numel() * p.element_size() for p in model.parameters()) + activations(model, val, batch_size,
-                                                                                             device)
+    member = 4 * sum(p.numel() * p.element_size() for p in model.parameters()) + activations(model, batch, device)
     return max(1, min(MAX_BATCH, int(MEMORY_SHARE * free // max(member, 1))))
 
 
-def activations(model: Any, val: Any, batch_size: int, device: Any) -> int:
-    """Bytes a training step saves for the backward pass, from one validation batch through a copy of
-    the model (the model itself and the random state untouched); 0 without validation batches."""
-    import torch
-
+def probe_batch(val: Any, batch_size: int, device: Any) -> tuple[Any, Any] | None:
+    """A training batch's worth of the first validation batch, on the device, to measure a step with
+    (the random state untouched); None without validation batches."""
     if val is None:
-        return 0
+        return None
     state = _random_state()
     try:
-        inputs, _ = next(iter(val))
-        saved = 0
-
-        def pack(t: Any) -> Any:
-            nonlocal saved
-            saved += t.numel() * t.element_size()
-            return t
-
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-            copy.deepcopy(model).to(device)(on_device(inputs, device))
-        return saved * batch_size // max(len(inputs), 1)
-    except Exception:  # noqa: BLE001 - an estimate: the first step says what really fails
-        return 0
+        inputs, targets = next(iter(val))
+        return on_device(inputs[:batch_size], device), on_device(targets[:batch_size], device)
+    except Exception:  # noqa: BLE001 - a measurement: the first step says what really fails
+        return None
     finally:
         _set_random_state(state)
+
+
+def activations(model: Any, batch: tuple[Any, Any] | None, device: Any) -> int:
+    """Bytes a training step saves for the backward pass, through a copy of the model; 0 without a batch."""
+    import torch
+
+    if batch is None:
+        return 0
+    saved = 0
+
+    def pack(t: Any) -> Any:
+        nonlocal saved
+        saved += t.numel() * t.element_size()
+        return t
+
+    try:
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            copy.deepcopy(model).to(device)(batch[0])
+    except Exception:  # noqa: BLE001 - an estimate: the first step says what really fails
+        return 0
+    return saved
+
+
+def timed(step: Callable[[], Any], device: Any, repeats: int = 3) -> float:
+    """Seconds one call of `step` takes, after a first one (a GPU synchronised around them)."""
+    import torch
+
+    sync = torch.cuda.synchronize if device.type == "cuda" else lambda: None
+    step()
+    sync()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        step()
+    sync()
+    return (time.perf_counter() - start) / repeats
 
 
 def draws_alone(batches: Any) -> bool:
@@ -456,10 +506,12 @@ def free_memory(device: Any) -> int | None:
 
 
 def _random_state() -> tuple:
+    """Python's, numpy's and torch's global random states (CUDA's too, once it is in use)."""
     import numpy as np
     import torch
 
-    return random.getstate(), np.random.get_state(), torch.get_rng_state()
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+    return random.getstate(), np.random.get_state(), torch.get_rng_state(), cuda
 
 
 def _set_random_state(state: tuple) -> None:
@@ -469,3 +521,5 @@ def _set_random_state(state: tuple) -> None:
     random.setstate(state[0])
     np.random.set_state(state[1])
     torch.set_rng_state(state[2])
+    if state[3] is not None:
+        torch.cuda.set_rng_state_all(state[3])
