@@ -14,6 +14,7 @@ PRESET = """name = "aaa-e2e"
 description = "two quick runs for the end-to-end test"
 [training]
 epochs = 200
+batch_runs = 2
 [optimizer]
 name = "SGD"
 lr = 0.1

@@ -32,7 +32,8 @@ from lrtui.events import EpochEnded, Event, RunEnded, Status, Steps
 from lrtui.params import AUTO
 
 MEMORY_SHARE = 0.5  # of the device's free memory, the most that auto lets a batch's members take
-FASTER = 0.8  # auto batches where K runs as one step in at most this share of K steps alone
+FASTER = 1.0  # auto batches where K runs as one step in at most this share of K steps alone (where it
+# measures no loss, it gains: the steps of runs alone also draw their own batches, which it leaves out)
 
 
 class Unbatchable(Exception):
@@ -173,26 +174,35 @@ class Group:
 
     def _faster(self, model: Any, batch: tuple[Any, Any]) -> None:
         """auto batches only where it pays (on a CPU, a convolutional model's K runs as one cost as much
-        as one by one): a step of the members as one model against K steps of one alone, timed on
-        `batch` in eval mode (no running statistics move), their gradients dropped. Unbatchable where
-        the batch takes more than FASTER of the time."""
+        as one by one): a training step of the members as one model (forward, backward, the stacked
+        update) against K steps of one alone (with its torch optimizer), timed on `batch` in eval mode
+        over copies of the weights, so that nothing of the runs moves. Unbatchable where the batch
+        takes more than FASTER of the time."""
+        from lrtui.engine.stacked import StackedUpdate
+
         alone = copy.deepcopy(model).eval()
-        loss_fn = self.loss_fn
+        optimizer = self.members[0].job.optimizer.build(alone.parameters())
 
         def one() -> None:
-            loss_fn(alone(batch[0]), batch[1]).backward()
+            optimizer.zero_grad(set_to_none=True)
+            self.loss_fn(alone(batch[0]), batch[1]).backward()
+            optimizer.step()
+
+        params = [p.detach().clone().requires_grad_(p.requires_grad) for p in self.params]
+        update, groups = StackedUpdate(self.members[0].job.optimizer.name, params), [m.group for m in self.members]
 
         def together() -> None:
-            self.losses(self.outputs(batch[0], None), batch[1], None).sum().backward()
+            for p in params:
+                p.grad = None
+            self.losses(self.outputs(batch[0], None, params), batch[1], None).sum().backward()
+            update.step(groups)
 
         self.base.eval()
         k = len(self.members)
         separate, joint = timed(one, self.device) * k, timed(together, self.device)
-        for p in self.params:
-            p.grad = None
         if joint > FASTER * separate:
-            raise Unbatchable(f"on {self.device.type} these runs train no faster as one model ({joint * 1e3:.0f} ms "
-                              f"a step for {k}, {separate / k * 1e3:.0f} ms for one alone)")
+            raise Unbatchable(f"on {self.device.type} these runs train no faster as one model ({joint * 1e3:.1f} ms "
+                              f"a step for {k}, {separate / k * 1e3:.1f} ms for one alone)")
 
     @staticmethod
     def _stream(job: Job) -> Stream:
@@ -226,14 +236,16 @@ class Group:
             self._end(self.members, Status.FAILED, explain(e, jobs[0]))
         return [self.ended.get(job.key, Status.FAILED) for job in jobs]
 
-    def outputs(self, inputs: Any, dim: int | None) -> Any:
-        """Every member's outputs (K, batch, ...) for `inputs`, shared (dim None) or one row per member (0)."""
+    def outputs(self, inputs: Any, dim: int | None, params: list | None = None) -> Any:
+        """Every member's outputs (K, batch, ...) for `inputs`, shared (dim None) or one row per member
+        (0), from the stacked parameters (or `params` like them)."""
         from torch.func import functional_call, vmap
 
+        params = self.params if params is None else params
         if self.layers is None:
-            return vmap(lambda params, buffers, x: functional_call(self.base, (params, buffers), (x,)),
-                        in_dims=(0, 0, dim))(dict(zip(self.names, self.params)), self.buffers, inputs)
-        return by_hand(self.layers, self.params, inputs, dim, len(self.members))
+            return vmap(lambda p, buffers, x: functional_call(self.base, (p, buffers), (x,)),
+                        in_dims=(0, 0, dim))(dict(zip(self.names, params)), self.buffers, inputs)
+        return by_hand(self.layers, params, inputs, dim, len(self.members))
 
     def losses(self, out: Any, targets: Any, dim: int | None) -> Any:
         """Every member's loss (K,) on its outputs: cross-entropy (the tasks' default) over all members'
@@ -469,18 +481,21 @@ def activations(model: Any, batch: tuple[Any, Any] | None, device: Any) -> int:
     return saved
 
 
-def timed(step: Callable[[], Any], device: Any, repeats: int = 3) -> float:
-    """Seconds one call of `step` takes, after a first one (a GPU synchronised around them)."""
+def timed(step: Callable[[], Any], device: Any) -> float:
+    """The fewest seconds a call of `step` took, over calls for about 20 ms after a first (at least 3;
+    a GPU synchronised around each): the least is the least disturbed by anything else running."""
     import torch
 
     sync = torch.cuda.synchronize if device.type == "cuda" else lambda: None
     step()
     sync()
-    start = time.perf_counter()
-    for _ in range(repeats):
+    times: list[float] = []
+    while len(times) < 3 or sum(times) < 0.02 and len(times) < 50:
+        start = time.perf_counter()
         step()
-    sync()
-    return (time.perf_counter() - start) / repeats
+        sync()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def draws_alone(batches: Any) -> bool:

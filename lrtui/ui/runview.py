@@ -137,9 +137,9 @@ def _floats(values: Iterable[float | None]) -> list[float]:
 
 
 def batching(training: list[RunView]) -> str:
-    """The status line's word on how the runs in training train (markup): several as one model, or
-    one alone that could not be batched, and why."""
+    """The status line's word, after the progress, on how the runs in training train (markup):
+    several as one model, or one alone that could not be batched, and why."""
     if len(training) > 1:
-        return f"{len(training)} batched · "
+        return f"  · {len(training)} batched"
     reason = training[0].config.get("batch", {}).get("reason")
-    return f"not batched ({escape(reason)}) · " if reason else ""
+    return f"  · not batched: {escape(reason)}" if reason else ""
