@@ -9,6 +9,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import shutil
 import sys
 from dataclasses import replace
@@ -17,9 +18,10 @@ from typing import Any, Callable, NoReturn
 from lrtui import __version__, judging
 from lrtui.catalogue import INTERVAL, WARMUP
 from lrtui.finder import SETTINGS as SWEEP
-from lrtui.optimizers import OPTIMIZERS
+from lrtui.optimizers import OPTIMIZERS, validate_optimizer
 from lrtui.params import ConfigError, parse_value
 from lrtui.presets import TRAINING
+from lrtui.sweeps import MAX_POINTS
 
 EXAMPLES = """examples:
   lrtui preview CosineAnnealingLR --epochs 100 --warmup 5
@@ -72,6 +74,26 @@ def _override_args(p: argparse.ArgumentParser) -> None:
                    help="the optimizer (another one: its defaults, the run's lr)")
 
 
+def _training_args(p: argparse.ArgumentParser) -> None:
+    """What `lrtui run` and `lrtui sweep` take beside what they train."""
+    _override_args(p)
+    p.add_argument("--epochs", type=int, help="epochs per run (default: the preset's)")
+    p.add_argument("--task", help="a built-in task, imagefolder:PATH, or path/to/file.py:build")
+    p.add_argument("--device", **DEVICE)
+    p.add_argument("--seed", type=training("seed"), help="the seed every run shares")
+    p.add_argument("--seeds", type=training("seeds"), metavar="N|LIST",
+                   help="train every run on N seeds from --seed on, or on these (0,3,7); ends with a verdict")
+    judging.verdict_args(p)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--batch-runs", type=training("batch_runs"), metavar="auto|off|N",
+                   help="train compatible runs together as one vectorised model: auto (as many as memory holds), "
+                        "off, or at most N at a time")
+    _store_args(p)
+    p.add_argument("--data-dir", help="where torchvision datasets are (default: <user data>/data)")
+    p.add_argument("--download", action="store_true", help="fetch a torchvision dataset that is missing")
+    p.add_argument("--json", action="store_true", help="print the runs as JSON on stdout")
+
+
 def _store_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs-dir", help="the run store's folder (default: $LRTUI_RUNS_DIR, else the user data dir)")
 
@@ -115,23 +137,23 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="train every run of one or more presets, headless",
                               description="Train every run of each preset in turn; every run is stored.")
     run.add_argument("presets", nargs="+", metavar="PRESET_OR_PATH")
-    _override_args(run)
-    run.add_argument("--epochs", type=int, help="epochs per run (default: the preset's)")
-    run.add_argument("--task", help="a built-in task, imagefolder:PATH, or path/to/file.py:build")
-    run.add_argument("--device", **DEVICE)
-    run.add_argument("--seed", type=training("seed"), help="the seed every run shares")
-    run.add_argument("--seeds", type=training("seeds"), metavar="N|LIST",
-                     help="train every run on N seeds from --seed on, or on these (0,3,7); ends with a verdict")
-    judging.verdict_args(run)
-    run.add_argument("--batch-size", type=int)
-    run.add_argument("--batch-runs", type=training("batch_runs"), metavar="auto|off|N",
-                     help="train compatible runs together as one vectorised model: auto (as many as memory holds), "
-                          "off, or at most N at a time")
-    _store_args(run)
-    run.add_argument("--data-dir", help="where torchvision datasets are (default: <user data>/data)")
-    run.add_argument("--download", action="store_true", help="fetch a torchvision dataset that is missing")
-    run.add_argument("--json", action="store_true", help="print the runs as JSON on stdout")
+    _training_args(run)
     run.set_defaults(func=cmd_run)
+
+    sweep = commands.add_parser("sweep", help="search a schedule's parameters: a grid or random points, each over "
+                                              "seeds, ranked by the verdict",
+                                description="Train a preset's runs (or a scheduler with its defaults) at every point "
+                                            "of a search space: the preset's [sweep] table and these keys. A KEY is a "
+                                            "scheduler parameter's name (gamma) or a dotted path (optimizer.lr, "
+                                            "warmup). Every point is checked before anything trains.")
+    sweep.add_argument("preset", metavar="PRESET_OR_SCHEDULER")
+    sweep.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...", help="a grid over these values")
+    sweep.add_argument("--random", action="append", default=[], metavar="KEY=DIST(LOW,HIGH)",
+                       help="random values: uniform, log_uniform or int_uniform, drawn --samples times from the seed")
+    sweep.add_argument("--samples", type=int, help="draws of the random keys (each with every grid point; default 1)")
+    sweep.add_argument("--yes", action="store_true", help=f"train more than {MAX_POINTS:,} points")
+    _training_args(sweep)
+    sweep.set_defaults(func=cmd_sweep)
 
     find = commands.add_parser("find", help="the LR range test: which lr to give a schedule",
                                description="Train briefly while the lr grows from tiny to large; suggest the lr "
@@ -293,6 +315,50 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from lrtui import presets
+
+    return _train([presets.find(name) for name in args.presets], args, "run")
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from lrtui import presets, sweeps
+    from lrtui.catalogue import CATALOGUE, starter
+
+    if args.preset in CATALOGUE:
+        schedule = starter(args.preset)
+        preset = presets.Preset(f"sweep-{args.preset}", runs=(presets.Run(schedule.name, schedule, validate_optimizer({})),))
+    else:
+        preset = presets.find(args.preset)
+    table = preset.sweep.to_table() if preset.sweep else {}
+    table |= {key: [parse_value(v) for v in values.split(",")] for key, values in map(_key_value, args.grid)}
+    table |= {key: _distribution(text) for key, text in map(_key_value, args.random)}
+    if args.samples is not None:
+        table["samples"] = args.samples
+    space = sweeps.space(table)
+    points = space.size * len(preset.runs)
+    if points > MAX_POINTS and not args.yes:
+        raise ConfigError("sweep", f"has {points:,} points, more than {MAX_POINTS:,}: narrow it, or give --yes")
+    return _train([replace(preset, sweep=space)], args, "sweep")
+
+
+def _key_value(item: str) -> tuple[str, str]:
+    key, eq, value = (part.strip() for part in item.partition("="))
+    if not eq or not key or not value:
+        raise ConfigError("sweep", f"needs KEY=VALUES, got {item!r}")
+    return key, value
+
+
+def _distribution(text: str) -> dict:
+    """uniform(0.1,0.9) as {uniform = [0.1, 0.9]}, as a [sweep] table writes it."""
+    match = re.fullmatch(r"(\w+)\(([^,()]*),([^,()]*)\)", text.replace(" ", ""))
+    if not match:
+        raise ConfigError("sweep", f"a distribution is NAME(LOW,HIGH), such as log_uniform(0.01,1), got {text!r}")
+    return {match[1]: [parse_value(match[2]), parse_value(match[3])]}
+
+
+def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
+    """Train the runs of `chosen` presets as one comparison, with the command line's overrides; print the
+    verdict (over several seeds or points) or the summary."""
     from lrtui import engine, headless, presets, report, scores, tasks
     from lrtui.stored import RunConfig
     from lrtui.catalogue import resolve
@@ -302,33 +368,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     sets = presets.parse_sets(args.set)
     comparison = engine.new_comparison()
     jobs = engine.round_robin([
-        engine.jobs(presets.override(presets.find(name), sets, lr=args.lr, optimizer=args.optimizer), task=args.task,
+        engine.jobs(presets.override(preset, sets, lr=args.lr, optimizer=args.optimizer), task=args.task,
                     epochs=args.epochs, device=args.device, seed=args.seed, seeds=args.seeds,
-                    batch_size=args.batch_size, batch_runs=args.batch_runs, data_dir=data_dir(args.data_dir), download=args.download,
-                    comparison=comparison)
-        for name in args.presets])
+                    batch_size=args.batch_size, batch_runs=args.batch_runs, data_dir=data_dir(args.data_dir),
+                    download=args.download, comparison=comparison)
+        for preset in chosen])
     for job in jobs:
         tasks.find(job.task)  # an unknown task or a bad task file is bad input: refuse before training
         engine.resolve_device(job.device)  # so is a device that is not here (else after a progress bar)
         per_epoch = 1 if job.schedule.interval == "epoch" else tasks.known_batches(job.task, job.batch_size)
         if per_epoch:  # and a schedule that does not fit the run (a warmup longer than it), where known
             resolve(job.schedule, job.schedule.length(job.epochs, per_epoch))
-    results, interrupted = headless.run_all(jobs, store)
+    results, interrupted = headless.run_all(jobs, store, command)
     stored = [store.run(ran.run_id) for ran in results]
-    seeded = any(RunConfig.of(job.config).seeded for job in jobs)
+    compared = any(RunConfig.of(job.config).seeded for job in jobs) or command == "sweep"
     judged = judging.judge(stored, args) if stored else None
     if args.json:
         json.dump({"runs": [report.run_json(run) for run in stored]}
                   | ({"comparison": judged.to_json()} if judged else {}), sys.stdout)
         sys.stdout.write("\n")
     console = _console(sys.stderr if args.json else sys.stdout)
-    if seeded and judged:
+    if compared and judged:
         judging.show(judged, len(stored), comparison, console)
     else:
         console.print(report.summary_table([scores.stored(run) for run in stored]))
     for ran, run in zip(results, stored):
         if ran.status == "failed":
-            print(f"lrtui run: {report.failure(run, ran.skipped)}", file=sys.stderr)
+            print(f"lrtui {command}: {report.failure(run, ran.skipped)}", file=sys.stderr)
     if interrupted:
         return 130
     return 1 if any(ran.status == "failed" for ran in results) else 0

@@ -53,7 +53,7 @@ class Ran:
     skipped: int = 0
 
 
-def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
+def run_all(jobs: list[Job], store: Store, command: str = "run") -> tuple[list[Ran], bool]:
     """Train the jobs, compatible ones batched (engine.batches), each run's progress bar drawn once it
     starts (over several seeds, one bar per schedule counts the epochs of all its seeds); returns the
     runs, in the plan's order, and whether the user interrupted."""
@@ -62,11 +62,12 @@ def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
     bars: dict[str | None, Any] = {}  # a schedule's bar over its seeds, by group
     started: set[str] = set()
     seeds = {job.group: len(job.config["training"]["seeds"]) for job in jobs}
-    columns = (TextColumn("{task.description:<18}"), BarColumn(bar_width=20), MofNCompleteColumn(),
+    width = max(18, min(36, max((len(job.label) + 4 * (seeds[job.group] > 1) for job in jobs), default=0)))  # sweeps
+    columns = (TextColumn(f"{{task.description:<{width}}}"), BarColumn(bar_width=20), MofNCompleteColumn(),
                TextColumn("epochs"),
                TextColumn("loss {task.fields[loss]:<8} lr {task.fields[lr]:<9} {task.fields[rate]:>8} samples/s"),
                TimeRemainingColumn())
-    with Bars("run", *columns, transient=False) as progress:
+    with Bars(command, *columns, transient=False) as progress:
         for unit in batches(jobs):
             members = [job for job in (unit.jobs if isinstance(unit, Batch) else (unit,)) if job.preset not in given_up]
             if not members:
@@ -83,7 +84,7 @@ def run_all(jobs: list[Job], store: Store) -> tuple[list[Ran], bool]:
                         started.add(event.key)
                         many = seeds[job.group] > 1
                         if not (many and job.group in bars):
-                            name = f"{job.label[:13]} x{seeds[job.group]}" if many else job.label[:18]
+                            name = f"{job.label[:width - 5]} x{seeds[job.group]}" if many else job.label[:width]
                             bars[job.group] = progress.add_task(name, total=job.epochs * seeds[job.group], loss="-",
                                                                 lr="-", rate="-")
                         run["bar"] = bars[job.group]

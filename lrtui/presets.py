@@ -13,10 +13,12 @@ from typing import Any
 
 import tomli_w
 
+from lrtui import sweeps
 from lrtui.catalogue import Schedule, validate
 from lrtui.optimizers import OptimizerConfig, validate_optimizer
 from lrtui.params import AUTO, ConfigError, Param, Rule, at_least, check_all, parse_value
 from lrtui.paths import SHIPPED_PRESETS, user_presets_dir
+from lrtui.sweeps import Space
 from lrtui.tasks import known_batches
 
 MAX_DEVICE_INDEX = 127  # torch keeps a device index in an int8: cuda:128 would be cuda:-128
@@ -52,7 +54,7 @@ GIVEN_TRAINING = tuple(replace(p, rules=()) if p.name == "task" else p for p in 
 DEFAULT_STEPS_PER_EPOCH = 100
 MAX_NESTING = 10  # arrays and tables within one another, counted from a preset's top or a --set value
 TOO_DEEP = f"nests arrays and tables more than {MAX_NESTING} deep"
-TOP_KEYS = ("name", "description", "training", "optimizer", "runs")
+TOP_KEYS = ("name", "description", "training", "optimizer", "runs", "sweep")
 RUN_KEYS = ("label", "scheduler", "optimizer", "warmup")
 
 
@@ -71,6 +73,7 @@ class Preset:
     optimizer: OptimizerConfig = field(default_factory=lambda: validate_optimizer({}))
     runs: tuple[Run, ...] = ()
     path: Path | None = None
+    sweep: Space | None = None  # its runs at each point of this search space (lrtui.sweeps)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -109,8 +112,12 @@ def parse(data: dict) -> Preset:
     runs = data.get("runs")
     if not isinstance(runs, list) or not runs or not all(isinstance(r, dict) for r in runs):
         raise ConfigError("runs", "needs at least one [[runs]] table")
-    return Preset(_text(data, "name"), _text(data, "description"), training, optimizer,
-                  tuple(_under(f"runs[{i}]", lambda r=r: _run(r, base_opt)) for i, r in enumerate(runs)))
+    runs = tuple(_under(f"runs[{i}]", lambda r=r: _run(r, base_opt)) for i, r in enumerate(runs))
+    sweep = None
+    if "sweep" in data:  # its points checked now, with the preset's seed (and again where they are trained)
+        sweep = _under("sweep", lambda: sweeps.space(_table(data["sweep"])))
+        _under("sweep", lambda: sweeps.point_runs(runs, sweep, training["seed"]))
+    return Preset(_text(data, "name"), _text(data, "description"), training, optimizer, runs, sweep=sweep)
 
 
 def _text(table: dict, key: str) -> str:
@@ -269,6 +276,8 @@ def to_toml(preset: Preset) -> str:
         if run.optimizer != preset.optimizer:
             entry["optimizer"] = run.optimizer.to_table()
         data["runs"].append(entry)
+    if preset.sweep:
+        data["sweep"] = preset.sweep.to_table()
     return tomli_w.dumps(data)
 
 

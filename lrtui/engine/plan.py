@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lrtui import sweeps
 from lrtui.catalogue import Schedule
 from lrtui.finder import Sweep
 from lrtui.optimizers import OptimizerConfig
@@ -109,7 +110,8 @@ def new_comparison() -> str:
 
 def jobs(preset: Any, *, task: str | None = None, epochs: int | None = None, device: str | None = None,
          seed: int | None = None, seeds: int | list[int] | None = None, batch_size: int | None = None,
-         batch_runs: int | str | None = None, data_dir: Path | None = None, download: bool = False, comparison: str | None = None) -> list[Job]:
+         batch_runs: int | str | None = None, data_dir: Path | None = None, download: bool = False,
+         comparison: str | None = None) -> list[Job]:
     """The runs of a preset as jobs, with the command line's or the app's overrides: a comparison of its
     runs (the groups) x its seeds, paired (a seed gives every run the same initial weights, batch order
     and augmentation) and round-robin by seed, so that a comparison stopped half-way holds complete pairs."""
@@ -117,6 +119,7 @@ def jobs(preset: Any, *, task: str | None = None, epochs: int | None = None, dev
                           batch_size=batch_size, batch_runs=batch_runs)
     comparison = comparison or new_comparison()
     every = seed_list(t)
+    runs = sweeps.point_runs(preset.runs, preset.sweep, t["seed"]) if preset.sweep else preset.runs
     return [Job(run.label, run.schedule, run.optimizer, t["epochs"], task=t["task"], batch_size=t["batch_size"],
                 seed=s, device=t["device"], preset=preset.name, data_dir=data_dir, download=download,
                 comparison=comparison, group=group, batch_runs=t["batch_runs"],
@@ -124,7 +127,7 @@ def jobs(preset: Any, *, task: str | None = None, epochs: int | None = None, dev
                         "interval": run.schedule.interval, "warmup": run.schedule.warmup,
                         "optimizer": run.optimizer.to_table(),
                         "training": {k: v for k, v in t.items() if k != "steps_per_epoch"} | {"seed": s, "seeds": every}})
-            for s in every for run, group in zip(preset.runs, _groups([run.label for run in preset.runs]))]
+            for s in every for run, group in zip(runs, _groups([run.label for run in runs]))]
 
 
 def round_robin(plans: list[list[Job]]) -> list[Job]:

@@ -87,8 +87,8 @@ class Book:
         for run in lost:
             run.status = Status.INTERRUPTED
         self.busy, self.training = False, []
-        return Said(f"the training process died ({why})" + (f" during {', '.join(r.label for r in lost)}" if lost else "")
-                    + "; a new one starts", "error")
+        during = f" during {', '.join(run.label for run in lost)}" if lost else ""
+        return Said(f"the training process died ({why}){during}; a new one starts", "error")
 
     def read(self, read: watch.Read) -> None:
         """A read of a stored run (from an epoch and a step row on) into its view: a new one for a `new`

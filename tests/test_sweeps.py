@@ -1,0 +1,149 @@
+"""Sweeps: a search space over a preset's runs (a grid, random draws from the seed), every point
+checked through the catalogue before anything trains; `lrtui sweep` trains the points as one
+comparison and ends with its verdict; bad input exits 2 with one line naming the key and the rule."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from lrtui import presets, sweeps
+from lrtui.catalogue import starter
+from lrtui.engine import jobs
+from lrtui.optimizers import validate_optimizer
+from lrtui.params import ConfigError
+
+STEP = presets.Run("StepLR", starter("StepLR"), validate_optimizer({"name": "SGD", "lr": 0.1}))
+
+
+def test_a_grid_is_the_product_of_its_values_and_random_keys_are_drawn_from_the_seed():
+    space = sweeps.space({"gamma": [0.1, 0.5], "step_size": [5, 10, 20], "optimizer.lr": {"log_uniform": [0.01, 1.0]},
+                          "warmup": {"int_uniform": [0, 3]}, "samples": 4})
+    points = space.points(seed=7)
+    assert space.size == len(points) == 2 * 3 * 4
+    assert {(p["scheduler.params.gamma"], p["scheduler.params.step_size"]) for p in points} == {
+        (g, s) for g in (0.1, 0.5) for s in (5, 10, 20)}
+    draws = {(p["optimizer.lr"], p["warmup"]) for p in points}
+    assert len(draws) == 4  # each draw with every grid point
+    assert all(0.01 <= lr <= 1.0 and isinstance(w, int) and 0 <= w <= 3 for lr, w in draws)
+    assert points == space.points(seed=7) and points != space.points(seed=8)
+
+
+def test_log_uniform_draws_are_uniform_in_the_log():
+    axis = sweeps.axis("optimizer.lr", {"log_uniform": [1e-4, 1.0]})
+    import random
+
+    rng = random.Random(0)
+    logs = [math.log10(axis.draw(rng)) for _ in range(4000)]
+    below = sum(x < -2 for x in logs) / len(logs)  # half of [-4, 0] in the log
+    assert 0.46 < below < 0.54
+
+
+@pytest.mark.parametrize("key, value, rule", [
+    ("nope.x", [1], "is no key a sweep can set"),
+    ("optimizer.nope", [1], "is no key a sweep can set"),
+    ("gamma", [], "an empty grid"),
+    ("gamma", {"uniform": [0.9, 0.1]}, "low <= high"),
+    ("optimizer.lr", {"log_uniform": [0, 1]}, "cannot reach zero"),
+    ("optimizer.lr", {"log_uniform": [-1, 1]}, "cannot reach zero"),
+    ("warmup", {"int_uniform": [0, 2.5]}, "two integers"),
+    ("gamma", {"normal": [0, 1]}, "a list of values or one of"),
+    ("gamma", {"uniform": [0, "x"]}, "two finite numbers"),
+    ("gamma", 0.5, "a list of values"),
+])
+def test_a_bad_key_or_value_is_refused_naming_the_key_and_the_rule(key, value, rule):
+    with pytest.raises(ConfigError) as info:
+        sweeps.space({key: value})
+    assert info.value.key == sweeps.path(key) and rule in info.value.problem
+
+
+def test_a_point_the_catalogue_refuses_is_named_with_the_rule():
+    with pytest.raises(ConfigError) as info:
+        sweeps.point_runs((STEP,), sweeps.space({"gamma": [0.5, 5.0]}), seed=0)
+    assert info.value.key == "scheduler.params.gamma" and "point gamma=5 of StepLR" in info.value.problem
+    with pytest.raises(ConfigError) as info:
+        sweeps.point_runs((STEP,), sweeps.space({"T_max": [5]}), seed=0)
+    assert "StepLR has no parameter 'T_max'" in info.value.problem
+
+
+def test_each_point_is_a_run_with_the_points_values_set():
+    [low, high] = sweeps.point_runs((STEP,), sweeps.space({"gamma": [0.2, 0.7], "optimizer.momentum": [0.9],
+                                                            "warmup": [2]}), seed=0)
+    assert (low.label, high.label) == ("StepLR gamma=0.2 momentum=0.9 warmup=2", "StepLR gamma=0.7 momentum=0.9 warmup=2")
+    assert low.schedule.params["gamma"] == 0.2 and low.schedule.warmup == 2
+    assert low.optimizer.params["momentum"] == 0.9 and low.optimizer.lr == 0.1  # the rest as the run had it
+
+
+SWEPT = '''name = "swept"
+[training]
+epochs = 2
+seeds = 2
+[[runs]]
+scheduler = { name = "StepLR", params = { step_size = 1 } }
+[sweep]
+gamma = [0.1, 0.5]
+"optimizer.lr" = { log_uniform = [0.01, 0.3] }
+samples = 2
+'''
+
+
+def test_a_presets_sweep_plans_every_point_over_its_seeds_and_round_trips(tmp_path: Path):
+    path = tmp_path / "swept.toml"
+    path.write_text(SWEPT)
+    preset = presets.load(path)
+    plan = jobs(preset)
+    assert len(plan) == 2 * 2 * 2 and len({job.group for job in plan}) == 4  # points x seeds, a group a point
+    assert [job.seed for job in plan] == [0] * 4 + [1] * 4  # round-robin by seed
+    again = tmp_path / "again.toml"
+    again.write_text(presets.to_toml(preset))
+    assert presets.load(again).sweep == preset.sweep
+
+
+@pytest.mark.parametrize("good, bad, key", [
+    ("gamma = [0.1, 0.5]", "gamma = [0.1, 5.0]", "sweep.scheduler.params.gamma"),
+    ("gamma = [0.1, 0.5]", "gamma = []", "sweep.scheduler.params.gamma"),
+    ("samples = 2", "samples = 0", "sweep.samples"),
+    ("gamma = [0.1, 0.5]", '"x.y" = [1]', "sweep.x.y"),
+    ("[0.01, 0.3]", "[0.3, 0.01]", "sweep.optimizer.lr"),
+])
+def test_a_bad_sweep_in_a_preset_is_refused_with_its_file_and_key(good, bad, key, tmp_path: Path):
+    path = tmp_path / "bad.toml"
+    path.write_text(SWEPT.replace(good, bad))
+    with pytest.raises(ConfigError) as info:
+        presets.load(path)
+    assert str(info.value).startswith(f"{path}: {key}"), str(info.value)
+
+
+def test_lrtui_sweep_trains_every_point_as_one_comparison(cli):
+    code, out, err = cli("sweep", "StepLR", "--grid", "gamma=0.1,0.5", "--set", "step_size=1", "--epochs", "2",
+                         "--device", "cpu", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert sorted(run["label"] for run in doc["runs"]) == ["StepLR gamma=0.1", "StepLR gamma=0.5"]
+    lrs = {run["label"]: [e["lr"] for e in run["epochs"]] for run in doc["runs"]}
+    assert lrs == {"StepLR gamma=0.1": pytest.approx([0.1, 0.01]), "StepLR gamma=0.5": pytest.approx([0.1, 0.05])}
+    assert sorted(g["name"] for g in doc["comparison"]["groups"]) == ["StepLR gamma=0.1", "StepLR gamma=0.5"]
+    assert "lrtui sweep: note: compatible runs train 2 at a time" in err
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["--grid", "gamma"], "lrtui sweep: sweep: needs KEY=VALUES, got 'gamma'"),
+    (["--random", "gamma=gauss(0,1)"], "lrtui sweep: scheduler.params.gamma: needs a list of values or one of "
+                                        "uniform, log_uniform, int_uniform = [low, high]"),
+    (["--random", "gamma=uniform(0.1)"], "lrtui sweep: sweep: a distribution is NAME(LOW,HIGH), such as "
+                                          "log_uniform(0.01,1), got 'uniform(0.1)'"),
+    (["--random", "optimizer.lr=log_uniform(0,1)"], "lrtui sweep: optimizer.lr: log_uniform needs low > 0 (a log "
+                                                     "range cannot reach zero), got [0, 1]"),
+    (["--grid", "gamma=0.5,2"], "lrtui sweep: scheduler.params.gamma: StepLR needs a number in (0, 1], got 2 (at the sweep's point "
+                                "gamma=2 of StepLR)"),
+    (["--random", "optimizer.lr=uniform(0.01,0.1)", "--samples", "10001"],
+     "lrtui sweep: samples: needs an integer from 1 to 10000, got 10001"),
+    (["--grid", "step_size=" + ",".join(map(str, range(1, 101))), "--grid", "gamma=" + ",".join(["0.5"] * 101)],
+     "lrtui sweep: sweep: has 10,100 points, more than 10,000: narrow it, or give --yes"),
+    ([], "lrtui sweep: sweep: needs at least one key to sweep"),
+])
+def test_a_bad_sweep_on_the_command_line_exits_2_with_one_line(argv, line, cli):
+    code, out, err = cli("sweep", "StepLR", *argv, "--epochs", "1")
+    assert (code, out, err.strip().splitlines()) == (2, "", [line])
