@@ -74,6 +74,14 @@ def _override_args(p: argparse.ArgumentParser) -> None:
                    help="the optimizer (another one: its defaults, the run's lr)")
 
 
+def _space_args(p: argparse.ArgumentParser) -> None:
+    """A search space's keys on the command line (`lrtui sweep`, `lrtui preview --sweep`)."""
+    p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...", help="a grid over these values")
+    p.add_argument("--random", action="append", default=[], metavar="KEY=DIST(LOW,HIGH)",
+                   help="random values: uniform, log_uniform or int_uniform, drawn --samples times from the seed")
+    p.add_argument("--samples", type=int, help="draws of the random keys (each with every grid point; default 1)")
+
+
 def _training_args(p: argparse.ArgumentParser) -> None:
     """What `lrtui run` and `lrtui sweep` take beside what they train."""
     _override_args(p)
@@ -120,9 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     preview = commands.add_parser("preview", help="the lr curve of a schedule, without training",
                                   description="The lr curve torch will produce, without training.")
     _selection_args(preview)
-    preview.add_argument("--format", choices=["table", "csv", "json", "plot"], default="table")
+    preview.add_argument("--format", choices=["table", "csv", "json", "plot"])
     preview.add_argument("--exact", action="store_true", help="step the real torch scheduler (else closed form)")
     preview.add_argument("--log", action="store_true", help="plot: log10 lr axis")
+    preview.add_argument("--sweep", action="store_true",
+                         help="every point of the preset's [sweep] and these keys, overlaid (as a plot by default)")
+    _space_args(preview)
     preview.set_defaults(func=cmd_preview)
 
     code = commands.add_parser("code", help="a plain-torch snippet that builds the same optimizer and scheduler",
@@ -147,10 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "scheduler parameter's name (gamma) or a dotted path (optimizer.lr, "
                                             "warmup). Every point is checked before anything trains.")
     sweep.add_argument("preset", metavar="PRESET_OR_SCHEDULER")
-    sweep.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...", help="a grid over these values")
-    sweep.add_argument("--random", action="append", default=[], metavar="KEY=DIST(LOW,HIGH)",
-                       help="random values: uniform, log_uniform or int_uniform, drawn --samples times from the seed")
-    sweep.add_argument("--samples", type=int, help="draws of the random keys (each with every grid point; default 1)")
+    _space_args(sweep)
     sweep.add_argument("--yes", action="store_true", help=f"train more than {MAX_POINTS:,} points")
     _training_args(sweep)
     sweep.set_defaults(func=cmd_sweep)
@@ -234,8 +242,7 @@ def main(argv: list[str] | None = None) -> int:
 def selection(args: argparse.Namespace) -> Any:
     """The Preset a preview or code command is about, with the command line's overrides applied."""
     from lrtui import presets
-    from lrtui.catalogue import CATALOGUE, lookup, validate
-    from lrtui.optimizers import validate_optimizer
+    from lrtui.catalogue import CATALOGUE, lookup, starter, validate
 
     if args.preset and args.target:
         raise ConfigError("preset", "give a scheduler or a preset, not both")
@@ -250,7 +257,8 @@ def selection(args: argparse.Namespace) -> Any:
         name = args.optimizer or "SGD"
         lr = OPTIMIZERS[name][0].default if args.lr is None else args.lr
         optimizer = validate_optimizer({"name": name, "lr": lr})
-        schedule = validate(target, sets, interval=args.interval, warmup=args.warmup or 0)
+        base = starter(target).params if getattr(args, "sweep", False) else {}  # a sweep sets what it requires
+        schedule = validate(target, {**base, **sets}, interval=args.interval, warmup=args.warmup or 0)
         preset = presets.Preset(target, runs=(presets.Run(target, schedule, optimizer),))
     else:
         preset = presets.override(presets.find(target), sets, lr=args.lr, optimizer=args.optimizer,
@@ -260,15 +268,20 @@ def selection(args: argparse.Namespace) -> Any:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from lrtui import report
+    from lrtui import report, sweeps
     from lrtui.catalogue import CATALOGUE
     from lrtui.preview import preview, unchanging
 
+    if not args.sweep and (args.grid or args.random or args.samples):
+        raise ConfigError("sweep", "--grid, --random and --samples preview a sweep: give --sweep too")
     preset = selection(args)
+    if args.sweep:
+        preset = replace(preset, runs=sweeps.point_runs(preset.runs, _space(preset.sweep, args), preset.training["seed"]))
+    args.format = args.format or ("plot" if args.sweep else "table")
     curves = [preview(run.schedule, run.optimizer, preset.length(run), exact=args.exact) for run in preset.runs]
     for note in filter(None, (unchanging(run.label, run.schedule, c) for run, c in zip(preset.runs, curves))):
         print(f"lrtui preview: note: {note}", file=sys.stderr)
-    single = args.preset is None and args.target in CATALOGUE  # one schedule: its curve object alone
+    single = args.preset is None and args.target in CATALOGUE and not args.sweep  # one schedule: its curve alone
     out = sys.stdout
     if args.format == "json":
         doc = [report.curve_json(run, c, preset) for run, c in zip(preset.runs, curves)]
@@ -321,7 +334,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from lrtui import presets, sweeps
+    from lrtui import presets
     from lrtui.catalogue import CATALOGUE, starter
 
     if args.preset in CATALOGUE:
@@ -329,16 +342,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         preset = presets.Preset(f"sweep-{args.preset}", runs=(presets.Run(schedule.name, schedule, validate_optimizer({})),))
     else:
         preset = presets.find(args.preset)
-    table = preset.sweep.to_table() if preset.sweep else {}
-    table |= {key: [parse_value(v) for v in values.split(",")] for key, values in map(_key_value, args.grid)}
-    table |= {key: _distribution(text) for key, text in map(_key_value, args.random)}
-    if args.samples is not None:
-        table["samples"] = args.samples
-    space = sweeps.space(table)
+    space = _space(preset.sweep, args)
     points = space.size * len(preset.runs)
     if points > MAX_POINTS and not args.yes:
         raise ConfigError("sweep", f"has {points:,} points, more than {MAX_POINTS:,}: narrow it, or give --yes")
     return _train([replace(preset, sweep=space)], args, "sweep")
+
+
+def _space(base: Any, args: argparse.Namespace) -> Any:
+    """A preset's search space (or none) with the command line's keys."""
+    from lrtui import sweeps
+
+    table = base.to_table() if base else {}
+    table |= {key: [parse_value(v) for v in values.split(",")] for key, values in map(_key_value, args.grid)}
+    table |= {key: _distribution(text) for key, text in map(_key_value, args.random)}
+    if args.samples is not None:
+        table["samples"] = args.samples
+    return sweeps.space(table)
 
 
 def _key_value(item: str) -> tuple[str, str]:

@@ -147,3 +147,34 @@ def test_lrtui_sweep_trains_every_point_as_one_comparison(cli):
 def test_a_bad_sweep_on_the_command_line_exits_2_with_one_line(argv, line, cli):
     code, out, err = cli("sweep", "StepLR", *argv, "--epochs", "1")
     assert (code, out, err.strip().splitlines()) == (2, "", [line])
+
+
+async def test_the_app_compares_a_sweep_presets_points(store, tmp_path: Path):
+    from lrtui.ui.app import LrtuiApp
+
+    path = tmp_path / "swept.toml"
+    path.write_text(SWEPT.replace("seeds = 2", "seeds = 1"))
+    app = LrtuiApp(presets.load(path), store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        handed = []
+        app.trainer.submit = handed.append  # what c hands the training process, kept from it
+        await pilot.press("c")
+        [batch] = handed
+        assert sorted(job.label.split(" ", 1)[1].split(" lr=")[0] for job in batch.jobs) == [
+            "gamma=0.1", "gamma=0.1", "gamma=0.5", "gamma=0.5"]
+
+
+def test_preview_sweep_draws_each_points_curve_as_its_own_preview_does(cli):
+    code, out, err = cli("preview", "StepLR", "--sweep", "--grid", "gamma=0.1,0.5", "--grid", "step_size=3,7",
+                         "--epochs", "20", "--format", "json")
+    assert code == 0, err
+    curves = {run["label"]: run for run in json.loads(out)["runs"]}
+    assert len(curves) == 4
+    for gamma in (0.1, 0.5):
+        for step in (3, 7):
+            code, alone, _ = cli("preview", "StepLR", "--set", f"gamma={gamma}", "--set", f"step_size={step}",
+                                 "--epochs", "20", "--format", "json")
+            assert json.loads(alone)["lr"] == curves[f"StepLR gamma={gamma} step_size={step}"]["lr"]
+    code, out, err = cli("preview", "StepLR", "--grid", "gamma=0.1")
+    assert (code, err.strip()) == (2, "lrtui preview: sweep: --grid, --random and --samples preview a sweep: give "
+                                      "--sweep too")

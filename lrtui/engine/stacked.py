@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
-from torch import Tensor
+if TYPE_CHECKING:  # torch is imported where a step runs: importing lrtui's core never loads it
+    from torch import Tensor
 
 Rows = dict[str, list[float]]  # a scalar's name -> its value for each member
 
@@ -39,6 +40,8 @@ class StackedUpdate:
 
     def step(self, groups: list[dict]) -> None:
         """One update from each member's param_groups[0] (`groups[i]` for member i) and the leaves' grads."""
+        import torch
+
         if len(groups) != len(self._params[0]):
             raise ValueError(f"{len(groups)} groups for a stack of {len(self._params[0])}")
         batches: dict[tuple[int, tuple[bool, ...]], list[int]] = {}  # one batch in the common case
@@ -81,6 +84,8 @@ class _Batch:
 
     def buffers(self, key: str) -> list[Tensor]:
         """The state `key` of each tensor, made as zeros the first time it is asked for."""
+        import torch
+
         for p, state in zip(self.params, self.state):
             if key not in state:
                 state[key] = torch.zeros_like(p)
@@ -88,6 +93,8 @@ class _Batch:
 
     def scalars(self, rows: Rows) -> dict[str, list[Tensor]]:
         """Each row as one tensor per param, of its dtype and device, shaped (K, 1, ..., 1) to broadcast."""
+        import torch
+
         names = list(rows)
         tables: dict[tuple[torch.dtype, torch.device], Tensor] = {}
         views: dict[tuple[torch.dtype, torch.device, int], Sequence[Tensor]] = {}
@@ -111,11 +118,15 @@ def _buffer_rows(on: list[bool], started: Sequence[bool], momentum: list[float],
 
 
 def _update_buffers(s: dict[str, list[Tensor]], buffers: list[Tensor], d: list[Tensor]) -> None:
+    import torch
+
     torch._foreach_mul_(buffers, s["decay"])
     torch._foreach_addcmul_(buffers, d, s["take"])
 
 
 def _sgd(b: _Batch) -> tuple[bool, ...]:
+    import torch
+
     lr, momentum, wd = b.column("lr"), b.column("momentum"), b.column("weight_decay")
     on = [m != 0 for m in momentum]  # torch checks momentum != 0 at every step
     nesterov = [bool(g["nesterov"]) for g in b.groups]
@@ -143,6 +154,8 @@ def _sgd(b: _Batch) -> tuple[bool, ...]:
 
 
 def _adam(b: _Batch, decoupled: bool) -> tuple[bool, ...]:
+    import torch
+
     lr, wd, eps = b.column("lr"), b.column("weight_decay"), b.column("eps")
     beta1, beta2 = [float(g["betas"][0]) for g in b.groups], [float(g["betas"][1]) for g in b.groups]
     # torch's Python-side scalars, with this step's betas
@@ -169,6 +182,8 @@ def _adam(b: _Batch, decoupled: bool) -> tuple[bool, ...]:
 
 
 def _rmsprop(b: _Batch) -> tuple[bool, ...]:
+    import torch
+
     lr, alpha, wd, momentum = b.column("lr"), b.column("alpha"), b.column("weight_decay"), b.column("momentum")
     on = [m > 0 for m in momentum]  # torch's test here, not SGD's != 0
     rows: Rows = {"alpha": alpha, "w": [1 - x for x in alpha], "eps": b.column("eps")}
