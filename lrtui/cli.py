@@ -379,7 +379,7 @@ def _distribution(text: str) -> dict:
 def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
     """Train the runs of `chosen` presets as one comparison, with the command line's overrides; print the
     verdict (over several seeds or points) or the summary."""
-    from lrtui import engine, headless, presets, report, scores, tasks
+    from lrtui import engine, headless, presets, report, scores, sweep_views, tasks
     from lrtui.stored import RunConfig
     from lrtui.catalogue import resolve
     from lrtui.paths import data_dir
@@ -410,6 +410,8 @@ def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
     console = _console(sys.stderr if args.json else sys.stdout)
     if compared and judged:
         judging.show(judged, len(stored), comparison, console)
+        if command == "sweep" and (view := sweep_views.view(judged, stored, console.width, _coloured(console))):
+            console.print(view) if not isinstance(view, str) else console.out(view, highlight=False)
     else:
         console.print(report.summary_table([scores.stored(run) for run in stored]))
     for ran, run in zip(results, stored):
@@ -486,6 +488,10 @@ def cmd_runs(args: argparse.Namespace) -> int:
             print(f"{n} run{'s' * (n > 1)} ended with an error: `lrtui runs --failed` shows {them}")
         print(report.comparisons_text(runs), end="")
     return 0
+
+
+def _coloured(console: Any) -> bool:
+    return console.is_terminal and not console.no_color and not os.environ.get("NO_COLOR")
 
 
 def _console(file: Any) -> Any:

@@ -63,6 +63,7 @@ class Run:
     label: str
     schedule: Schedule
     optimizer: OptimizerConfig
+    point: dict | None = None  # a sweep's point it is ({path: value}), kept in its runs' configs
 
 
 @dataclass(frozen=True)

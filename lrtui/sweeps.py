@@ -142,7 +142,8 @@ def at(run: Any, point: dict[str, Any]) -> Any:
         optimizer_config = validate_optimizer({**run.optimizer.to_table(), **optimizer})
     except ConfigError as e:
         raise ConfigError(f"optimizer.{e.key}", e.problem) from None
-    return replace(run, label=f"{run.label} {_label(point)}", schedule=schedule, optimizer=optimizer_config)
+    return replace(run, label=f"{run.label} {_label(point)}", schedule=schedule, optimizer=optimizer_config,
+                   point=point)
 
 
 def _label(point: dict[str, Any]) -> str:

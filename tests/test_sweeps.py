@@ -178,3 +178,29 @@ def test_preview_sweep_draws_each_points_curve_as_its_own_preview_does(cli):
     code, out, err = cli("preview", "StepLR", "--grid", "gamma=0.1")
     assert (code, err.strip()) == (2, "lrtui preview: sweep: --grid, --random and --samples preview a sweep: give "
                                       "--sweep too")
+
+
+def test_a_sweep_of_two_keys_ends_with_a_table_of_the_means_the_best_marked(cli):
+    code, out, err = cli("sweep", "StepLR", "--grid", "gamma=0.1,0.5", "--grid", "step_size=1,2", "--epochs", "3",
+                         "--device", "cpu", "--json")
+    assert code == 0, err
+    groups = json.loads(out)["comparison"]["groups"]  # best first
+    cells = {}
+    for line in err.splitlines():
+        if line.startswith("│"):
+            gamma, *row = (cell.strip() for cell in line.strip("│").split("│"))
+            cells |= {f"StepLR gamma={gamma} step_size={step}": cell for step, cell in zip(("1", "2"), row)}
+    assert cells == {g["name"]: f"{g['mean']:.4g}" + ("*" if i == 0 else "") for i, g in enumerate(groups)}
+
+
+def test_the_view_of_one_key_plots_the_metric_against_it_on_a_log_axis_where_it_spans_decades():
+    from lrtui import sweep_views
+    from lrtui.verdict import DEFAULT_METRIC, Comparison, GroupStats, Verdict
+
+    runs = [{"group": f"p{lr}", "config": {"point": {"optimizer.lr": lr, "warmup": 2}}} for lr in (0.01, 0.1, 1.0)]
+    assert sweep_views.swept(sweep_views.points(runs)) == ["optimizer.lr"]  # warmup is the same everywhere
+    groups = tuple(GroupStats(f"p{lr}", 3, 0, m, m - 0.1, m + 0.1, m - 0.05, m + 0.05)
+                   for lr, m in ((0.1, 0.5), (0.01, 0.9), (1.0, 1.2)))
+    judged = Comparison(DEFAULT_METRIC, groups, (), Verdict("best", "p0.1", "", (), None))
+    chart = sweep_views.view(judged, runs, 80, colour=False)
+    assert "log10 lr" in chart and chart.rstrip().endswith("best: lr=0.1 (0.5)")

@@ -126,7 +126,8 @@ def jobs(preset: Any, *, task: str | None = None, epochs: int | None = None, dev
                 config={"preset": preset.name, "scheduler": run.schedule.to_table(),
                         "interval": run.schedule.interval, "warmup": run.schedule.warmup,
                         "optimizer": run.optimizer.to_table(),
-                        "training": {k: v for k, v in t.items() if k != "steps_per_epoch"} | {"seed": s, "seeds": every}})
+                        "training": {k: v for k, v in t.items() if k != "steps_per_epoch"} | {"seed": s, "seeds": every}}
+                | ({"point": run.point} if run.point else {}))
             for s in every for run, group in zip(runs, _groups([run.label for run in runs]))]
 
 
