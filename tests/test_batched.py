@@ -133,7 +133,7 @@ class Branchy(nn.Module):            # data-dependent control flow: vmap refuses
 
 def build_branchy(ctx):
     x, y = data(ctx.seed, 64)
-    return {"model": Branchy(), "train": batches(x, y, ctx.batch_size)}
+    return {"model": Branchy(), "train": batches(x, y, ctx.batch_size), "val": batches(x[:32], y[:32], 32)}
 
 
 def build_regression(ctx):           # mean squared error: a huge lr overflows it within a few steps
@@ -168,8 +168,9 @@ def test_a_user_loader_shuffles_each_seed_as_it_would_alone(tasks_file):
     assert_same_runs(train(Batch(tuple(jobs))), sequential(jobs), steps=32)
 
 
-def test_a_model_vmap_refuses_trains_one_by_one_and_says_why(tasks_file):
-    jobs = user_jobs(tasks_file, "build_branchy", (0.05, 0.2))
+@pytest.mark.parametrize("batch_runs", [64, "auto"])  # auto finds it out timing a step, 64 at the first step
+def test_a_model_vmap_refuses_trains_one_by_one_and_says_why(batch_runs, tasks_file):
+    jobs = [replace(j, batch_runs=batch_runs) for j in user_jobs(tasks_file, "build_branchy", (0.05, 0.2))]
     got, alone = train(Batch(tuple(jobs))), sequential(jobs)
     for key, run in alone.items():
         assert got[key]["status"] == Status.FINISHED

@@ -199,7 +199,10 @@ class Group:
 
         self.base.eval()
         k = len(self.members)
-        separate, joint = timed(one, self.device) * k, timed(together, self.device)
+        try:
+            separate, joint = timed(one, self.device) * k, timed(together, self.device)
+        except Exception as e:  # noqa: BLE001 - what the batch cannot take (vmap refusing the model) trains alone
+            raise Unbatchable(f"{type(e).__name__}: {first_line(str(e))}") from None
         if joint > FASTER * separate:
             raise Unbatchable(f"on {self.device.type} these runs train no faster as one model ({joint * 1e3:.1f} ms "
                               f"a step for {k}, {separate / k * 1e3:.1f} ms for one alone)")
