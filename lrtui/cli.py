@@ -160,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("preset", metavar="PRESET_OR_SCHEDULER")
     _space_args(sweep)
     sweep.add_argument("--yes", action="store_true", help=f"train more than {MAX_POINTS:,} points")
+    sweep.add_argument("--backend", choices=["local", "ray"], default="local",
+                       help="where the points train: here (batched where they can be), or as Ray Tune trials")
+    sweep.add_argument("--ray-address", metavar="ADDRESS", help="a Ray cluster to join (default: start Ray here)")
+    sweep.add_argument("--gpus-per-trial", type=float, default=0, metavar="G", help="GPUs a Ray trial asks for")
     _training_args(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
@@ -337,6 +341,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from lrtui import presets
     from lrtui.catalogue import CATALOGUE, starter
 
+    if args.backend == "ray":
+        from lrtui.raytune import require
+
+        require()  # without the extra: one line naming it, before anything else
+
     if args.preset in CATALOGUE:
         schedule = starter(args.preset)
         preset = presets.Preset(f"sweep-{args.preset}", runs=(presets.Run(schedule.name, schedule, validate_optimizer({})),))
@@ -399,7 +408,13 @@ def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
         per_epoch = 1 if job.schedule.interval == "epoch" else tasks.known_batches(job.task, job.batch_size)
         if per_epoch:  # and a schedule that does not fit the run (a warmup longer than it), where known
             resolve(job.schedule, job.schedule.length(job.epochs, per_epoch))
-    results, interrupted = headless.run_all(jobs, store, command)
+    if getattr(args, "backend", "local") == "ray":
+        from lrtui import raytune
+
+        ran, interrupted = raytune.run_all(jobs, store, args.ray_address, args.gpus_per_trial)
+        results = [headless.Ran(run_id, status) for run_id, status in ran]
+    else:
+        results, interrupted = headless.run_all(jobs, store, command)
     stored = [store.run(ran.run_id) for ran in results]
     compared = any(RunConfig.of(job.config).seeded for job in jobs) or command == "sweep"
     judged = judging.judge(stored, args) if stored else None

@@ -80,3 +80,26 @@ class RunEnded:
 
 
 Event = RunStarted | Steps | EpochEnded | RunEnded
+
+
+def encode(events: list[Event]) -> str:
+    """Events as JSON text, to travel where objects do not (a Ray trial's results)."""
+    import json
+    from dataclasses import asdict
+
+    return json.dumps([{"type": type(e).__name__, **asdict(e)} for e in events])
+
+
+def decode(text: str) -> list[Event]:
+    """What `encode` wrote, as events again (tuples as tuples, a status as a Status)."""
+    import json
+
+    kinds = {cls.__name__: cls for cls in (RunStarted, Steps, EpochEnded, RunEnded)}
+    out = []
+    for item in json.loads(text):
+        cls = kinds[item.pop("type")]
+        fields = {k: tuple(v) if isinstance(v, list) and k != "config" else v for k, v in item.items()}
+        if cls is RunEnded:
+            fields["status"] = Status(fields["status"])
+        out.append(cls(**fields))
+    return out

@@ -23,6 +23,9 @@ class ConfigError(ValueError):
         super().__init__(f"{key}: {problem}" if key else problem)
         self.key, self.problem = key, problem
 
+    def __reduce__(self) -> tuple:  # pickled with its two arguments (a Ray worker's error travels so)
+        return ConfigError, (self.key, self.problem)
+
     def under(self, prefix: str) -> ConfigError:
         """The same error seen from a containing table (`runs[1].scheduler.params` + `gamma`)."""
         return ConfigError(f"{prefix}.{self.key}" if self.key else prefix, self.problem)

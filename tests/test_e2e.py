@@ -123,7 +123,7 @@ def test_a_comparison_over_seeds_ends_in_the_verdict_the_command_line_gives(term
     runs = store.comparison(store.last_comparison())
     assert len(runs) == 6
     judged = verdict.compare(scores.group_scores(map(scores.Entry.stored, runs), verdict.DEFAULT_METRIC))
-    assert f"comparison {runs[0]['comparison']}: " in screen  # the notification says its verdict in full
+    terminal.wait(f"comparison {runs[0]['comparison']}: ", 10)  # the notification says its verdict in full
     terminal.wait(f"verdict: {judged.verdict.short}"[:40], 20)  # the status line, under it, cut at 80 columns
     terminal.keys("q")
     terminal.wait("EXITED 0", 5)

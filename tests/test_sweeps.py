@@ -118,7 +118,7 @@ def test_a_bad_sweep_in_a_preset_is_refused_with_its_file_and_key(good, bad, key
 
 def test_lrtui_sweep_trains_every_point_as_one_comparison(cli):
     code, out, err = cli("sweep", "StepLR", "--grid", "gamma=0.1,0.5", "--set", "step_size=1", "--epochs", "2",
-                         "--device", "cpu", "--json")
+                         "--device", "cpu", "--batch-runs", "2", "--json")
     assert code == 0, err
     doc = json.loads(out)
     assert sorted(run["label"] for run in doc["runs"]) == ["StepLR gamma=0.1", "StepLR gamma=0.5"]

@@ -1,0 +1,134 @@
+"""`--backend ray`: a sweep (or any plan) on a Ray cluster through Ray Tune. Each job, a point on a
+seed, is a Tune trial that runs lrtui's engine on a worker, its device a resource request; each
+epoch's events (its steps among them) come back to the driver, whose recorder writes them to the
+local store as they arrive, so that `lrtui`, `lrtui runs` and `lrtui compare` see the sweep live, and
+a driver killed half-way has kept every epoch it received. A trial that fails on a worker (a
+dependency missing there) is a failed run with its message; the others go on. Ctrl-C cancels the
+trials still out and keeps what finished. Without an address, Ray starts on this machine."""
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from lrtui.engine import Job
+from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, decode, encode
+from lrtui.params import ConfigError
+from lrtui.recorder import Recorder
+
+EXTRA = "needs Ray, an optional extra: pip install 'lrtui[ray]'"
+
+
+def require() -> None:
+    """ConfigError naming the extra where Ray is not installed."""
+    try:
+        import ray.tune  # noqa: F401
+    except ImportError:
+        raise ConfigError("--backend ray", EXTRA) from None
+
+
+def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_trial: float = 0,
+            cpus_per_trial: float = 1) -> tuple[list[tuple[int, Status]], bool]:
+    """Train `jobs` as Tune trials; returns (run id, status) of each run that started, in the plan's
+    order, and whether the user interrupted."""
+    import logging
+
+    import ray
+    from ray import tune
+
+    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")  # the store is the log
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    jobs, runtime_env = _shipped(jobs)
+    # a trial works in the shipped folder (Tune would move it to a trial folder of its own)
+    runtime_env["env_vars"] = {"RAY_CHDIR_TO_TRIAL_DIR": "0"}
+    ray.init(address=address, runtime_env=runtime_env, include_dashboard=False, log_to_driver=False,
+             logging_level=logging.ERROR, ignore_reinit_error=True)
+    logging.getLogger("ray.tune").setLevel(logging.CRITICAL)  # a failed trial is said once, as its run's error
+    recorder = Recorder(store)
+    trainable = tune.with_resources(_trial, {"cpu": cpus_per_trial, "gpu": gpus_per_trial})
+    tuner = tune.Tuner(trainable, param_space={"job": tune.grid_search(jobs), "threads": max(1, int(cpus_per_trial))},
+                       run_config=tune.RunConfig(storage_path=tempfile.mkdtemp(prefix="lrtui-ray-"), verbose=0,
+                                                 callbacks=[_Recorded(recorder)]))
+    interrupted = False
+    try:
+        tuner.fit()
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        for key in list(recorder.writers):  # trials cancelled: their runs end as stopped, keeping what came
+            recorder([RunEnded(key, Status.STOPPED)])
+        ray.shutdown()
+    statuses = {run["key"]: run["status"] for run in (store.run(i, steps=False) for i in recorder.ids.values()) if run}
+    return [(recorder.ids[job.key], Status(statuses[job.key])) for job in jobs if job.key in recorder.ids], interrupted
+
+
+def _trial(config: dict) -> None:
+    """On a worker: the job through lrtui's engine, its events reported with each epoch's end."""
+    import torch
+    from ray import tune
+
+    from lrtui import engine
+
+    torch.set_num_threads(config["threads"])  # the CPUs its trial asked for, not the machine's
+    pending: list[Event] = []
+
+    def emit(events: list[Event]) -> None:
+        pending.extend(events)
+        if any(isinstance(e, (EpochEnded, RunEnded)) for e in events):
+            tune.report({"events": encode(pending)})
+            pending.clear()
+
+    engine.run(config["job"], emit, threading.Event())
+
+
+class _Recorded:
+    """On the driver: each trial's reported events into the recorder; a trial that failed before it
+    could say so ends its run (made now if it never started) as failed, with the worker's message."""
+
+    def __new__(cls, recorder: Recorder) -> Any:
+        from ray import tune
+
+        class Recorded(tune.Callback):
+            def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+                recorder(decode(result["events"]))
+
+            def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+                job = trial.config["job"]
+                if job.key not in recorder.writers:
+                    recorder([RunStarted(job.key, job.label, "train", job.config, job.preset, job.task, job.seed,
+                                         job.device, "a Ray worker", job.epochs, 0, comparison=job.comparison,
+                                         group=job.group)])
+                recorder([RunEnded(job.key, Status.FAILED, _error(trial))])
+
+        return Recorded()
+
+
+def _error(trial: Any) -> str:
+    """The worker's error, its last line first (the exception itself), the rest of it after."""
+    try:
+        text = Path(trial.error_file).read_text().strip()
+    except (OSError, TypeError):
+        return "the trial failed on its Ray worker"
+    lines = [line for line in text.splitlines() if line.strip()]
+    return "\n".join([lines[-1], *lines[:-1]]) if lines else "the trial failed on its Ray worker"
+
+
+def _shipped(jobs: list[Job]) -> tuple[list[Job], dict]:
+    """Jobs whose task is a file, with the file's folder shipped to the workers (Ray's runtime
+    environment) and the task named relative to it there."""
+    files = {job.task.rpartition(":")[0] if ".py:" in job.task else job.task for job in jobs
+             if ".py" in job.task}
+    if not files:
+        return jobs, {}
+    if len({str(Path(f).resolve().parent) for f in files}) > 1:
+        raise ConfigError("--task", "the task files of one Ray sweep must share a folder (it is shipped to the workers)")
+    folder = Path(next(iter(files))).resolve().parent
+
+    def there(task: str) -> str:  # the file by its name, in the shipped folder
+        file = task.rpartition(":")[0] if ".py:" in task else task
+        return Path(file).name + task[len(file):]
+
+    return [replace(job, task=there(job.task)) if ".py" in job.task else job for job in jobs], {"working_dir": str(folder)}

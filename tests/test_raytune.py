@@ -1,0 +1,55 @@
+"""Sweeps on Ray: the same points on the same seeds give the same runs as the local engine (within
+float error: the workers train each run alone, the local engine batches them), every epoch recorded
+in the local store by the driver; a trial that fails on a worker is a failed run with its message
+and the sweep goes on; without the extra, one line names it."""
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from lrtui.store import Store
+
+GRID = ("StepLR", "--grid", "gamma=0.1,0.5", "--set", "step_size=1", "--epochs", "2", "--device", "cpu", "--json")
+
+
+def test_a_sweep_on_a_local_ray_gives_the_runs_the_local_engine_gives(cli, tmp_path):
+    code, out, err = cli("sweep", *GRID, "--runs-dir", str(tmp_path / "local"))
+    assert code == 0, err
+    local = {run["label"]: run for run in json.loads(out)["runs"]}
+    code, out, err = cli("sweep", *GRID, "--backend", "ray", "--runs-dir", str(tmp_path / "ray"))
+    assert code == 0, err
+    on_ray = {run["label"]: run for run in json.loads(out)["runs"]}
+    assert on_ray.keys() == local.keys() == {"StepLR gamma=0.1", "StepLR gamma=0.5"}
+    for label, run in on_ray.items():
+        assert run["status"] == "finished" and len(run["epochs"]) == 2
+        assert [e["lr"] for e in run["epochs"]] == [e["lr"] for e in local[label]["epochs"]]
+        for mine, theirs in zip(run["epochs"], local[label]["epochs"]):
+            assert mine["val_loss"] == pytest.approx(theirs["val_loss"], rel=1e-3)
+    stored = Store.at(tmp_path / "ray").runs()
+    assert sorted(r["label"] for r in stored) == sorted(on_ray) and {r["n_epochs"] for r in stored} == {2}
+    assert len({r["comparison"] for r in stored}) == 1
+
+
+def test_a_trial_that_fails_on_its_worker_is_a_failed_run_and_the_sweep_goes_on(cli, tmp_path):
+    tasks = tmp_path / "needs.py"
+    tasks.write_text("import torch\nfrom torch import nn\n\n\ndef build(ctx):\n"
+                     "    if ctx.seed == 1:\n        import a_module_no_worker_has  # noqa: F401\n"
+                     "    x = torch.randn(32, 4, generator=torch.Generator().manual_seed(ctx.seed))\n"
+                     "    y = (x[:, 0] > 0).long()\n"
+                     "    return {'model': nn.Linear(4, 2), 'train': [(x, y)], 'val': [(x, y)]}\n")
+    code, out, err = cli("sweep", "StepLR", "--grid", "gamma=0.1", "--set", "step_size=1", "--epochs", "1",
+                         "--seeds", "0,1", "--task", f"{tasks}:build", "--backend", "ray", "--json",
+                         "--runs-dir", str(tmp_path / "runs"))
+    runs = {run["seed"]: run for run in json.loads(out)["runs"]}
+    assert code == 1 and runs[0]["status"] == "finished"
+    assert runs[1]["status"] == "failed" and "No module named 'a_module_no_worker_has'" in runs[1]["error"]
+
+
+def test_without_the_extra_the_ray_backend_is_refused_naming_it(cli, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray then fails, as where it is not installed
+    monkeypatch.setitem(sys.modules, "ray.tune", None)
+    code, out, err = cli("sweep", *GRID, "--backend", "ray")
+    assert (code, out, err.strip()) == (2, "", "lrtui sweep: --backend ray: needs Ray, an optional extra: "
+                                               "pip install 'lrtui[ray]'")
