@@ -4,10 +4,11 @@ import cuda
 import engine
 import finder
 import preview
+import sweep
 import tui
 import verdict
 
 if __name__ == "__main__":
-    for bench in (preview, verdict, engine, batched, tui, cuda, finder):  # finder last: it trains ~60 runs
+    for bench in (preview, verdict, engine, batched, sweep, tui, cuda, finder):  # finder last: it trains ~60 runs
         bench.main()
         print()

@@ -50,6 +50,7 @@ def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_tr
     recorder = Recorder(store)
     trainable = tune.with_resources(_trial, {"cpu": cpus_per_trial, "gpu": gpus_per_trial})
     tuner = tune.Tuner(trainable, param_space={"job": tune.grid_search(jobs), "threads": max(1, int(cpus_per_trial))},
+                       tune_config=tune.TuneConfig(reuse_actors=True),  # a worker imports torch once, not per trial
                        run_config=tune.RunConfig(storage_path=tempfile.mkdtemp(prefix="lrtui-ray-"), verbose=0,
                                                  callbacks=[_Recorded(recorder)]))
     interrupted = False

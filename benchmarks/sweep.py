@@ -1,0 +1,61 @@
+"""A sweep three ways, side by side in one run: a 3 x 3 grid (StepLR's gamma x step_size) x 3 seeds on
+spirals, trained by the local engine batched, by the local engine one by one, and as Ray Tune trials
+on a local Ray (as many at a time as this machine has CPUs); and Ray's overhead per trial."""
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from lrtui import presets, recorder, sweeps
+from lrtui.catalogue import validate
+from lrtui.engine import batches, jobs
+from lrtui.optimizers import validate_optimizer
+from lrtui.store import Store
+
+EPOCHS = 5
+
+
+def plan() -> list:
+    run = presets.Run("StepLR", validate("StepLR", {"step_size": 2}), validate_optimizer({"name": "SGD", "lr": 0.1}))
+    space = sweeps.space({"gamma": [0.1, 0.3, 0.5], "step_size": [1, 2, 3]})
+    return jobs(presets.Preset("sweep-bench", runs=(run,), sweep=space), epochs=EPOCHS, seeds=3, device="cpu")
+
+
+def local(batch_runs: int | str) -> float:
+    store = Store.at(Path(tempfile.mkdtemp()))
+    start = time.perf_counter()
+    for unit in batches([replace(job, batch_runs=batch_runs) for job in plan()]):
+        recorder.run(unit, store, lambda events: None, threading.Event())
+    return time.perf_counter() - start
+
+
+def on_ray() -> float:
+    from lrtui import raytune
+
+    start = time.perf_counter()
+    raytune.run_all(plan(), Store.at(Path(tempfile.mkdtemp())))
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        print("sweep on Ray: no ray here (pip install 'lrtui[ray]'); skipped")
+        return
+    trials, cpus = len(plan()), os.cpu_count() or 1
+    local("auto")  # warm up
+    batched, alone, ray = local("auto"), local("off"), on_ray()
+    print(f"sweep, 3 x 3 grid x 3 seeds = {trials} runs of {EPOCHS} epochs on spirals, CPU ({cpus} cores), wall s:")
+    print(f"  local batched {batched:.1f}   local one by one {alone:.1f}   local Ray ({cpus} trials at a time) {ray:.1f}")
+    print(f"  ratios to one by one: batched {batched / alone:.2f}, Ray {ray / alone:.2f}")
+    print(f"  Ray's overhead per trial (Ray's wall x {cpus} trials at a time - one by one) / {trials}: "
+          f"{(ray * cpus - alone) / trials:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
