@@ -22,6 +22,7 @@ from lrtui.optimizers import OPTIMIZERS, validate_optimizer
 from lrtui.params import ConfigError, parse_value
 from lrtui.presets import TRAINING
 from lrtui.sweeps import MAX_POINTS
+from lrtui.verdict import DEFAULT_METRIC
 
 EXAMPLES = """examples:
   lrtui preview CosineAnnealingLR --epochs 100 --warmup 5
@@ -164,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where the points train: here (batched where they can be), or as Ray Tune trials")
     sweep.add_argument("--ray-address", metavar="ADDRESS", help="a Ray cluster to join (default: start Ray here)")
     sweep.add_argument("--gpus-per-trial", type=float, default=0, metavar="G", help="GPUs a Ray trial asks for")
+    sweep.add_argument("--prune", choices=["halving"],
+                       help="stop the worst points early: successive halving at rungs of 1, 2, 4, ... epochs (on Ray)")
     _training_args(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
@@ -345,6 +348,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         from lrtui.raytune import require
 
         require()  # without the extra: one line naming it, before anything else
+    elif args.prune:
+        raise ConfigError("--prune", "successive halving runs on Ray (Tune's ASHA scheduler) for now: add --backend ray")
 
     if args.preset in CATALOGUE:
         schedule = starter(args.preset)
@@ -411,7 +416,8 @@ def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
     if getattr(args, "backend", "local") == "ray":
         from lrtui import raytune
 
-        ran, interrupted = raytune.run_all(jobs, store, args.ray_address, args.gpus_per_trial)
+        ran, interrupted = raytune.run_all(jobs, store, args.ray_address, args.gpus_per_trial,
+                                           prune=(args.metric or DEFAULT_METRIC) if args.prune else None)
         results = [headless.Ran(run_id, status) for run_id, status in ran]
     else:
         results, interrupted = headless.run_all(jobs, store, command)

@@ -7,10 +7,11 @@ dependency missing there) is a failed run with its message; the others go on. Ct
 trials still out and keeps what finished. Without an address, Ray starts on this machine."""
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import threading
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from lrtui.engine import Job
 from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, decode, encode
 from lrtui.params import ConfigError
 from lrtui.recorder import Recorder
+from lrtui.verdict import DEFAULT_METRIC, Metric, metric
 
 EXTRA = "needs Ray, an optional extra: pip install 'lrtui[ray]'"
 
@@ -31,9 +33,11 @@ def require() -> None:
 
 
 def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_trial: float = 0,
-            cpus_per_trial: float = 1) -> tuple[list[tuple[int, Status]], bool]:
+            cpus_per_trial: float = 1, prune: Metric | None = None) -> tuple[list[tuple[int, Status]], bool]:
     """Train `jobs` as Tune trials; returns (run id, status) of each run that started, in the plan's
-    order, and whether the user interrupted."""
+    order, and whether the user interrupted. With `prune`, Tune's ASHA scheduler (asynchronous
+    successive halving: rungs at 1, 2, 4, ... epochs, the best half going on) stops the points that
+    are worse by that metric at a rung; their runs end as stopped, saying so."""
     import logging
 
     import ray
@@ -49,8 +53,16 @@ def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_tr
     logging.getLogger("ray.tune").setLevel(logging.CRITICAL)  # a failed trial is said once, as its run's error
     recorder = Recorder(store)
     trainable = tune.with_resources(_trial, {"cpu": cpus_per_trial, "gpu": gpus_per_trial})
-    tuner = tune.Tuner(trainable, param_space={"job": tune.grid_search(jobs), "threads": max(1, int(cpus_per_trial))},
-                       tune_config=tune.TuneConfig(reuse_actors=True),  # a worker imports torch once, not per trial
+    scheduler = None
+    if prune:
+        from ray.tune.schedulers import ASHAScheduler
+
+        scheduler = ASHAScheduler(time_attr="epoch", metric="score", mode="max" if prune.higher_is_better else "min",
+                                  max_t=max(job.epochs for job in jobs) + 1, grace_period=1, reduction_factor=2)
+        # max_t past the last epoch: a run that reaches its end reports its ending, not stopped by time
+    space = {"job": tune.grid_search(jobs), "threads": max(1, int(cpus_per_trial)), "metric": (prune or DEFAULT_METRIC).name}
+    tuner = tune.Tuner(trainable, param_space=space,
+                       tune_config=tune.TuneConfig(reuse_actors=True, scheduler=scheduler),  # torch imported once a worker
                        run_config=tune.RunConfig(storage_path=tempfile.mkdtemp(prefix="lrtui-ray-"), verbose=0,
                                                  callbacks=[_Recorded(recorder)]))
     interrupted = False
@@ -67,19 +79,25 @@ def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_tr
 
 
 def _trial(config: dict) -> None:
-    """On a worker: the job through lrtui's engine, its events reported with each epoch's end."""
+    """On a worker: the job through lrtui's engine, its events reported with each epoch's end, with
+    the epochs so far and the metric's score on them (what a pruner compares)."""
     import torch
     from ray import tune
 
     from lrtui import engine
 
     torch.set_num_threads(config["threads"])  # the CPUs its trial asked for, not the machine's
+    judge = metric(config["metric"])
     pending: list[Event] = []
+    epochs: list[dict] = []
 
     def emit(events: list[Event]) -> None:
         pending.extend(events)
+        epochs.extend(asdict(e) for e in events if isinstance(e, EpochEnded))
         if any(isinstance(e, (EpochEnded, RunEnded)) for e in events):
-            tune.report({"events": encode(pending)})
+            score = judge.of(epochs)
+            worst = -math.inf if judge.higher_is_better else math.inf
+            tune.report({"events": encode(pending), "epoch": len(epochs), "score": worst if score is None else score})
             pending.clear()
 
     engine.run(config["job"], emit, threading.Event())
@@ -95,6 +113,12 @@ class _Recorded:
         class Recorded(tune.Callback):
             def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
                 recorder(decode(result["events"]))
+
+            def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+                job = trial.config["job"]
+                if job.key in recorder.writers:  # stopped by the pruner before its end
+                    epochs = trial.last_result.get("epoch", 0)
+                    recorder([RunEnded(job.key, Status.STOPPED, f"pruned by successive halving after epoch {epochs}")])
 
             def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
                 job = trial.config["job"]

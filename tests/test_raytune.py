@@ -53,3 +53,24 @@ def test_without_the_extra_the_ray_backend_is_refused_naming_it(cli, monkeypatch
     code, out, err = cli("sweep", *GRID, "--backend", "ray")
     assert (code, out, err.strip()) == (2, "", "lrtui sweep: --backend ray: needs Ray, an optional extra: "
                                                "pip install 'lrtui[ray]'")
+
+
+def test_halving_on_ray_stops_the_worst_points_at_the_first_rung(cli, tmp_path):
+    """Two good lrs train first (two trials at a time here), then two that barely move: at the first
+    rung (1 epoch) each is worse than the good ones, and the pruner stops it; a good one goes to the end."""
+    code, out, err = cli("sweep", "StepLR", "--grid", "optimizer.lr=0.1,0.2,0.00001,0.00002", "--set", "step_size=1",
+                         "--epochs", "4", "--device", "cpu", "--backend", "ray", "--prune", "halving", "--json",
+                         "--runs-dir", str(tmp_path / "runs"))
+    assert code == 0, err
+    runs = {run["label"]: run for run in json.loads(out)["runs"]}
+    for bad in ("StepLR lr=1e-05", "StepLR lr=2e-05"):
+        assert runs[bad]["status"] == "stopped" and len(runs[bad]["epochs"]) == 1
+        assert runs[bad]["error"] == "pruned by successive halving after epoch 1"
+    good = [runs[label] for label in ("StepLR lr=0.1", "StepLR lr=0.2")]  # which one is cut depends on who came first
+    assert any(run["status"] == "finished" and len(run["epochs"]) == 4 for run in good)
+
+
+def test_halving_needs_the_ray_backend(cli):
+    code, out, err = cli("sweep", *GRID, "--prune", "halving")
+    assert (code, err.strip()) == (2, "lrtui sweep: --prune: successive halving runs on Ray (Tune's ASHA scheduler) "
+                                      "for now: add --backend ray")
