@@ -12,16 +12,19 @@ import pytest
 from lrtui.store import Store
 
 GRID = ("StepLR", "--grid", "gamma=0.1,0.5", "--set", "step_size=1", "--epochs", "2", "--device", "cpu", "--json")
+RANDOM = ("StepLR", "--random", "optimizer.lr=log_uniform(0.01,0.3)", "--samples", "2", "--set", "step_size=1",
+          "--epochs", "2", "--device", "cpu", "--json")
 
 
-def test_a_sweep_on_a_local_ray_gives_the_runs_the_local_engine_gives(cli, tmp_path):
-    code, out, err = cli("sweep", *GRID, "--runs-dir", str(tmp_path / "local"))
+@pytest.mark.parametrize("sweep", [GRID, RANDOM], ids=["grid", "random"])
+def test_a_sweep_on_a_local_ray_gives_the_runs_the_local_engine_gives(sweep, cli, tmp_path):
+    code, out, err = cli("sweep", *sweep, "--runs-dir", str(tmp_path / "local"))
     assert code == 0, err
     local = {run["label"]: run for run in json.loads(out)["runs"]}
-    code, out, err = cli("sweep", *GRID, "--backend", "ray", "--runs-dir", str(tmp_path / "ray"))
+    code, out, err = cli("sweep", *sweep, "--backend", "ray", "--runs-dir", str(tmp_path / "ray"))
     assert code == 0, err
     on_ray = {run["label"]: run for run in json.loads(out)["runs"]}
-    assert on_ray.keys() == local.keys() == {"StepLR gamma=0.1", "StepLR gamma=0.5"}
+    assert on_ray.keys() == local.keys() and len(on_ray) == 2  # the random points drawn from the seed, the same
     for label, run in on_ray.items():
         assert run["status"] == "finished" and len(run["epochs"]) == 2
         assert [e["lr"] for e in run["epochs"]] == [e["lr"] for e in local[label]["epochs"]]
@@ -74,3 +77,33 @@ def test_halving_needs_the_ray_backend(cli):
     code, out, err = cli("sweep", *GRID, "--prune", "halving")
     assert (code, err.strip()) == (2, "lrtui sweep: --prune: successive halving runs on Ray (Tune's ASHA scheduler) "
                                       "for now: add --backend ray")
+
+
+def test_a_killed_driver_keeps_every_finished_trial_in_the_store(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    env = {**os.environ, "LRTUI_RUNS_DIR": str(tmp_path / "runs")}
+    driver = subprocess.Popen([sys.executable, "-m", "lrtui", "sweep", "StepLR", "--grid",
+                               "gamma=0.1,0.2,0.3,0.4,0.5,0.6", "--set", "step_size=1", "--epochs", "3",
+                               "--device", "cpu", "--backend", "ray"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        finished = []
+        for _ in range(600):  # until a trial has finished, or a minute
+            time.sleep(0.1)
+            if (tmp_path / "runs" / "runs.sqlite").exists():
+                finished = [r for r in Store.at(tmp_path / "runs").runs() if r["status"] == "finished"]
+                if finished:
+                    break
+        assert finished, "no trial finished within a minute"
+        os.killpg(driver.pid, signal.SIGKILL)  # the driver and what it started on this machine
+        driver.wait()
+    finally:
+        subprocess.run([sys.executable, "-m", "ray.scripts.scripts", "stop", "--force"], capture_output=True)
+    runs = Store.at(tmp_path / "runs").runs()
+    kept = [r for r in runs if r["status"] == "finished"]
+    assert len(kept) >= len(finished) and all(r["n_epochs"] == 3 for r in kept)
+    assert all(r["status"] in ("finished", "interrupted") for r in runs)  # the rest: cut short with the driver
