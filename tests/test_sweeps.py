@@ -204,3 +204,29 @@ def test_the_view_of_one_key_plots_the_metric_against_it_on_a_log_axis_where_it_
     judged = Comparison(DEFAULT_METRIC, groups, (), Verdict("best", "p0.1", "", (), None))
     chart = sweep_views.view(judged, runs, 80, colour=False)
     assert "log10 lr" in chart and chart.rstrip().endswith("best: lr=0.1 (0.5)")
+
+
+async def test_w_shows_the_latest_sweeps_result_view_in_the_app(cli, store):
+    import io
+
+    from rich.console import Console
+    from textual.widgets import Static
+
+    from lrtui.ui.app import LrtuiApp
+    from lrtui.ui.screens import ResultScreen
+    from pilot import until
+
+    code, out, err = cli("sweep", "StepLR", "--grid", "gamma=0.1,0.5", "--grid", "step_size=1,2", "--epochs", "2",
+                         "--device", "cpu", "--json", "--runs-dir", str(store.path.parent))
+    assert code == 0, err
+    best = json.loads(out)["comparison"]["groups"][0]
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: len(app.book.runs) == 4)
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, ResultScreen))
+        assert app.screen.query_one("#result", Static)
+        console = Console(width=120, file=io.StringIO(), record=True)
+        console.print(app.screen.view)  # the table the screen shows
+        text = console.export_text()
+        assert f"{best['mean']:.4g}*" in text and "gamma \\ step_size" in text

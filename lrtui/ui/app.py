@@ -77,6 +77,8 @@ class LrtuiApp(App):
         Binding("g", "bands", "Seeds: mean and range, or each", show=False,
                 tooltip="seeds: mean and range, or each", id="bands"),
         Binding("M", "metric", "Verdict metric", show=False, tooltip="the verdict's metric (next)", id="metric"),
+        Binding("w", "sweep_results", "Sweep results", show=False, tooltip="the latest sweep's result view",
+                id="sweep_results"),
         Binding("q", "quit", "Quit", tooltip="quit (stops a run first)", id="quit"),
         Binding("tab", "pane(1)", "Next pane", show=False, priority=True),
         Binding("shift+tab", "pane(-1)", "Previous pane", show=False, priority=True),
@@ -580,11 +582,16 @@ class LrtuiApp(App):
             comparison, judged.verdict.best)), None)
         commands.winner(self, judged, best and best.config)
 
+    def action_sweep_results(self) -> None:
+        commands.sweep_results(self, list(self.book.runs.values()), self.metric, max(40, self.size.width - 8))
+
     def get_system_commands(self, screen: Any) -> Any:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Copy as code", "the current configuration as plain torch",
                             lambda: self.run_action("copy_code"))
         yield SystemCommand("Export runs", "the shown runs' epochs and steps as CSV", self.action_export)
+        yield SystemCommand("Sweep results", "the latest sweep's metric against its swept parameters",
+                            self.action_sweep_results)
         yield SystemCommand("Copy the winner as code", "the best schedule of the latest comparison, as plain torch",
                             self.action_copy_winner)
         for binding in self.BINDINGS:

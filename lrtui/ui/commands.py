@@ -18,8 +18,8 @@ from lrtui.draft import Draft
 from lrtui.optimizers import OptimizerConfig
 from lrtui.params import ConfigError
 from lrtui.report import export_csv
-from lrtui.ui.screens import CodeScreen, NameScreen, PathScreen
-from lrtui.verdict import Comparison
+from lrtui.ui.screens import CodeScreen, NameScreen, PathScreen, ResultScreen
+from lrtui.verdict import Comparison, Metric, compare
 
 
 def save(app: App, draft: Draft, loaded: presets.Preset | None) -> None:
@@ -72,6 +72,27 @@ def export(app: App, read: Callable[[int], dict], run_ids: list[int]) -> None:
 
     app.push_screen(PathScreen(f"Export {len(run_ids)} shown run(s) as CSV to:",
                                Path(f"lrtui-runs-{time.strftime('%Y%m%d-%H%M%S')}.csv"), write), written)
+
+
+def sweep_results(app: App, views: list, metric: Metric, width: int) -> None:
+    """The result view of the latest sweep the app holds (its runs' points): the metric against one
+    swept key, a table of two, or the comparison table of more."""
+    from lrtui import report, scores, sweep_views
+
+    swept = [v for v in views if v.config.get("point") and v.comparison]
+    if not swept:
+        app.notify("no sweep yet: load a preset with a [sweep] table and press c (or run lrtui sweep)",
+                   severity="warning")
+        return
+    latest = [v for v in swept if v.comparison == swept[-1].comparison]
+    try:
+        judged = compare(scores.group_scores([v.entry() for v in latest], metric), metric)
+    except ConfigError as e:
+        app.notify(escape(f"sweep {latest[0].comparison}: {e.problem}"), severity="warning")
+        return
+    runs = [{"group": v.group, "config": v.config} for v in latest]
+    view = sweep_views.view(judged, runs, width, colour=False) or report.comparison_table(judged)
+    app.push_screen(ResultScreen(f"sweep {latest[0].comparison}: {judged.verdict.short}", view))
 
 
 def winner(app: App, comparison: Comparison | None, config: dict | None) -> None:

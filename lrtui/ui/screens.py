@@ -69,6 +69,20 @@ class HelpScreen(Modal):
             yield Static(keys_text(type(self.app)))
 
 
+class ResultScreen(Modal):
+    """A sweep's result view (a chart as text, or a table), read only."""
+
+    def __init__(self, title: str, view: object):
+        super().__init__()
+        self.title_text, self.view = title, view
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog wide") as dialog:
+            dialog.border_title = escape(self.title_text)
+            dialog.border_subtitle = "escape closes this"
+            yield Static(self.view, id="result")
+
+
 class CodeScreen(Modal):
     """The code, read only; c copies it through the terminal (OSC 52), w writes it to a file."""
 
