@@ -61,6 +61,9 @@ def test_without_the_extra_the_ray_backend_is_refused_naming_it(cli, monkeypatch
 def test_halving_on_ray_stops_the_worst_points_at_the_first_rung(cli, tmp_path):
     """Two good lrs train first (two trials at a time here), then two that barely move: at the first
     rung (1 epoch) each is worse than the good ones, and the pruner stops it; a good one goes to the end."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False)  # two trials at a time on any machine (the sweep joins it)
     code, out, err = cli("sweep", "StepLR", "--grid", "optimizer.lr=0.1,0.2,0.00001,0.00002", "--set", "step_size=1",
                          "--epochs", "4", "--device", "cpu", "--backend", "ray", "--prune", "halving", "--json",
                          "--runs-dir", str(tmp_path / "runs"))

@@ -433,7 +433,7 @@ class LrtuiApp(App):
         """Two lines: what is happening (the run in progress, or what to do), then the settings and queue."""
         training = [self.book.runs[i] for i in self.book.training if i in self.book.runs]
         if training:
-            now = training[0].progress() + batching(training)
+            now = batching(training)
         elif self.range_test.status():
             now = self.range_test.status()
         elif not self.torch_ready:

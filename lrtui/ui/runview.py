@@ -137,9 +137,11 @@ def _floats(values: Iterable[float | None]) -> list[float]:
 
 
 def batching(training: list[RunView]) -> str:
-    """The status line's word, after the progress, on how the runs in training train (markup):
-    several as one model, or one alone that could not be batched, and why."""
+    """The status line's word on the runs in training (markup): the first one's progress, after how
+    many train as one model (a short prefix, seen at 80 columns), or before why a run trains alone
+    (the notification has it whole)."""
+    progress = training[0].progress()
     if len(training) > 1:
-        return f"  · {len(training)} batched"
+        return f"{len(training)} batched · {progress}"
     reason = training[0].config.get("batch", {}).get("reason")
-    return f"  · not batched: {escape(reason)}" if reason else ""
+    return f"{progress}  · not batched: {escape(reason)}" if reason else progress
