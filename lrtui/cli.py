@@ -9,13 +9,12 @@ import argparse
 import csv
 import json
 import os
-import re
 import shutil
 import sys
 from dataclasses import replace
 from typing import Any, Callable, NoReturn
 
-from lrtui import __version__, judging
+from lrtui import __version__, judging, sweep_args
 from lrtui.catalogue import INTERVAL, WARMUP
 from lrtui.finder import SETTINGS as SWEEP
 from lrtui.optimizers import OPTIMIZERS, validate_optimizer
@@ -75,14 +74,6 @@ def _override_args(p: argparse.ArgumentParser) -> None:
                    help="the optimizer (another one: its defaults, the run's lr)")
 
 
-def _space_args(p: argparse.ArgumentParser) -> None:
-    """A search space's keys on the command line (`lrtui sweep`, `lrtui preview --sweep`)."""
-    p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...", help="a grid over these values")
-    p.add_argument("--random", action="append", default=[], metavar="KEY=DIST(LOW,HIGH)",
-                   help="random values: uniform, log_uniform or int_uniform, drawn --samples times from the seed")
-    p.add_argument("--samples", type=int, help="draws of the random keys (each with every grid point; default 1)")
-
-
 def _training_args(p: argparse.ArgumentParser) -> None:
     """What `lrtui run` and `lrtui sweep` take beside what they train."""
     _override_args(p)
@@ -134,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--log", action="store_true", help="plot: log10 lr axis")
     preview.add_argument("--sweep", action="store_true",
                          help="every point of the preset's [sweep] and these keys, overlaid (as a plot by default)")
-    _space_args(preview)
+    sweep_args.add(preview)
     preview.set_defaults(func=cmd_preview)
 
     code = commands.add_parser("code", help="a plain-torch snippet that builds the same optimizer and scheduler",
@@ -159,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "scheduler parameter's name (gamma) or a dotted path (optimizer.lr, "
                                             "warmup). Every point is checked before anything trains.")
     sweep.add_argument("preset", metavar="PRESET_OR_SCHEDULER")
-    _space_args(sweep)
+    sweep_args.add(sweep)
     sweep.add_argument("--yes", action="store_true", help=f"train more than {MAX_POINTS:,} points")
     sweep.add_argument("--backend", choices=["local", "ray"], default="local",
                        help="where the points train: here (batched where they can be), or as Ray Tune trials")
@@ -283,7 +274,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         raise ConfigError("sweep", "--grid, --random and --samples preview a sweep: give --sweep too")
     preset = selection(args)
     if args.sweep:
-        preset = replace(preset, runs=sweeps.point_runs(preset.runs, _space(preset.sweep, args), preset.training["seed"]))
+        preset = replace(preset, runs=sweeps.point_runs(preset.runs, sweep_args.space(preset.sweep, args), preset.training["seed"]))
     args.format = args.format or ("plot" if args.sweep else "table")
     curves = [preview(run.schedule, run.optimizer, preset.length(run), exact=args.exact) for run in preset.runs]
     for note in filter(None, (unchanging(run.label, run.schedule, c) for run, c in zip(preset.runs, curves))):
@@ -356,38 +347,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         preset = presets.Preset(f"sweep-{args.preset}", runs=(presets.Run(schedule.name, schedule, validate_optimizer({})),))
     else:
         preset = presets.find(args.preset)
-    space = _space(preset.sweep, args)
+    space = sweep_args.space(preset.sweep, args)
     points = space.size * len(preset.runs)
     if points > MAX_POINTS and not args.yes:
         raise ConfigError("sweep", f"has {points:,} points, more than {MAX_POINTS:,}: narrow it, or give --yes")
     return _train([replace(preset, sweep=space)], args, "sweep")
-
-
-def _space(base: Any, args: argparse.Namespace) -> Any:
-    """A preset's search space (or none) with the command line's keys."""
-    from lrtui import sweeps
-
-    table = base.to_table() if base else {}
-    table |= {key: [parse_value(v) for v in values.split(",")] for key, values in map(_key_value, args.grid)}
-    table |= {key: _distribution(text) for key, text in map(_key_value, args.random)}
-    if args.samples is not None:
-        table["samples"] = args.samples
-    return sweeps.space(table)
-
-
-def _key_value(item: str) -> tuple[str, str]:
-    key, eq, value = (part.strip() for part in item.partition("="))
-    if not eq or not key or not value:
-        raise ConfigError("sweep", f"needs KEY=VALUES, got {item!r}")
-    return key, value
-
-
-def _distribution(text: str) -> dict:
-    """uniform(0.1,0.9) as {uniform = [0.1, 0.9]}, as a [sweep] table writes it."""
-    match = re.fullmatch(r"(\w+)\(([^,()]*),([^,()]*)\)", text.replace(" ", ""))
-    if not match:
-        raise ConfigError("sweep", f"a distribution is NAME(LOW,HIGH), such as log_uniform(0.01,1), got {text!r}")
-    return {match[1]: [parse_value(match[2]), parse_value(match[3])]}
 
 
 def _train(chosen: list, args: argparse.Namespace, command: str) -> int:

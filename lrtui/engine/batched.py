@@ -18,20 +18,19 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-import os
-import random
 import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
 from lrtui.catalogue import build, moves_momentum
-from lrtui.engine.plan import MAX_BATCH, Batch, Job
-from lrtui.engine.shared import Loop, NoBatches, explain, first_line, on_device, prepare, resolve_device
+from lrtui.engine.plan import Batch, Job
+from lrtui.engine.shared import (Loop, NoBatches, explain, first_line, on_device, prepare, random_state,
+                                 resolve_device, set_random_state)
+from lrtui.engine.sizing import fitting, probe_batch, timed
 from lrtui.engine.training import schedule_notes, train
 from lrtui.events import EpochEnded, Event, RunEnded, Status, Steps
 from lrtui.params import AUTO
 
-MEMORY_SHARE = 0.5  # of the device's free memory, the most that auto lets a batch's members take
 FASTER = 1.0  # auto batches where K runs as one step in at most this share of K steps alone (where it
 # measures no loss, it gains: the steps of runs alone also draw their own batches, which it leaves out)
 
@@ -90,13 +89,13 @@ class Stream:
         if not self.isolated:
             yield
             return
-        outside = _random_state()
-        _set_random_state(self.state)
+        outside = random_state()
+        set_random_state(self.state)
         try:
             yield
         finally:
-            self.state = _random_state()
-            _set_random_state(outside)
+            self.state = random_state()
+            set_random_state(outside)
 
     def batches(self, key: str) -> Iterator[tuple[Any, Any]]:
         with self.own_random():
@@ -210,7 +209,7 @@ class Group:
     @staticmethod
     def _stream(job: Job) -> Stream:
         _, built, steps = prepare(job)
-        return Stream(built, steps, _random_state())
+        return Stream(built, steps, random_state())
 
     def _member(self, job: Job, stream: int, k: int) -> Member:
         import torch
@@ -437,70 +436,6 @@ def by_hand(layers: list, params: list, inputs: Any, dim: int | None, k: int) ->
     return h
 
 
-def fitting(model: Any, batch: tuple[Any, Any] | None, device: Any) -> int:
-    """How many members auto batches: as many as half the device's free memory holds, each costing
-    its parameters four times (weights, gradients, two optimizer states) and its activations (those
-    one validation batch saves for the backward pass, scaled to a training batch), at most MAX_BATCH."""
-    free = free_memory(device)
-    if free is None:
-        return MAX_BATCH
-    member = 4 * sum(p.numel() * p.element_size() for p in model.parameters()) + activations(model, batch, device)
-    return max(1, min(MAX_BATCH, int(MEMORY_SHARE * free // max(member, 1))))
-
-
-def probe_batch(val: Any, batch_size: int, device: Any) -> tuple[Any, Any] | None:
-    """A training batch's worth of the first validation batch, on the device, to measure a step with
-    (the random state untouched); None without validation batches."""
-    if val is None:
-        return None
-    state = _random_state()
-    try:
-        inputs, targets = next(iter(val))
-        return on_device(inputs[:batch_size], device), on_device(targets[:batch_size], device)
-    except Exception:  # noqa: BLE001 - a measurement: the first step says what really fails
-        return None
-    finally:
-        _set_random_state(state)
-
-
-def activations(model: Any, batch: tuple[Any, Any] | None, device: Any) -> int:
-    """Bytes a training step saves for the backward pass, through a copy of the model; 0 without a batch."""
-    import torch
-
-    if batch is None:
-        return 0
-    saved = 0
-
-    def pack(t: Any) -> Any:
-        nonlocal saved
-        saved += t.numel() * t.element_size()
-        return t
-
-    try:
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-            copy.deepcopy(model).to(device)(batch[0])
-    except Exception:  # noqa: BLE001 - an estimate: the first step says what really fails
-        return 0
-    return saved
-
-
-def timed(step: Callable[[], Any], device: Any) -> float:
-    """The fewest seconds a call of `step` took, over calls for about 20 ms after a first (at least 3;
-    a GPU synchronised around each): the least is the least disturbed by anything else running."""
-    import torch
-
-    sync = torch.cuda.synchronize if device.type == "cuda" else lambda: None
-    step()
-    sync()
-    times: list[float] = []
-    while len(times) < 3 or sum(times) < 0.02 and len(times) < 50:
-        start = time.perf_counter()
-        step()
-        sync()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def draws_alone(batches: Any) -> bool:
     """Batches known to draw only from generators of their own: lrtui's TensorBatches, with no
     augmentation or the built-in one (none draws from the global random state)."""
@@ -509,35 +444,3 @@ def draws_alone(batches: Any) -> bool:
 
     return batches is None or isinstance(batches, TensorBatches) and (
         batches.transform is None or isinstance(batches.transform, RandomAffine))
-
-
-def free_memory(device: Any) -> int | None:
-    """Bytes free on `device`: CUDA's own count, else the machine's available memory (None where unknown)."""
-    import torch
-
-    if device.type == "cuda":
-        return torch.cuda.mem_get_info(device)[0]
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def _random_state() -> tuple:
-    """Python's, numpy's and torch's global random states (CUDA's too, once it is in use)."""
-    import numpy as np
-    import torch
-
-    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
-    return random.getstate(), np.random.get_state(), torch.get_rng_state(), cuda
-
-
-def _set_random_state(state: tuple) -> None:
-    import numpy as np
-    import torch
-
-    random.setstate(state[0])
-    np.random.set_state(state[1])
-    torch.set_rng_state(state[2])
-    if state[3] is not None:
-        torch.cuda.set_rng_state_all(state[3])

@@ -48,6 +48,26 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # seeds every CUDA device too
 
 
+def random_state() -> tuple:
+    """Python's, numpy's and torch's global random states (CUDA's too, once it is in use)."""
+    import numpy as np
+    import torch
+
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+    return random.getstate(), np.random.get_state(), torch.get_rng_state(), cuda
+
+
+def set_random_state(state: tuple) -> None:
+    import numpy as np
+    import torch
+
+    random.setstate(state[0])
+    np.random.set_state(state[1])
+    torch.set_rng_state(state[2])
+    if state[3] is not None:
+        torch.cuda.set_rng_state_all(state[3])
+
+
 class Loop:
     """The skeleton every loop shares: its start and end reported, its steps buffered and handed on
     about ten times a second (losses stay on the device until then, so a GPU is not synchronised per
