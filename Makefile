@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,ray]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,ray,optuna]'
 	touch $(STAMP)
 
 run: $(STAMP)

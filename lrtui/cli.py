@@ -16,6 +16,7 @@ from typing import Any, Callable, NoReturn
 
 from lrtui import __version__, judging, sweep_args
 from lrtui.catalogue import INTERVAL, WARMUP
+from lrtui.events import Status
 from lrtui.finder import SETTINGS as SWEEP
 from lrtui.optimizers import OPTIMIZERS, validate_optimizer
 from lrtui.params import ConfigError, parse_value
@@ -157,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--ray-address", metavar="ADDRESS", help="a Ray cluster to join (default: start Ray here)")
     sweep.add_argument("--gpus-per-trial", type=float, default=0, metavar="G", help="GPUs a Ray trial asks for")
     sweep.add_argument("--prune", choices=["halving"],
-                       help="stop the worst points early: successive halving at rungs of 1, 2, 4, ... epochs (on Ray)")
+                       help="stop the worst points early: successive halving at rungs of 1, 2, 4, ... epochs (Optuna's "
+                            "pruner here, Tune's ASHA on Ray)")
     _training_args(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
@@ -340,7 +342,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
         require()  # without the extra: one line naming it, before anything else
     elif args.prune:
-        raise ConfigError("--prune", "successive halving runs on Ray (Tune's ASHA scheduler) for now: add --backend ray")
+        from lrtui.pruning import require
+
+        require()
 
     if args.preset in CATALOGUE:
         schedule = starter(args.preset)
@@ -384,7 +388,10 @@ def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
                                            prune=(args.metric or DEFAULT_METRIC) if args.prune else None)
         results = [headless.Ran(run_id, status) for run_id, status in ran]
     else:
-        results, interrupted = headless.run_all(jobs, store, command)
+        from lrtui.pruning import Halving
+
+        prune = Halving(args.metric or DEFAULT_METRIC) if getattr(args, "prune", None) else None
+        results, interrupted = headless.run_all(jobs, store, command, prune)
     stored = [store.run(ran.run_id) for ran in results]
     compared = any(RunConfig.of(job.config).seeded for job in jobs) or command == "sweep"
     judged = judging.judge(stored, args) if stored else None
@@ -451,8 +458,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(f"deleted {store.delete(args.delete)} run(s)")
         return 0
     runs = store.runs(lambda run_id, why: print(f"lrtui runs: run {run_id} left out: {why}", file=sys.stderr))
+    erred = [r for r in runs if r["error"] and r["status"] != Status.PRUNED]  # a pruned run says why, no error
     if args.failed:
-        runs = [r for r in runs if r["error"]]
+        runs = erred
     if args.json:
         keys = ("id", "kind", "label", "status", "preset", "task", "device", "seed", "started", "finished", "error",
                 "comparison", "group")
@@ -467,7 +475,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     else:
         _console(sys.stdout).print(report.summary_table([  # a range test's summary reads its steps; a run's, its epochs
             scores.stored(store.run(r["id"], steps=r["kind"] == "find")) for r in runs]))
-        n = sum(1 for r in runs if r["error"])
+        n = len(erred)
         if n:
             them = "them" if n > 1 else "it"
             print(f"{n} run{'s' * (n > 1)} ended with an error: `lrtui runs --failed` shows {them}")

@@ -12,7 +12,8 @@ from enum import StrEnum
 
 class Status(StrEnum):
     """Where a run is: queued (a job the app holds), then running until its loop ends it as one of the
-    next four; a run still marked running whose process is gone reads as interrupted."""
+    next five; a run still marked running whose process is gone reads as interrupted. A pruned run was
+    ended at a rung by a sweep's pruner (`--prune halving`): out of the verdict, not a failure."""
 
     QUEUED = "queued"
     RUNNING = "running"
@@ -20,6 +21,7 @@ class Status(StrEnum):
     STOPPED = "stopped"
     DIVERGED = "diverged"
     FAILED = "failed"
+    PRUNED = "pruned"
     INTERRUPTED = "interrupted"
 
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from lrtui import recorder
-from lrtui.engine import Batch, FindJob, Job, batches
+from lrtui.engine import Batch, FindJob, Job, Prune, batches
 from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, Steps
 from lrtui.store import Store
 
@@ -53,10 +53,11 @@ class Ran:
     skipped: int = 0
 
 
-def run_all(jobs: list[Job], store: Store, command: str = "run") -> tuple[list[Ran], bool]:
-    """Train the jobs, compatible ones batched (engine.batches), each run's progress bar drawn once it
-    starts (over several seeds, one bar per schedule counts the epochs of all its seeds); returns the
-    runs, in the plan's order, and whether the user interrupted."""
+def run_all(jobs: list[Job], store: Store, command: str = "run", prune: Prune | None = None) -> tuple[list[Ran], bool]:
+    """Train the jobs, compatible ones batched (engine.batches), their epochs judged by `prune` (a
+    sweep's pruner) if given, each run's progress bar drawn once it starts (over several seeds, one bar
+    per schedule counts the epochs of all its seeds); returns the runs, in the plan's order, and whether
+    the user interrupted."""
     results: list[Ran] = []
     given_up: set[str | None] = set()  # presets whose task failed before a first step
     bars: dict[str | None, Any] = {}  # a schedule's bar over its seeds, by group
@@ -97,7 +98,7 @@ def run_all(jobs: list[Job], store: Store, command: str = "run") -> tuple[list[R
                         run["status"] = event.status
 
             unit = Batch(tuple(members)) if len(members) > 1 else members[0]
-            _, interrupted = in_worker(lambda stop, unit=unit, emit=emit: recorder.run(unit, store, emit, stop))
+            _, interrupted = in_worker(lambda stop, unit=unit, emit=emit: recorder.run(unit, store, emit, stop, prune))
             for run in runs.values():
                 if "id" not in run:
                     continue

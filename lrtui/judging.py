@@ -50,8 +50,7 @@ def judge(runs: list[dict], args: argparse.Namespace) -> Any:
     from lrtui import scores, verdict
 
     chosen = args.metric or verdict.DEFAULT_METRIC
-    return verdict.compare(scores.group_scores([scores.Entry.stored(run) for run in runs], chosen), chosen,
-                           args.min_effect)
+    return scores.judge([scores.Entry.stored(run) for run in runs], chosen, args.min_effect)
 
 
 def compared(args: argparse.Namespace, store: Any) -> tuple[list[dict], str | None]:

@@ -18,6 +18,7 @@ from typing import Any
 from lrtui.engine import Job
 from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, decode, encode
 from lrtui.params import ConfigError
+from lrtui.pruning import REDUCTION, reason
 from lrtui.recorder import Recorder
 from lrtui.verdict import DEFAULT_METRIC, Metric, metric
 
@@ -37,7 +38,7 @@ def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_tr
     """Train `jobs` as Tune trials; returns (run id, status) of each run that started, in the plan's
     order, and whether the user interrupted. With `prune`, Tune's ASHA scheduler (asynchronous
     successive halving: rungs at 1, 2, 4, ... epochs, the best half going on) stops the points that
-    are worse by that metric at a rung; their runs end as stopped, saying so."""
+    are worse by that metric at a rung; their runs end as pruned, saying so."""
     import logging
 
     import ray
@@ -58,7 +59,8 @@ def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_tr
         from ray.tune.schedulers import ASHAScheduler
 
         scheduler = ASHAScheduler(time_attr="epoch", metric="score", mode="max" if prune.higher_is_better else "min",
-                                  max_t=max(job.epochs for job in jobs) + 1, grace_period=1, reduction_factor=2)
+                                  max_t=max(job.epochs for job in jobs) + 1, grace_period=1,
+                                  reduction_factor=REDUCTION)
         # max_t past the last epoch: a run that reaches its end reports its ending, not stopped by time
     space = {"job": tune.grid_search(jobs), "threads": max(1, int(cpus_per_trial)), "metric": (prune or DEFAULT_METRIC).name}
     tuner = tune.Tuner(trainable, param_space=space,
@@ -118,7 +120,7 @@ class _Recorded:
                 job = trial.config["job"]
                 if job.key in recorder.writers:  # stopped by the pruner before its end
                     epochs = trial.last_result.get("epoch", 0)
-                    recorder([RunEnded(job.key, Status.STOPPED, f"pruned by successive halving after epoch {epochs}")])
+                    recorder([RunEnded(job.key, Status.PRUNED, reason(epochs))])
 
             def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
                 job = trial.config["job"]

@@ -47,8 +47,9 @@ class Recorder:
         return event
 
 
-def run(job: Any, store: Store, emit: Callable[[list[Event]], None], stop: Any) -> str:
-    """`job` through its loop, recorded in `store`, its events handed on to `emit`; returns its status."""
+def run(job: Any, store: Store, emit: Callable[[list[Event]], None], stop: Any, prune: Any = None) -> str:
+    """`job` through its loop (its epochs to `prune`, a sweep's pruner, if given), recorded in `store`,
+    its events handed on to `emit`; returns its status."""
     from lrtui import engine
 
-    return engine.run(job, Recorder(store, emit), stop)
+    return engine.run(job, Recorder(store, emit), stop, prune)

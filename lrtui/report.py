@@ -288,6 +288,8 @@ def comparison_text(comparison: Comparison, runs: int, comparison_id: str | None
     where = f"comparison {comparison_id}, " if comparison_id else ""
     return (f"{m.label} ({'higher' if m.higher_is_better else 'lower'} is better) over seeds: {where}{runs} runs"
             + (f", {unfinished} seed(s) unfinished in some pair (left out)" if unfinished else "")
+            + (f", {len(comparison.pruned)} pruned by successive halving (out of the verdict)"
+               if comparison.pruned else "")
             + f"; vs best: how much worse on the seeds both ran\nverdict: {comparison.verdict.text}\n")
 
 

@@ -11,7 +11,7 @@ from lrtui.events import Status
 from lrtui.finder import analyse
 from lrtui.params import ConfigError
 from lrtui.stored import RANGE_TEST, RunConfig
-from lrtui.verdict import DEFAULT_METRIC, Metric
+from lrtui.verdict import DEFAULT_METRIC, Comparison, Metric, compare
 
 
 
@@ -87,11 +87,26 @@ class Entry:
         return cls(run["group"] or run["label"], run["seed"], run["status"], run["epochs"], run["task"])
 
 
+def judge(entries: Iterable[Entry], metric: Metric, min_effect: float = 0.01) -> Comparison:
+    """The verdict on runs by `metric`, the groups a sweep's pruner ended (every run of them pruned)
+    named and left out of it."""
+    entries = list(entries)
+    return compare(group_scores(entries, metric), metric, min_effect, pruned=pruned(entries))
+
+
+def pruned(entries: list[Entry]) -> tuple[str, ...]:
+    """The groups every run of which was pruned, in the order they came."""
+    statuses: dict[str, set[str]] = {}
+    for e in entries:
+        statuses.setdefault(e.group, set()).add(e.status)
+    return tuple(group for group, ended in statuses.items() if ended == {Status.PRUNED})
+
+
 def group_scores(entries: Iterable[Entry], metric: Metric) -> dict[str, dict[int, float | None]]:
     """Runs as a verdict takes them: {group: {seed: score}}. A diverged or failed run scores None (it
-    loses its pair); a run not finished (running, stopped, interrupted) is left out, its pair
-    unfinished. ConfigError for two runs of one group on one seed, or a metric that none of the runs
-    measures."""
+    loses its pair); a run not finished (running, stopped, pruned, interrupted) is left out, its pair
+    unfinished, and a group of pruned runs only is left out whole. ConfigError for two runs of one
+    group on one seed, or a metric that none of the runs measures."""
     entries = list(entries)
     out: dict[str, dict[int, float | None]] = {}
     for e in entries:
@@ -106,7 +121,8 @@ def group_scores(entries: Iterable[Entry], metric: Metric) -> dict[str, dict[int
     if finished and all(metric.of(e.epochs) is None for e in finished):
         raise ConfigError("--metric", f"{metric.name}: the runs do not measure the {metric.label} "
                                       f"(task {finished[0].task}); try --metric {DEFAULT_METRIC.name}")
-    return out
+    out_of_it = pruned(entries)
+    return {group: runs for group, runs in out.items() if group not in out_of_it}
 
 
 def mismatch(runs: list[dict]) -> str | None:

@@ -1,7 +1,8 @@
 """A sweep's results as the parameters it swept: with one, the metric against its values (log axis
 where they span a decade or more), mean and range over seeds, drawn in the terminal; with two, a
 table of the mean metric, a row per value of the first and a column per value of the second, its
-cells coloured from best to worst and the best marked `*` (the numbers alone tell it without colour)."""
+cells coloured from best to worst and the best marked `*` (the numbers alone tell it without colour).
+Points a pruner ended are named as pruned."""
 from __future__ import annotations
 
 import math
@@ -56,7 +57,9 @@ def line(key: str, by_group: dict, stats: dict[str, GroupStats], judged: Compari
               f"against {name}")
     chart = plt.build() if colour else plt.uncolorize(plt.build())
     best = judged.groups[0]
-    return chart + (f"best: {name}={by_group[best.name][key]} ({best.mean:.4g})\n" if best.mean is not None else "")
+    pruned = ", ".join(str(by_group[g][key]) for g in judged.pruned if g in by_group)
+    return (chart + (f"best: {name}={by_group[best.name][key]} ({best.mean:.4g})\n" if best.mean is not None else "")
+            + (f"pruned: {name}={pruned}\n" if pruned else ""))
 
 
 def grid(keys: list[str], by_group: dict, stats: dict[str, GroupStats], judged: Comparison) -> Any:
@@ -66,10 +69,12 @@ def grid(keys: list[str], by_group: dict, stats: dict[str, GroupStats], judged: 
     first, second = keys
     rows = sorted({_hashable(p[first]) for p in by_group.values()}, key=_order)
     cols = sorted({_hashable(p[second]) for p in by_group.values()}, key=_order)
-    cells = {(_hashable(by_group[n][first]), _hashable(by_group[n][second])): g.mean for n, g in stats.items()}
+    cell = {n: (_hashable(p[first]), _hashable(p[second])) for n, p in by_group.items()}
+    cells = {cell[n]: g.mean for n, g in stats.items()}
+    pruned = {cell[n] for n in judged.pruned if n in cell}
     means = sorted(v for v in cells.values() if v is not None)
     best = judged.groups[0].name if judged.groups else None
-    best_cell = best and (_hashable(by_group[best][first]), _hashable(by_group[best][second]))
+    best_cell = best and cell.get(best)
     table = Table(title=f"{judged.metric.label} ({'higher' if judged.metric.higher_is_better else 'lower'} is better), "
                         "mean over seeds; * the best", title_justify="left")
     table.add_column(f"{first.rpartition('.')[2]} \\ {second.rpartition('.')[2]}", justify="right")
@@ -80,7 +85,7 @@ def grid(keys: list[str], by_group: dict, stats: dict[str, GroupStats], judged: 
         for col in cols:
             mean = cells.get((row, col))
             if mean is None:
-                out.append("-")
+                out.append("pruned" if (row, col) in pruned else "-")
                 continue
             rank = means.index(mean) / max(len(means) - 1, 1)  # 0: lowest
             good = 1 - rank if not judged.metric.higher_is_better else rank

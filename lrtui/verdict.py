@@ -110,30 +110,32 @@ class Comparison:
     groups: tuple[GroupStats, ...]  # best first
     pairs: tuple[PairStats, ...]  # best vs each other group, in group order
     verdict: Verdict
+    pruned: tuple[str, ...] = ()  # groups a sweep's pruner ended: out of the verdict
 
     def to_json(self) -> dict:
         return {"metric": self.metric.name,
                 "groups": [_json_safe(asdict(g)) for g in self.groups],
                 "pairs": [_json_safe(asdict(p)) for p in self.pairs],
-                "verdict": _json_safe(asdict(self.verdict))}
+                "verdict": _json_safe(asdict(self.verdict)), "pruned": list(self.pruned)}
 
 
 def compare(scores: dict[str, dict[int, float | None]], metric: Metric = DEFAULT_METRIC,
-            min_effect: float = 0.01, alpha: float = 0.05) -> Comparison:
+            min_effect: float = 0.01, alpha: float = 0.05, pruned: tuple[str, ...] = ()) -> Comparison:
     """`scores` maps each group to {seed: score}: None is a failed or diverged run, a missing seed one
-    not finished. All figures are oriented internally as losses (lower is better) and given back in
-    the metric's own units."""
+    not finished; the `pruned` groups are named beside it. All figures are oriented internally as losses
+    (lower is better) and given back in the metric's own units."""
     sign = -1.0 if metric.higher_is_better else 1.0
     losses = {g: {s: sign * x if _finite(x) else None for s, x in runs.items()} for g, runs in scores.items()}
     order = sorted(losses, key=lambda g: _rank(g, losses))
     if not order:
-        return Comparison(metric, (), (), Verdict("too-few", None, "no schedules: nothing to compare", (), None))
+        return Comparison(metric, (), (), Verdict("too-few", None, "no schedules: nothing to compare", (), None),
+                          pruned)
     groups = tuple(_group(g, scores[g]) for g in order)
     best, others = order[0], order[1:]
     paired = [_paired(losses[best], losses[g]) for g in others]
     ps = [_p(d) for d in paired]
     pairs = tuple(_pair(best, g, d, p, q, losses) for g, d, p, q in zip(others, paired, ps, holm(ps)))
-    return Comparison(metric, groups, pairs, _verdict(groups[0], pairs, paired, min_effect, alpha))
+    return Comparison(metric, groups, pairs, _verdict(groups[0], pairs, paired, min_effect, alpha), pruned)
 
 
 def holm(ps: list[float]) -> list[float]:

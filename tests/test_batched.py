@@ -1,7 +1,8 @@
 """Batched training: K runs trained as one vectorised model are the same K runs trained one after
 another (the truth): the same lr and momentum at every step, bit for bit (the same torch schedulers
 set them), the same losses within float error, the same final validation loss; a member that diverges
-leaves the others as they were; what vmap cannot take trains one by one, saying why; stop stops all."""
+leaves the others as they were, and so does one a sweep's pruner ends; what vmap cannot take trains
+one by one, saying why; stop stops all."""
 from __future__ import annotations
 
 import threading
@@ -27,7 +28,7 @@ def job(name: str, params: dict, optimizer: dict, *, task: str = "spirals", seed
                seed=seed, device="cpu", batch_runs=batch_runs)
 
 
-def train(unit: Job | Batch, stop: threading.Event | None = None, on_steps=None) -> dict[str, dict]:
+def train(unit: Job | Batch, stop: threading.Event | None = None, on_steps=None, prune=None) -> dict[str, dict]:
     """Each run's record by its key: lr, momentum and loss per step, epochs, status, config, notes."""
     runs: dict[str, dict] = defaultdict(lambda: {"lr": [], "momentum": [], "loss": [], "epochs": []})
 
@@ -47,7 +48,7 @@ def train(unit: Job | Batch, stop: threading.Event | None = None, on_steps=None)
             elif isinstance(event, RunEnded):
                 run["status"], run["error"] = event.status, event.error
 
-    engine.run(unit, emit, stop or threading.Event())
+    engine.run(unit, emit, stop or threading.Event(), prune)
     return dict(runs)
 
 
@@ -191,6 +192,31 @@ def test_a_member_that_diverges_ends_alone_and_the_others_are_undisturbed(tasks_
         assert together[j.key]["status"] == Status.FINISHED
         assert together[j.key]["loss"] == without[j.key]["loss"]
         assert [e.val_loss for e in together[j.key]["epochs"]] == [e.val_loss for e in without[j.key]["epochs"]]
+
+
+def test_a_member_the_pruner_ends_leaves_the_others_undisturbed(tasks_file):
+    """The pruner is asked after every epoch but a run's last; the member it ends is pruned there,
+    saying why, and the stack without it trains the others as the batch without it does."""
+    kept = user_jobs(tasks_file, "build_regression", (0.01, 0.02))
+    cut = user_jobs(tasks_file, "build_regression", (0.03,))[0]
+    asked = []
+
+    def prune(epoch):
+        asked.append((epoch.key, epoch.epoch))
+        return "cut here" if epoch.key == cut.key and epoch.epoch == 1 else None
+
+    together = train(Batch((kept[0], cut, kept[1])), prune=prune)
+    assert (together[cut.key]["status"], together[cut.key]["error"]) == (Status.PRUNED, "cut here")
+    assert len(together[cut.key]["epochs"]) == 2
+    assert sorted(asked) == sorted([(cut.key, 0), (cut.key, 1)] + [(j.key, e) for j in kept for e in range(3)])
+    without = train(Batch(tuple(kept)))
+    for j in kept:
+        assert together[j.key]["status"] == Status.FINISHED
+        assert together[j.key]["loss"] == without[j.key]["loss"]
+        assert [e.val_loss for e in together[j.key]["epochs"]] == [e.val_loss for e in without[j.key]["epochs"]]
+    alone = train(cut, prune=prune)  # alone, it ends there too
+    assert (alone[cut.key]["status"], len(alone[cut.key]["epochs"])) == (Status.PRUNED, 2)
+    assert alone[cut.key]["loss"] == pytest.approx(together[cut.key]["loss"], rel=1e-4)
 
 
 @pytest.mark.parametrize("faster, batched", [(float("inf"), True), (0.0, False)])

@@ -6,21 +6,22 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from lrtui.engine.plan import Batch, FindJob, Job, batches, find_job, jobs, new_comparison, round_robin
-from lrtui.engine.shared import device_name, evaluate, explain, first_line, resolve_device, seed_everything
+from lrtui.engine.shared import Prune, device_name, evaluate, explain, first_line, resolve_device, seed_everything
 from lrtui.events import Event, Status
 
-__all__ = ["Batch", "FindJob", "Job", "batches", "device_name", "evaluate", "explain", "first_line", "find_job", "jobs",
-           "new_comparison", "resolve_device", "round_robin", "run", "seed_everything"]
+__all__ = ["Batch", "FindJob", "Job", "Prune", "batches", "device_name", "evaluate", "explain", "first_line",
+           "find_job", "jobs", "new_comparison", "resolve_device", "round_robin", "run", "seed_everything"]
 
 
-def run(job: Job | FindJob | Batch, emit: Callable[[list[Event]], None], stop: Any) -> Status | list[Status]:
+def run(job: Job | FindJob | Batch, emit: Callable[[list[Event]], None], stop: Any,
+        prune: Prune | None = None) -> Status | list[Status]:
     """`job` through its loop (a training run, a range test, or a batch of runs trained together), its
-    events handed to `emit`; returns its status (a batch: its runs'). Bad input found before the run
-    starts raises ConfigError."""
+    events handed to `emit`, each training run's epochs to `prune` (a sweep's pruner) if given; returns
+    its status (a batch: its runs'). Bad input found before the run starts raises ConfigError."""
     from lrtui.engine.batched import train_together
     from lrtui.engine.range_test import find
     from lrtui.engine.training import train
 
     if isinstance(job, Batch):
-        return train_together(job, emit, stop)
-    return find(job, emit, stop) if isinstance(job, FindJob) else train(job, emit, stop)
+        return train_together(job, emit, stop, prune)
+    return find(job, emit, stop) if isinstance(job, FindJob) else train(job, emit, stop, prune=prune)

@@ -9,7 +9,8 @@ sequential run. Each member keeps a real torch optimizer driven by its real sche
 lr, momentum and betas, which one update over the stack reads every step (lrtui.engine.stacked).
 
 Each member is an ordinary run: its own events, epochs, steps and ending. One that diverges is
-ended at that step and dropped from the stack; the others go on. What the first step cannot take
+ended at that step, one a sweep's pruner ends after an epoch, and either is dropped from the stack;
+the others go on. What the first step cannot take
 (vmap refuses the model, the seeds' batches differ in shape, anything raising) trains the jobs one
 after another instead, each run saying why.
 """
@@ -24,8 +25,8 @@ from typing import Any, Callable, Iterator
 
 from lrtui.catalogue import build, moves_momentum
 from lrtui.engine.plan import Batch, Job
-from lrtui.engine.shared import (Loop, NoBatches, explain, first_line, on_device, prepare, random_state,
-                                 resolve_device, set_random_state)
+from lrtui.engine.shared import (Loop, NoBatches, Prune, explain, first_line, on_device, prepare, pruned,
+                                 random_state, resolve_device, set_random_state)
 from lrtui.engine.sizing import fitting, probe_batch, timed
 from lrtui.engine.training import schedule_notes, train
 from lrtui.events import EpochEnded, Event, RunEnded, Status, Steps
@@ -39,20 +40,22 @@ class Unbatchable(Exception):
     """Why these jobs cannot train as one model; they train one after another instead."""
 
 
-def train_together(batch: Batch, emit: Callable[[list[Event]], None], stop: Any) -> list[Status]:
+def train_together(batch: Batch, emit: Callable[[list[Event]], None], stop: Any,
+                   prune: Prune | None = None) -> list[Status]:
     """Train the batch's jobs as one vectorised model (several, where auto finds that the device's
     memory holds fewer), else one after another; returns their statuses."""
     try:
         group = Group(list(batch.jobs))
         if len(group.members) < len(batch.jobs):  # auto: the rest is another batch
             rest = Batch(batch.jobs[len(group.members):])
-            return group.train(emit, stop) + ([] if stop.is_set() else train_together(rest, emit, stop))
-        return group.train(emit, stop)
+            return group.train(emit, stop, prune) + ([] if stop.is_set() else train_together(rest, emit, stop, prune))
+        return group.train(emit, stop, prune)
     except Unbatchable as e:
-        return one_by_one(list(batch.jobs), str(e), emit, stop)
+        return one_by_one(list(batch.jobs), str(e), emit, stop, prune)
 
 
-def one_by_one(jobs: list[Job], why: str, emit: Callable[[list[Event]], None], stop: Any) -> list[Status]:
+def one_by_one(jobs: list[Job], why: str, emit: Callable[[list[Event]], None], stop: Any,
+               prune: Prune | None = None) -> list[Status]:
     """The fallback: each job trained alone, its config and its notes saying why. A run that fails
     before its first step ends its preset's runs here (the same task would fail the same way)."""
     statuses, stepped, given_up = [], set(), set()
@@ -68,7 +71,7 @@ def one_by_one(jobs: list[Job], why: str, emit: Callable[[list[Event]], None], s
             continue
         note = f"trained alone, not batched with {len(jobs) - 1} other runs: {why}"
         statuses.append(train(replace(job, config=job.config | {"batch": {"members": 1, "reason": why}}),
-                              watch, stop, (note,)))
+                              watch, stop, (note,), prune))
         if statuses[-1] == Status.FAILED and job.key not in stepped:
             given_up.add(job.preset)
     return statuses
@@ -168,6 +171,7 @@ class Group:
         self.update = StackedUpdate(jobs[0].optimizer.name, self.params)
         self.ended: dict[str, Status] = {}
         self.stepped = False  # an update was made: from then on, an error fails the members
+        self.prune: Prune | None = None
         if probe is not None and len(jobs) > 1:
             self._faster(models[0], probe)
 
@@ -224,11 +228,12 @@ class Group:
 
     # the loop
 
-    def train(self, emit: Callable[[list[Event]], None], stop: Any) -> list[Status]:
-        """Train every member to its end; returns their statuses, in the batch's order. A first step
-        that raises (before anything is handed on) raises Unbatchable."""
+    def train(self, emit: Callable[[list[Event]], None], stop: Any, prune: Prune | None = None) -> list[Status]:
+        """Train every member to its end (or its pruning); returns their statuses, in the batch's order.
+        A first step that raises (before anything is handed on) raises Unbatchable."""
         for m in self.members:
             m.loop.emit = emit
+        self.prune = prune
         jobs = [m.job for m in self.members]
         try:
             self._epochs(stop)
@@ -345,9 +350,9 @@ class Group:
             val_loss = None if losses is None else losses[i]
             val_acc = None if accuracy is None else accuracy[i]
             train_loss = sum(m.loop.flushed) / max(len(m.loop.flushed), 1)
-            m.loop.events.append(EpochEnded(m.job.key, epoch, m.lr_at_start, train_loss, val_loss, val_acc,
-                                            time.perf_counter() - started,
-                                            m.samples / train_seconds if train_seconds > 0 else 0.0))
+            ended = EpochEnded(m.job.key, epoch, m.lr_at_start, train_loss, val_loss, val_acc,
+                               time.perf_counter() - started, m.samples / train_seconds if train_seconds > 0 else 0.0)
+            m.loop.events.append(ended)
             m.samples = 0
             if val_loss is not None and not math.isfinite(val_loss):
                 self._end([m], Status.DIVERGED, f"the validation loss is not finite ({val_loss}) at epoch {epoch}")
@@ -355,6 +360,8 @@ class Group:
             if not m.per_step:
                 m.stepper.step(val_loss if val_loss is not None else train_loss)
             m.loop.flush([])
+            if why := pruned(self.prune, ended, m.job.epochs):
+                self._end([m], Status.PRUNED, why)
 
     def _evaluate(self) -> tuple[list[float] | None, list[float] | None]:
         """Each member's mean validation loss and accuracy, summed on the device and read once."""

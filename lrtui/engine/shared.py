@@ -9,10 +9,17 @@ from typing import Any, Callable
 
 from lrtui import tasks
 from lrtui.engine.plan import Setup
-from lrtui.events import Event, RunEnded, RunStarted, Status, Steps
+from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, Steps
 from lrtui.params import ConfigError
 
 FLUSH_SECONDS = 0.1
+
+Prune = Callable[[EpochEnded], "str | None"]  # a sweep's pruner: why a run ends after this epoch, or None
+
+
+def pruned(prune: Prune | None, epoch: EpochEnded, epochs: int) -> str | None:
+    """Why `prune` ends a run of `epochs` epochs after `epoch`; never after its last (it has finished)."""
+    return prune(epoch) if prune is not None and epoch.epoch + 1 < epochs else None
 
 
 def resolve_device(name: str) -> Any:

@@ -12,14 +12,15 @@ from typing import Any, Callable
 
 from lrtui.catalogue import build, moves_momentum
 from lrtui.engine.plan import Job
-from lrtui.engine.shared import Loop, NoBatches, evaluate, on_device, prepare
+from lrtui.engine.shared import Loop, NoBatches, Prune, evaluate, on_device, prepare, pruned
 from lrtui.events import EpochEnded, Event, Status
 
 
-def train(job: Job, emit: Callable[[list[Event]], None], stop: Any, notes: tuple[str, ...] = ()) -> Status:
+def train(job: Job, emit: Callable[[list[Event]], None], stop: Any, notes: tuple[str, ...] = (),
+          prune: Prune | None = None) -> Status:
     """Train `job`, handing its events to `emit` (its RunStarted with the task's notes, and `notes`);
-    returns its final status. Bad input (an unknown task, missing data, a device that is not there)
-    raises ConfigError before the run starts."""
+    returns its final status (pruned where `prune` ends it after an epoch). Bad input (an unknown task,
+    missing data, a device that is not there) raises ConfigError before the run starts."""
     device, built, steps_per_epoch = prepare(job)
     model = built["model"].to(device)
     optimizer = job.optimizer.build(model.parameters())
@@ -59,14 +60,16 @@ def train(job: Job, emit: Callable[[list[Event]], None], stop: Any, notes: tuple
             train_seconds = time.perf_counter() - started
             val_loss, val_acc = evaluate(model, built["val"], built["loss"], built["metric"], device)
             train_loss = sum(loop.flushed) / max(len(loop.flushed), 1)
-            loop.events.append(EpochEnded(job.key, epoch, lr_at_start, train_loss, val_loss, val_acc,
-                                          time.perf_counter() - started,
-                                          samples / train_seconds if train_seconds > 0 else 0.0))
+            ended = EpochEnded(job.key, epoch, lr_at_start, train_loss, val_loss, val_acc,
+                               time.perf_counter() - started, samples / train_seconds if train_seconds > 0 else 0.0)
+            loop.events.append(ended)
             if val_loss is not None and not math.isfinite(val_loss):
                 return Status.DIVERGED, f"the validation loss is not finite ({val_loss}) at epoch {epoch}"
             if not per_step:
                 stepper.step(val_loss if val_loss is not None else train_loss)
             loop.flush()
+            if why := pruned(prune, ended, job.epochs):
+                return Status.PRUNED, why
         return Status.FINISHED, None
 
     return loop.run(epochs)

@@ -38,7 +38,7 @@ def judge(views: Iterable[RunView], metric: verdict.Metric) -> tuple[dict[str, v
     judged, problem = {}, None
     for comparison, members in by_comparison.items():
         try:
-            judged[comparison] = verdict.compare(scores.group_scores([v.entry() for v in members], metric), metric)
+            judged[comparison] = scores.judge([v.entry() for v in members], metric)
         except ConfigError as e:
             problem = e.problem
     return judged, problem
@@ -100,6 +100,8 @@ def _status(statuses: set[str], queued: int) -> str:
         return Status.RUNNING if Status.RUNNING in statuses else Status.QUEUED
     if failed:
         return "failed" if statuses <= {Status.DIVERGED, Status.FAILED} else "some failed"
+    if Status.PRUNED in statuses:
+        return Status.PRUNED if statuses == {Status.PRUNED} else "some pruned"
     return Status.FINISHED if statuses == {Status.FINISHED} else Status.STOPPED
 
 
