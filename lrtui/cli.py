@@ -384,8 +384,11 @@ def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
     if getattr(args, "backend", "local") == "ray":
         from lrtui import raytune
 
-        ran, interrupted = raytune.run_all(jobs, store, args.ray_address, args.gpus_per_trial,
-                                           prune=(args.metric or DEFAULT_METRIC) if args.prune else None)
+        watched = headless.Watched(jobs, command)
+        with watched.progress:
+            ran, interrupted = raytune.run_all(jobs, store, args.ray_address, args.gpus_per_trial,
+                                               prune=(args.metric or DEFAULT_METRIC) if args.prune else None,
+                                               emit=watched)
         results = [headless.Ran(run_id, status) for run_id, status in ran]
     else:
         from lrtui.pruning import Halving

@@ -53,59 +53,73 @@ class Ran:
     skipped: int = 0
 
 
+class Watched:
+    """A plan's runs as they train, the consumer of their events (from this process or a Ray cluster):
+    each run's progress bar drawn once it starts (over several seeds, one bar per schedule counts the
+    epochs of all its seeds), and what each run did."""
+
+    def __init__(self, jobs: list[Job], command: str):
+        self.jobs = {job.key: job for job in jobs}
+        self.seeds = {job.group: len(job.config["training"]["seeds"]) for job in jobs}
+        wanted = max((len(job.label + self.times(job)) for job in jobs), default=0)
+        total = max((job.epochs * self.seeds[job.group] for job in jobs), default=0)
+        room = Console(file=sys.stderr).width - 57 - 2 * len(str(total))  # what the label leaves the rest
+        # at 80 columns the counts stay whole: the label is cut to fit, samples/s shown only where it fits
+        self.width = max(12, min(wanted, 36, room))
+        rate = " {task.fields[rate]:>8} samples/s" if room - self.width >= 19 else ""
+        columns = (TextColumn(f"{{task.description:<{self.width}}}"), BarColumn(bar_width=12), MofNCompleteColumn(),
+                   TextColumn("epochs"), TextColumn("loss {task.fields[loss]:<8} lr {task.fields[lr]:<9}" + rate),
+                   TimeRemainingColumn())
+        self.progress = Bars(command, *columns, transient=False)
+        self.runs: dict[str, dict] = {}  # by key, once it started: its id, bar, whether it stepped, its status
+        self.bars: dict[str | None, Any] = {}  # a schedule's bar over its seeds, by group
+
+    def times(self, job: Job) -> str:
+        """What a bar over several seeds says after its label: ' x5'."""
+        return f" x{self.seeds[job.group]}" if self.seeds[job.group] > 1 else ""
+
+    def __call__(self, events: list[Event]) -> None:
+        progress = self.progress
+        for event in events:
+            job = self.jobs[event.key]
+            if isinstance(event, RunStarted):
+                progress.notes(event.notes + together(event.config))
+                if job.group not in self.bars:
+                    name = job.label[:self.width - len(self.times(job))] + self.times(job)
+                    self.bars[job.group] = progress.add_task(name, total=job.epochs * self.seeds[job.group], loss="-",
+                                                             lr="-", rate="-")
+                self.runs[event.key] = {"id": event.run_id, "bar": self.bars[job.group], "stepped": False}
+                continue
+            run = self.runs[event.key]
+            if isinstance(event, Steps):
+                run["stepped"] = True
+                progress.update(run["bar"], loss=f"{event.loss[-1]:.4g}", lr=f"{event.lr[-1]:.3g}")
+            elif isinstance(event, EpochEnded):
+                progress.update(run["bar"], advance=1, rate=f"{event.samples_per_s:,.0f}")
+            elif isinstance(event, RunEnded):
+                run["status"] = event.status
+
+
 def run_all(jobs: list[Job], store: Store, command: str = "run", prune: Prune | None = None) -> tuple[list[Ran], bool]:
     """Train the jobs, compatible ones batched (engine.batches), their epochs judged by `prune` (a
-    sweep's pruner) if given, each run's progress bar drawn once it starts (over several seeds, one bar
-    per schedule counts the epochs of all its seeds); returns the runs, in the plan's order, and whether
-    the user interrupted."""
+    sweep's pruner) if given, on progress bars (Watched); returns the runs, in the plan's order, and
+    whether the user interrupted."""
     results: list[Ran] = []
     given_up: set[str | None] = set()  # presets whose task failed before a first step
-    bars: dict[str | None, Any] = {}  # a schedule's bar over its seeds, by group
-    started: set[str] = set()
-    seeds = {job.group: len(job.config["training"]["seeds"]) for job in jobs}
-    width = max(18, min(36, max((len(job.label) + 4 * (seeds[job.group] > 1) for job in jobs), default=0)))  # sweeps
-    columns = (TextColumn(f"{{task.description:<{width}}}"), BarColumn(bar_width=20), MofNCompleteColumn(),
-               TextColumn("epochs"),
-               TextColumn("loss {task.fields[loss]:<8} lr {task.fields[lr]:<9} {task.fields[rate]:>8} samples/s"),
-               TimeRemainingColumn())
-    with Bars(command, *columns, transient=False) as progress:
+    watched = Watched(jobs, command)
+    with watched.progress:
         for unit in batches(jobs):
             members = [job for job in (unit.jobs if isinstance(unit, Batch) else (unit,)) if job.preset not in given_up]
             if not members:
                 continue
-            runs = {job.key: {"job": job, "stepped": False} for job in members}
-
-            def emit(events: list[Event], runs: dict = runs) -> None:
-                for event in events:
-                    run = runs[event.key]
-                    job = run["job"]
-                    if isinstance(event, RunStarted):
-                        progress.notes(event.notes + together(event.config))
-                        run["id"] = event.run_id
-                        started.add(event.key)
-                        many = seeds[job.group] > 1
-                        if not (many and job.group in bars):
-                            name = f"{job.label[:width - 5]} x{seeds[job.group]}" if many else job.label[:width]
-                            bars[job.group] = progress.add_task(name, total=job.epochs * seeds[job.group], loss="-",
-                                                                lr="-", rate="-")
-                        run["bar"] = bars[job.group]
-                    elif isinstance(event, Steps):
-                        run["stepped"] = True
-                        progress.update(run["bar"], loss=f"{event.loss[-1]:.4g}", lr=f"{event.lr[-1]:.3g}")
-                    elif isinstance(event, EpochEnded):
-                        progress.update(run["bar"], advance=1, rate=f"{event.samples_per_s:,.0f}")
-                    elif isinstance(event, RunEnded):
-                        run["status"] = event.status
-
             unit = Batch(tuple(members)) if len(members) > 1 else members[0]
-            _, interrupted = in_worker(lambda stop, unit=unit, emit=emit: recorder.run(unit, store, emit, stop, prune))
-            for run in runs.values():
-                if "id" not in run:
+            _, interrupted = in_worker(lambda stop, unit=unit: recorder.run(unit, store, watched, stop, prune))
+            for job in members:
+                if (run := watched.runs.get(job.key)) is None:
                     continue
-                job, skipped = run["job"], 0
-                status = run.get("status", Status.STOPPED)
+                status, skipped = run.get("status", Status.STOPPED), 0
                 if status == Status.FAILED and not run["stepped"] and job.preset not in given_up:
-                    skipped = sum(later.preset == job.preset and later.key not in started for later in jobs)
+                    skipped = sum(later.preset == job.preset and later.key not in watched.runs for later in jobs)
                     given_up.add(job.preset)
                 results.append(Ran(run["id"], status, skipped))
             if interrupted:

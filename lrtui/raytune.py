@@ -13,7 +13,7 @@ import tempfile
 import threading
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from lrtui.engine import Job
 from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, decode, encode
@@ -34,9 +34,11 @@ def require() -> None:
 
 
 def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_trial: float = 0,
-            cpus_per_trial: float = 1, prune: Metric | None = None) -> tuple[list[tuple[int, Status]], bool]:
-    """Train `jobs` as Tune trials; returns (run id, status) of each run that started, in the plan's
-    order, and whether the user interrupted. With `prune`, Tune's ASHA scheduler (asynchronous
+            cpus_per_trial: float = 1, prune: Metric | None = None,
+            emit: Callable[[list[Event]], None] = lambda events: None) -> tuple[list[tuple[int, Status]], bool]:
+    """Train `jobs` as Tune trials, their events recorded and then handed to `emit` (the progress bars);
+    returns (run id, status) of each run that started, in the plan's order, and whether the user
+    interrupted. With `prune`, Tune's ASHA scheduler (asynchronous
     successive halving: rungs at 1, 2, 4, ... epochs, the best half going on) stops the points that
     are worse by that metric at a rung; their runs end as pruned, saying so."""
     import logging
@@ -52,7 +54,7 @@ def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_tr
     ray.init(address=address, runtime_env=runtime_env, include_dashboard=False, log_to_driver=False,
              logging_level=logging.ERROR, ignore_reinit_error=True)
     logging.getLogger("ray.tune").setLevel(logging.CRITICAL)  # a failed trial is said once, as its run's error
-    recorder = Recorder(store)
+    recorder = Recorder(store, emit)
     trainable = tune.with_resources(_trial, {"cpu": cpus_per_trial, "gpu": gpus_per_trial})
     scheduler = None
     if prune:
@@ -113,24 +115,29 @@ class _Recorded:
         from ray import tune
 
         class Recorded(tune.Callback):
+            def __init__(self, recorder: Recorder):
+                self.recorder = recorder
+
+            def __getstate__(self) -> dict:
+                return {}  # Tune pickles its callbacks to restore an experiment; the store is lrtui's record
+
             def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
-                recorder(decode(result["events"]))
+                self.recorder(decode(result["events"]))
 
             def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
                 job = trial.config["job"]
-                if job.key in recorder.writers:  # stopped by the pruner before its end
-                    epochs = trial.last_result.get("epoch", 0)
-                    recorder([RunEnded(job.key, Status.PRUNED, reason(epochs))])
+                if job.key in self.recorder.writers:  # stopped by the pruner before its end
+                    self.recorder([RunEnded(job.key, Status.PRUNED, reason(trial.last_result.get("epoch", 0)))])
 
             def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
                 job = trial.config["job"]
-                if job.key not in recorder.writers:
-                    recorder([RunStarted(job.key, job.label, "train", job.config, job.preset, job.task, job.seed,
-                                         job.device, "a Ray worker", job.epochs, 0, comparison=job.comparison,
-                                         group=job.group)])
-                recorder([RunEnded(job.key, Status.FAILED, _error(trial))])
+                if job.key not in self.recorder.writers:
+                    self.recorder([RunStarted(job.key, job.label, "train", job.config, job.preset, job.task,
+                                              job.seed, job.device, "a Ray worker", job.epochs, 0,
+                                              comparison=job.comparison, group=job.group)])
+                self.recorder([RunEnded(job.key, Status.FAILED, _error(trial))])
 
-        return Recorded()
+        return Recorded(recorder)
 
 
 def _error(trial: Any) -> str:

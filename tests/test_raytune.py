@@ -1,10 +1,11 @@
 """Sweeps on Ray: the same points on the same seeds give the same runs as the local engine (within
 float error: the workers train each run alone, the local engine batches them), every epoch recorded
-in the local store by the driver; a trial that fails on a worker is a failed run with its message
+in the local store by the driver and drawn on its progress bars; a trial that fails on a worker is a failed run with its message
 and the sweep goes on; without the extra, one line names it."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pytest
@@ -16,13 +17,20 @@ RANDOM = ("StepLR", "--random", "optimizer.lr=log_uniform(0.01,0.3)", "--samples
           "--epochs", "2", "--device", "cpu", "--json")
 
 
+def bars(err: str) -> dict[str, str]:
+    """Each progress bar's label and count of epochs, as the last frame drew them."""
+    return {match[1]: match[2] for match in re.finditer(r"^(StepLR.*?)\s+━.*? (\d+/\d+) epochs", err, re.M)}
+
+
 @pytest.mark.parametrize("sweep", [GRID, RANDOM], ids=["grid", "random"])
 def test_a_sweep_on_a_local_ray_gives_the_runs_the_local_engine_gives(sweep, cli, tmp_path):
     code, out, err = cli("sweep", *sweep, "--runs-dir", str(tmp_path / "local"))
     assert code == 0, err
     local = {run["label"]: run for run in json.loads(out)["runs"]}
+    assert bars(err) == dict.fromkeys(local, "2/2")
     code, out, err = cli("sweep", *sweep, "--backend", "ray", "--runs-dir", str(tmp_path / "ray"))
     assert code == 0, err
+    assert bars(err) == dict.fromkeys(local, "2/2")  # the epochs that came back from the workers
     on_ray = {run["label"]: run for run in json.loads(out)["runs"]}
     assert on_ray.keys() == local.keys() and len(on_ray) == 2  # the random points drawn from the seed, the same
     for label, run in on_ray.items():

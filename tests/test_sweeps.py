@@ -128,6 +128,24 @@ def test_lrtui_sweep_trains_every_point_as_one_comparison(cli):
     assert "lrtui sweep: note: compatible runs train 2 at a time" in err
 
 
+@pytest.mark.parametrize("columns", [80, 160])
+def test_the_progress_bars_keep_their_counts_whole_in_the_terminals_width(columns, cli, monkeypatch):
+    """A sweep's labels are long: at 80 columns they are cut and samples/s left out, so that each bar
+    keeps its count of epochs (rich would cut that first)."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, err = cli("sweep", "StepLR", "--grid", "gamma=0.1,0.5", "--grid", "step_size=1,2", "--epochs", "2",
+                         "--seeds", "0,1", "--device", "cpu")
+    assert code == 0, err
+    bars = [line for line in err.splitlines() if "━" in line]
+    assert len(bars) == 4 and all(len(line) <= columns and "4/4 epochs" in line for line in bars)
+    labels = [line.partition("━")[0].strip() for line in bars]
+    if columns == 160:
+        assert labels == [f"StepLR gamma={g} step_size={s} x2" for g in (0.1, 0.5) for s in (1, 2)]
+        assert all("samples/s" in line for line in bars)
+    else:
+        assert all(label.endswith(" x2") and "samples/s" not in line for label, line in zip(labels, bars))
+
+
 @pytest.mark.parametrize("argv, line", [
     (["--grid", "gamma"], "lrtui sweep: sweep: needs KEY=VALUES, got 'gamma'"),
     (["--random", "gamma=gauss(0,1)"], "lrtui sweep: scheduler.params.gamma: needs a list of values or one of "
