@@ -1,6 +1,7 @@
 """A sweep three ways, side by side in one run: a 3 x 3 grid (StepLR's gamma x step_size) x 3 seeds on
 spirals, trained by the local engine batched, by the local engine one by one, and as Ray Tune trials
-on a local Ray (as many at a time as this machine has CPUs); and Ray's overhead per trial."""
+on a local Ray (as many at a time as this machine has CPUs); Ray's overhead per trial; and what
+successive halving (--prune halving) saves on the local engine, batched and one by one."""
 from __future__ import annotations
 
 import os
@@ -25,12 +26,17 @@ def plan() -> list:
     return jobs(presets.Preset("sweep-bench", runs=(run,), sweep=space), epochs=EPOCHS, seeds=3, device="cpu")
 
 
-def local(batch_runs: int | str) -> float:
+def local(batch_runs: int | str, prune: bool = False) -> tuple[float, int]:
+    """Wall seconds, and the epochs trained."""
+    from lrtui.pruning import Halving
+    from lrtui.verdict import DEFAULT_METRIC
+
     store = Store.at(Path(tempfile.mkdtemp()))
+    pruner = Halving(DEFAULT_METRIC) if prune else None
     start = time.perf_counter()
     for unit in batches([replace(job, batch_runs=batch_runs) for job in plan()]):
-        recorder.run(unit, store, lambda events: None, threading.Event())
-    return time.perf_counter() - start
+        recorder.run(unit, store, lambda events: None, threading.Event(), pruner)
+    return time.perf_counter() - start, sum(run["n_epochs"] for run in store.runs())
 
 
 def on_ray() -> float:
@@ -42,19 +48,27 @@ def on_ray() -> float:
 
 
 def main() -> None:
+    trials, cpus = len(plan()), os.cpu_count() or 1
+    local("auto")  # warm up
+    (batched, epochs), (alone, _) = local("auto"), local("off")
+    print(f"sweep, 3 x 3 grid x 3 seeds = {trials} runs of {EPOCHS} epochs on spirals, CPU ({cpus} cores), wall s:")
+    print(f"  local batched {batched:.1f}   local one by one {alone:.1f}   ratio {batched / alone:.2f}")
     try:
         import ray  # noqa: F401
     except ImportError:
-        print("sweep on Ray: no ray here (pip install 'lrtui[ray]'); skipped")
+        print("  on Ray: no ray here (pip install 'lrtui[ray]'); skipped")
+    else:
+        ray = on_ray()
+        print(f"  local Ray ({cpus} trials at a time) {ray:.1f}, {ray / alone:.2f} x one by one; Ray's overhead per "
+              f"trial (Ray's wall x {cpus} at a time - one by one) / {trials}: {(ray * cpus - alone) / trials:.2f} s")
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        print("  --prune halving: no optuna here (pip install 'lrtui[optuna]'); skipped")
         return
-    trials, cpus = len(plan()), os.cpu_count() or 1
-    local("auto")  # warm up
-    batched, alone, ray = local("auto"), local("off"), on_ray()
-    print(f"sweep, 3 x 3 grid x 3 seeds = {trials} runs of {EPOCHS} epochs on spirals, CPU ({cpus} cores), wall s:")
-    print(f"  local batched {batched:.1f}   local one by one {alone:.1f}   local Ray ({cpus} trials at a time) {ray:.1f}")
-    print(f"  ratios to one by one: batched {batched / alone:.2f}, Ray {ray / alone:.2f}")
-    print(f"  Ray's overhead per trial (Ray's wall x {cpus} trials at a time - one by one) / {trials}: "
-          f"{(ray * cpus - alone) / trials:.2f} s")
+    (pruned_batched, kept), (pruned_alone, kept_alone) = local("auto", prune=True), local("off", prune=True)
+    print(f"  --prune halving: batched {pruned_batched:.1f} ({pruned_batched / batched:.2f} x unpruned), one by one "
+          f"{pruned_alone:.1f} ({pruned_alone / alone:.2f} x); epochs trained {kept} and {kept_alone} of {epochs}")
 
 
 if __name__ == "__main__":
