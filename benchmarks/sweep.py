@@ -32,9 +32,10 @@ def local(batch_runs: int | str, prune: bool = False) -> tuple[float, int]:
     from lrtui.verdict import DEFAULT_METRIC
 
     store = Store.at(Path(tempfile.mkdtemp()))
-    pruner = Halving(DEFAULT_METRIC) if prune else None
+    planned = [replace(job, batch_runs=batch_runs) for job in plan()]
+    pruner = Halving(DEFAULT_METRIC, planned) if prune else None
     start = time.perf_counter()
-    for unit in batches([replace(job, batch_runs=batch_runs) for job in plan()]):
+    for unit in batches(planned):
         recorder.run(unit, store, lambda events: None, threading.Event(), pruner)
     return time.perf_counter() - start, sum(run["n_epochs"] for run in store.runs())
 

@@ -158,8 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--ray-address", metavar="ADDRESS", help="a Ray cluster to join (default: start Ray here)")
     sweep.add_argument("--gpus-per-trial", type=float, default=0, metavar="G", help="GPUs a Ray trial asks for")
     sweep.add_argument("--prune", choices=["halving"],
-                       help="stop the worst points early: successive halving at rungs of 1, 2, 4, ... epochs (Optuna's "
-                            "pruner here, Tune's ASHA on Ray)")
+                       help="stop the worst points early: successive halving at rungs of 1, 2, 4, ... epochs (Optuna's)")
     _training_args(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
@@ -334,17 +333,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from lrtui import presets
+    from lrtui import presets, pruning, raytune
     from lrtui.catalogue import CATALOGUE, starter
 
     if args.backend == "ray":
-        from lrtui.raytune import require
-
-        require()  # without the extra: one line naming it, before anything else
-    elif args.prune:
-        from lrtui.pruning import require
-
-        require()
+        raytune.require()  # without an extra: one line naming it, before anything else
+    if args.prune:
+        pruning.require()
 
     if args.preset in CATALOGUE:
         schedule = starter(args.preset)
@@ -361,7 +356,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
     """Train the runs of `chosen` presets as one comparison, with the command line's overrides; print the
     verdict (over several seeds or points) or the summary."""
-    from lrtui import engine, headless, presets, report, scores, sweep_views, tasks
+    from lrtui import engine, headless, presets, pruning, report, scores, sweep_views, tasks
     from lrtui.stored import RunConfig
     from lrtui.catalogue import resolve
     from lrtui.paths import data_dir
@@ -381,19 +376,16 @@ def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
         per_epoch = 1 if job.schedule.interval == "epoch" else tasks.known_batches(job.task, job.batch_size)
         if per_epoch:  # and a schedule that does not fit the run (a warmup longer than it), where known
             resolve(job.schedule, job.schedule.length(job.epochs, per_epoch))
+    prune = pruning.Halving(args.metric or DEFAULT_METRIC, jobs) if getattr(args, "prune", None) else None
     if getattr(args, "backend", "local") == "ray":
         from lrtui import raytune
 
         watched = headless.Watched(jobs, command)
         with watched.progress:
             ran, interrupted = raytune.run_all(jobs, store, args.ray_address, args.gpus_per_trial,
-                                               prune=(args.metric or DEFAULT_METRIC) if args.prune else None,
-                                               emit=watched)
+                                               prune=prune, emit=watched)
         results = [headless.Ran(run_id, status) for run_id, status in ran]
     else:
-        from lrtui.pruning import Halving
-
-        prune = Halving(args.metric or DEFAULT_METRIC) if getattr(args, "prune", None) else None
         results, interrupted = headless.run_all(jobs, store, command, prune)
     stored = [store.run(ran.run_id) for ran in results]
     compared = any(RunConfig.of(job.config).seeded for job in jobs) or command == "sweep"

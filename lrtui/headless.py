@@ -109,7 +109,8 @@ def run_all(jobs: list[Job], store: Store, command: str = "run", prune: Prune | 
     watched = Watched(jobs, command)
     with watched.progress:
         for unit in batches(jobs):
-            members = [job for job in (unit.jobs if isinstance(unit, Batch) else (unit,)) if job.preset not in given_up]
+            members = [job for job in (unit.jobs if isinstance(unit, Batch) else (unit,))
+                       if job.preset not in given_up and not (prune and prune.out(job))]
             if not members:
                 continue
             unit = Batch(tuple(members)) if len(members) > 1 else members[0]

@@ -1,11 +1,14 @@
-"""`lrtui sweep --prune halving` on the local engine: successive halving by Optuna's
-SuccessiveHalvingPruner, each run of the sweep (a point on a seed) one trial of an in-memory study,
-judged by the sweep's metric on its epochs so far at rungs of 1, 2, 4, ... epochs, the better half of
-each rung going on: the rungs that Ray Tune's ASHA scheduler keeps on `--backend ray`.
+"""`lrtui sweep --prune halving`: successive halving by Optuna's SuccessiveHalvingPruner, here and on
+Ray. Each point of the sweep (a comparison's group) is one trial of an in-memory study, judged by the
+sweep's metric at rungs of 1, 2, 4, ... epochs, the better half of each rung going on.
 
-It is asynchronous, as ASHA is: a run at a rung is compared with the runs that reached it before, so
-the first to arrive (the plan's first point; in a batch, the members in the plan's order) go on more
-easily. A pruned run ends after that epoch as `pruned`, out of the verdict."""
+A point is judged by its first run to reach each rung (the plan's first seed); its other runs follow
+it: one of a pruned point ends at its next epoch, or does not start. So every point that goes on keeps
+all its seeds, and the verdict among those points has its complete pairs.
+
+It is asynchronous, as ASHA is: a point at a rung is compared with the points that reached it before,
+so the first to arrive (the plan's first point; in a batch, the members in the plan's order) go on
+more easily. A run is never pruned after its last epoch (it has finished)."""
 from __future__ import annotations
 
 import math
@@ -17,7 +20,7 @@ from lrtui.params import ConfigError
 from lrtui.verdict import Metric
 
 EXTRA = "needs Optuna, an optional extra: pip install 'lrtui[optuna]'"
-REDUCTION = 2  # each rung keeps the better 1/REDUCTION, as on Ray
+REDUCTION = 2  # each rung keeps the better 1/REDUCTION
 
 
 def require() -> None:
@@ -34,24 +37,39 @@ def reason(epochs: int) -> str:
 
 
 class Halving:
-    """The pruner the loops call after each epoch of a run (lrtui.engine.Prune): why it ends there, or None."""
+    """The pruner of a plan's jobs (lrtui.engine.Prune), asked after each epoch of a run and before a
+    run starts."""
 
-    def __init__(self, metric: Metric):
+    def __init__(self, metric: Metric, jobs: list[Any]):
         import optuna
 
-        optuna.logging.set_verbosity(optuna.logging.WARNING)  # its one line a trial is the store's job
+        optuna.logging.set_verbosity(optuna.logging.WARNING)  # its line a trial: the store says it
         pruner = optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=REDUCTION)
         self.study = optuna.create_study(direction="maximize" if metric.higher_is_better else "minimize",
                                          pruner=pruner)
         self.metric = metric
-        self.trials: dict[str, Any] = {}
-        self.epochs: dict[str, list[dict]] = {}
+        self.jobs = {job.key: job for job in jobs}
+        self.trials: dict[str, Any] = {}  # by point
+        self.reported: dict[str, int] = {}  # the epochs a point's trial has reported
+        self.pruned: set[str] = set()  # points
+        self.epochs: dict[str, list[dict]] = {}  # by run
+
+    def out(self, job: Any) -> bool:
+        return job.group in self.pruned
 
     def __call__(self, epoch: EpochEnded) -> str | None:
+        job = self.jobs[epoch.key]
         epochs = self.epochs.setdefault(epoch.key, [])
         epochs.append(asdict(epoch))
-        trial = self.trials.get(epoch.key) or self.trials.setdefault(epoch.key, self.study.ask())
-        score = self.metric.of(epochs)
-        worst = -math.inf if self.metric.higher_is_better else math.inf  # a score it cannot read loses
-        trial.report(worst if score is None else score, len(epochs))
-        return reason(len(epochs)) if trial.should_prune() else None
+        n = len(epochs)
+        if n >= job.epochs:
+            return None
+        if job.group not in self.pruned and n > self.reported.get(job.group, 0):  # the first run here decides
+            trial = self.trials.get(job.group) or self.trials.setdefault(job.group, self.study.ask())
+            score = self.metric.of(epochs)
+            worst = -math.inf if self.metric.higher_is_better else math.inf  # a score it cannot read loses
+            trial.report(worst if score is None else score, n)
+            self.reported[job.group] = n
+            if trial.should_prune():
+                self.pruned.add(job.group)
+        return reason(n) if job.group in self.pruned else None

@@ -7,20 +7,18 @@ dependency missing there) is a failed run with its message; the others go on. Ct
 trials still out and keeps what finished. Without an address, Ray starts on this machine."""
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 import threading
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
-from lrtui.engine import Job
+from lrtui.engine import Job, Prune
 from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, decode, encode
 from lrtui.params import ConfigError
-from lrtui.pruning import REDUCTION, reason
+from lrtui.pruning import reason
 from lrtui.recorder import Recorder
-from lrtui.verdict import DEFAULT_METRIC, Metric, metric
 
 EXTRA = "needs Ray, an optional extra: pip install 'lrtui[ray]'"
 
@@ -34,13 +32,12 @@ def require() -> None:
 
 
 def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_trial: float = 0,
-            cpus_per_trial: float = 1, prune: Metric | None = None,
+            cpus_per_trial: float = 1, prune: Prune | None = None,
             emit: Callable[[list[Event]], None] = lambda events: None) -> tuple[list[tuple[int, Status]], bool]:
     """Train `jobs` as Tune trials, their events recorded and then handed to `emit` (the progress bars);
     returns (run id, status) of each run that started, in the plan's order, and whether the user
-    interrupted. With `prune`, Tune's ASHA scheduler (asynchronous
-    successive halving: rungs at 1, 2, 4, ... epochs, the best half going on) stops the points that
-    are worse by that metric at a rung; their runs end as pruned, saying so."""
+    interrupted. With `prune` (lrtui.pruning.Halving), a Tune stopper asks it after each epoch that
+    comes back, as the local loops do; the trials it stops end as pruned, saying so."""
     import logging
 
     import ray
@@ -56,19 +53,12 @@ def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_tr
     logging.getLogger("ray.tune").setLevel(logging.CRITICAL)  # a failed trial is said once, as its run's error
     recorder = Recorder(store, emit)
     trainable = tune.with_resources(_trial, {"cpu": cpus_per_trial, "gpu": gpus_per_trial})
-    scheduler = None
-    if prune:
-        from ray.tune.schedulers import ASHAScheduler
-
-        scheduler = ASHAScheduler(time_attr="epoch", metric="score", mode="max" if prune.higher_is_better else "min",
-                                  max_t=max(job.epochs for job in jobs) + 1, grace_period=1,
-                                  reduction_factor=REDUCTION)
-        # max_t past the last epoch: a run that reaches its end reports its ending, not stopped by time
-    space = {"job": tune.grid_search(jobs), "threads": max(1, int(cpus_per_trial)), "metric": (prune or DEFAULT_METRIC).name}
+    space = {"job": tune.grid_search(jobs), "threads": max(1, int(cpus_per_trial))}
     tuner = tune.Tuner(trainable, param_space=space,
-                       tune_config=tune.TuneConfig(reuse_actors=True, scheduler=scheduler),  # torch imported once a worker
+                       tune_config=tune.TuneConfig(reuse_actors=True),  # torch imported once a worker
                        run_config=tune.RunConfig(storage_path=tempfile.mkdtemp(prefix="lrtui-ray-"), verbose=0,
-                                                 callbacks=[_Recorded(recorder)]))
+                                                 callbacks=[_Recorded(recorder)],
+                                                 stop=_Pruned(prune) if prune else None))
     interrupted = False
     try:
         tuner.fit()
@@ -84,24 +74,22 @@ def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_tr
 
 def _trial(config: dict) -> None:
     """On a worker: the job through lrtui's engine, its events reported with each epoch's end, with
-    the epochs so far and the metric's score on them (what a pruner compares)."""
+    the epochs so far."""
     import torch
     from ray import tune
 
     from lrtui import engine
 
     torch.set_num_threads(config["threads"])  # the CPUs its trial asked for, not the machine's
-    judge = metric(config["metric"])
     pending: list[Event] = []
-    epochs: list[dict] = []
+    epochs = 0
 
     def emit(events: list[Event]) -> None:
+        nonlocal epochs
         pending.extend(events)
-        epochs.extend(asdict(e) for e in events if isinstance(e, EpochEnded))
+        epochs += sum(isinstance(e, EpochEnded) for e in events)
         if any(isinstance(e, (EpochEnded, RunEnded)) for e in events):
-            score = judge.of(epochs)
-            worst = -math.inf if judge.higher_is_better else math.inf
-            tune.report({"events": encode(pending), "epoch": len(epochs), "score": worst if score is None else score})
+            tune.report({"events": encode(pending), "epoch": epochs})
             pending.clear()
 
     engine.run(config["job"], emit, threading.Event())
@@ -138,6 +126,29 @@ class _Recorded:
                 self.recorder([RunEnded(job.key, Status.FAILED, _error(trial))])
 
         return Recorded(recorder)
+
+
+class _Pruned:
+    """On the driver: a Tune stopper that asks the sweep's pruner after each epoch that comes back."""
+
+    def __new__(cls, prune: Prune) -> Any:
+        from ray import tune
+
+        class Pruned(tune.Stopper):
+            def __init__(self, prune: Prune):
+                self.prune = prune
+
+            def __getstate__(self) -> dict:
+                return {}  # as the callbacks': the pruner is of this process
+
+            def __call__(self, trial_id: str, result: dict) -> bool:
+                said = [self.prune(e) for e in decode(result["events"]) if isinstance(e, EpochEnded)]
+                return any(why is not None for why in said)
+
+            def stop_all(self) -> bool:
+                return False
+
+        return Pruned(prune)
 
 
 def _error(trial: Any) -> str:

@@ -194,27 +194,36 @@ def test_a_member_that_diverges_ends_alone_and_the_others_are_undisturbed(tasks_
         assert [e.val_loss for e in together[j.key]["epochs"]] == [e.val_loss for e in without[j.key]["epochs"]]
 
 
+class Cut:
+    """A pruner that ends one job after its second epoch, and keeps another from starting."""
+
+    def __init__(self, cut: Job, out: Job | None = None):
+        self.cut, self.skipped, self.asked = cut, out, []
+
+    def __call__(self, epoch):
+        self.asked.append((epoch.key, epoch.epoch))
+        return "cut here" if epoch.key == self.cut.key and epoch.epoch == 1 else None
+
+    def out(self, job):
+        return job is self.skipped
+
+
 def test_a_member_the_pruner_ends_leaves_the_others_undisturbed(tasks_file):
-    """The pruner is asked after every epoch but a run's last; the member it ends is pruned there,
-    saying why, and the stack without it trains the others as the batch without it does."""
+    """The pruner is asked after every epoch; the member it ends is pruned there, saying why, and the
+    stack without it trains the others as the batch without it does; a job it keeps out never starts."""
     kept = user_jobs(tasks_file, "build_regression", (0.01, 0.02))
-    cut = user_jobs(tasks_file, "build_regression", (0.03,))[0]
-    asked = []
-
-    def prune(epoch):
-        asked.append((epoch.key, epoch.epoch))
-        return "cut here" if epoch.key == cut.key and epoch.epoch == 1 else None
-
-    together = train(Batch((kept[0], cut, kept[1])), prune=prune)
+    cut, skipped = user_jobs(tasks_file, "build_regression", (0.03, 0.04))
+    prune = Cut(cut, skipped)
+    together = train(Batch((kept[0], cut, skipped, kept[1])), prune=prune)
     assert (together[cut.key]["status"], together[cut.key]["error"]) == (Status.PRUNED, "cut here")
-    assert len(together[cut.key]["epochs"]) == 2
-    assert sorted(asked) == sorted([(cut.key, 0), (cut.key, 1)] + [(j.key, e) for j in kept for e in range(3)])
+    assert len(together[cut.key]["epochs"]) == 2 and skipped.key not in together
+    assert sorted(prune.asked) == sorted([(cut.key, 0), (cut.key, 1)] + [(j.key, e) for j in kept for e in range(4)])
     without = train(Batch(tuple(kept)))
     for j in kept:
         assert together[j.key]["status"] == Status.FINISHED
         assert together[j.key]["loss"] == without[j.key]["loss"]
         assert [e.val_loss for e in together[j.key]["epochs"]] == [e.val_loss for e in without[j.key]["epochs"]]
-    alone = train(cut, prune=prune)  # alone, it ends there too
+    alone = train(cut, prune=Cut(cut))  # alone, it ends there too
     assert (alone[cut.key]["status"], len(alone[cut.key]["epochs"])) == (Status.PRUNED, 2)
     assert alone[cut.key]["loss"] == pytest.approx(together[cut.key]["loss"], rel=1e-4)
 

@@ -1,6 +1,7 @@
 """Pruning on the local engine (`lrtui sweep --prune halving`, Optuna's successive halving): the worst
-points end at the first rung as pruned, saying so, batched or one by one; the verdict leaves out the
-points it ended and names them; without Optuna, one line names the extra."""
+points end at the first rung as pruned, saying so, batched or one by one; a point is pruned whole, so
+the points that go on keep every seed; the verdict leaves out the points it ended and names them;
+without Optuna, one line names the extra."""
 from __future__ import annotations
 
 import json
@@ -43,6 +44,44 @@ def test_batched_and_one_by_one_prune_the_same_runs(cli, tmp_path):
         assert code == 0, err
         statuses.append({run["label"]: (run["status"], len(run["epochs"])) for run in json.loads(out)["runs"]})
     assert statuses[0] == statuses[1]
+
+
+@pytest.mark.parametrize("batch_runs", ["12", "off"], ids=["batched", "one-by-one"])
+def test_a_point_is_pruned_on_every_seed_and_the_others_keep_theirs(batch_runs, cli, tmp_path):
+    """Its first seed's run decides; one by one, its later seeds do not start; batched, they end with
+    it. The points that go on have all three seeds, so the verdict among them has its complete pairs."""
+    code, out, err = cli(*SWEEP, "--seeds", "0,1,2", "--batch-runs", batch_runs, "--runs-dir", str(tmp_path / "r"))
+    assert code == 0, err
+    result = json.loads(out)
+    by_point: dict[str, list[dict]] = {}
+    for run in result["runs"]:
+        by_point.setdefault(run["label"], []).append(run)
+    pruned = set(result["comparison"]["pruned"])
+    assert pruned >= {"StepLR lr=1e-05", "StepLR lr=2e-05"} and "StepLR lr=0.1" not in pruned
+    for point, runs in by_point.items():
+        if point in pruned:
+            assert {run["status"] for run in runs} == {Status.PRUNED}
+            assert [run["seed"] for run in runs] == ([0] if batch_runs == "off" else [0, 1, 2])
+        else:
+            assert {run["status"] for run in runs} == {Status.FINISHED} and len(runs) == 3
+    assert all(pair["n"] == 3 for pair in result["comparison"]["pairs"])
+
+
+def test_halving_never_prunes_a_run_after_its_last_epoch():
+    from lrtui.engine import Job
+    from lrtui.catalogue import validate
+    from lrtui.events import EpochEnded
+    from lrtui.optimizers import validate_optimizer
+    from lrtui.pruning import Halving
+
+    jobs = [Job(f"p{i}", validate("StepLR", {"step_size": 1}), validate_optimizer({}), 2, group=f"p{i}")
+            for i in range(2)]
+    prune = Halving(DEFAULT_METRIC, jobs)
+    epoch = lambda job, n, loss: EpochEnded(job.key, n, 0.1, loss, loss, None, 0.1, 1.0)  # noqa: E731
+    assert prune(epoch(jobs[0], 0, 0.5)) is None  # the first to arrive has only itself to beat
+    assert prune(epoch(jobs[1], 0, 2.0)) == "pruned by successive halving after epoch 1"
+    assert prune.out(jobs[1]) and not prune.out(jobs[0])
+    assert prune(epoch(jobs[0], 1, 9.0)) is None  # its last epoch: it has finished
 
 
 def test_a_pruned_run_is_no_error_to_lrtui_runs(cli, tmp_path):
@@ -111,12 +150,8 @@ async def test_the_app_lists_a_point_pruned_on_every_seed_as_pruned(cli, store):
 
     code, out, err = cli(*SWEEP, "--seeds", "0,1", "--runs-dir", str(store.path.parent))
     assert code == 0, err
-    ended: dict[str, set[str]] = {}
-    for run in json.loads(out)["runs"]:
-        ended.setdefault(run["label"], set()).add(run["status"])
-    want = {group: "pruned" if statuses == {"pruned"} else "some pruned" if "pruned" in statuses else "finished"
-            for group, statuses in ended.items()}
-    assert "pruned" in want.values()
+    want = {run["label"]: run["status"] for run in json.loads(out)["runs"]}  # a point's seeds end alike
+    assert set(want.values()) == {"pruned", "finished"}
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
         table = app.query_one("#runs", RunsTable)

@@ -68,20 +68,25 @@ def test_without_the_extra_the_ray_backend_is_refused_naming_it(cli, monkeypatch
 
 def test_halving_on_ray_stops_the_worst_points_at_the_first_rung(cli, tmp_path):
     """Two good lrs train first (two trials at a time here), then two that barely move: at the first
-    rung (1 epoch) each is worse than the good ones, and the pruner stops it; a good one goes to the end."""
+    rung (1 epoch) each is worse than the good ones, and the pruner stops it; a good one goes to the end.
+    As on the local engine, a point is pruned on every seed: its trials on the next seed stop at their
+    first epoch."""
     import ray
 
     ray.init(num_cpus=2, include_dashboard=False)  # two trials at a time on any machine (the sweep joins it)
     code, out, err = cli("sweep", "StepLR", "--grid", "optimizer.lr=0.1,0.2,0.00001,0.00002", "--set", "step_size=1",
-                         "--epochs", "4", "--device", "cpu", "--backend", "ray", "--prune", "halving", "--json",
-                         "--runs-dir", str(tmp_path / "runs"))
+                         "--epochs", "4", "--seeds", "0,1", "--device", "cpu", "--backend", "ray", "--prune", "halving",
+                         "--json", "--runs-dir", str(tmp_path / "runs"))
     assert code == 0, err
-    runs = {run["label"]: run for run in json.loads(out)["runs"]}
+    runs = {(run["label"], run["seed"]): run for run in json.loads(out)["runs"]}
     for bad in ("StepLR lr=1e-05", "StepLR lr=2e-05"):
-        assert runs[bad]["status"] == "pruned" and len(runs[bad]["epochs"]) == 1
-        assert runs[bad]["error"] == "pruned by successive halving after epoch 1"
-    good = [runs[label] for label in ("StepLR lr=0.1", "StepLR lr=0.2")]  # which one is cut depends on who came first
-    assert any(run["status"] == "finished" and len(run["epochs"]) == 4 for run in good)
+        for seed in (0, 1):
+            assert runs[bad, seed]["status"] == "pruned" and len(runs[bad, seed]["epochs"]) == 1
+            assert runs[bad, seed]["error"] == "pruned by successive halving after epoch 1"
+    for good in ("StepLR lr=0.1", "StepLR lr=0.2"):  # which one is cut depends on who came first
+        assert runs[good, 0]["status"] == runs[good, 1]["status"]
+    assert any(runs[good, 0]["status"] == "finished" and len(runs[good, 0]["epochs"]) == 4
+               for good in ("StepLR lr=0.1", "StepLR lr=0.2"))
 
 
 def test_a_killed_driver_keeps_every_finished_trial_in_the_store(tmp_path):

@@ -25,8 +25,8 @@ from typing import Any, Callable, Iterator
 
 from lrtui.catalogue import build, moves_momentum
 from lrtui.engine.plan import Batch, Job
-from lrtui.engine.shared import (Loop, NoBatches, Prune, explain, first_line, on_device, prepare, pruned,
-                                 random_state, resolve_device, set_random_state)
+from lrtui.engine.shared import (Loop, NoBatches, Prune, explain, first_line, on_device, prepare, random_state,
+                                 resolve_device, set_random_state)
 from lrtui.engine.sizing import fitting, probe_batch, timed
 from lrtui.engine.training import schedule_notes, train
 from lrtui.events import EpochEnded, Event, RunEnded, Status, Steps
@@ -43,15 +43,19 @@ class Unbatchable(Exception):
 def train_together(batch: Batch, emit: Callable[[list[Event]], None], stop: Any,
                    prune: Prune | None = None) -> list[Status]:
     """Train the batch's jobs as one vectorised model (several, where auto finds that the device's
-    memory holds fewer), else one after another; returns their statuses."""
+    memory holds fewer), else one after another; returns the statuses of those that started (not the
+    runs of points pruned already)."""
+    jobs = [job for job in batch.jobs if not (prune and prune.out(job))]
+    if not jobs:
+        return []
     try:
-        group = Group(list(batch.jobs))
-        if len(group.members) < len(batch.jobs):  # auto: the rest is another batch
-            rest = Batch(batch.jobs[len(group.members):])
+        group = Group(jobs)
+        if len(group.members) < len(jobs):  # auto: the rest is another batch
+            rest = Batch(tuple(jobs[len(group.members):]))
             return group.train(emit, stop, prune) + ([] if stop.is_set() else train_together(rest, emit, stop, prune))
         return group.train(emit, stop, prune)
     except Unbatchable as e:
-        return one_by_one(list(batch.jobs), str(e), emit, stop, prune)
+        return one_by_one(jobs, str(e), emit, stop, prune)
 
 
 def one_by_one(jobs: list[Job], why: str, emit: Callable[[list[Event]], None], stop: Any,
@@ -67,7 +71,7 @@ def one_by_one(jobs: list[Job], why: str, emit: Callable[[list[Event]], None], s
     for job in jobs:
         if stop.is_set():
             break
-        if job.preset in given_up:
+        if job.preset in given_up or prune and prune.out(job):
             continue
         note = f"trained alone, not batched with {len(jobs) - 1} other runs: {why}"
         statuses.append(train(replace(job, config=job.config | {"batch": {"members": 1, "reason": why}}),
@@ -360,7 +364,7 @@ class Group:
             if not m.per_step:
                 m.stepper.step(val_loss if val_loss is not None else train_loss)
             m.loop.flush([])
-            if why := pruned(self.prune, ended, m.job.epochs):
+            if self.prune and (why := self.prune(ended)):
                 self._end([m], Status.PRUNED, why)
 
     def _evaluate(self) -> tuple[list[float] | None, list[float] | None]:

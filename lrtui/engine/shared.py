@@ -5,21 +5,26 @@ from __future__ import annotations
 import math
 import random
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from lrtui import tasks
-from lrtui.engine.plan import Setup
+from lrtui.engine.plan import Job, Setup
 from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, Steps
 from lrtui.params import ConfigError
 
 FLUSH_SECONDS = 0.1
 
-Prune = Callable[[EpochEnded], "str | None"]  # a sweep's pruner: why a run ends after this epoch, or None
 
 
-def pruned(prune: Prune | None, epoch: EpochEnded, epochs: int) -> str | None:
-    """Why `prune` ends a run of `epochs` epochs after `epoch`; never after its last (it has finished)."""
-    return prune(epoch) if prune is not None and epoch.epoch + 1 < epochs else None
+class Prune(Protocol):
+    """A sweep's pruner (lrtui.pruning.Halving), asked by the loops: after each epoch of a run, and
+    before a run starts."""
+
+    def __call__(self, epoch: EpochEnded) -> str | None:
+        """Why the run ends after this epoch, or None."""
+
+    def out(self, job: Job) -> bool:
+        """Whether the job's point is pruned already (its run does not start)."""
 
 
 def resolve_device(name: str) -> Any:

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from lrtui.catalogue import build, moves_momentum
 from lrtui.engine.plan import Job
-from lrtui.engine.shared import Loop, NoBatches, Prune, evaluate, on_device, prepare, pruned
+from lrtui.engine.shared import Loop, NoBatches, Prune, evaluate, on_device, prepare
 from lrtui.events import EpochEnded, Event, Status
 
 
@@ -68,7 +68,7 @@ def train(job: Job, emit: Callable[[list[Event]], None], stop: Any, notes: tuple
             if not per_step:
                 stepper.step(val_loss if val_loss is not None else train_loss)
             loop.flush()
-            if why := pruned(prune, ended, job.epochs):
+            if prune and (why := prune(ended)):
                 return Status.PRUNED, why
         return Status.FINISHED, None
 

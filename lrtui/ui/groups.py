@@ -100,9 +100,9 @@ def _status(statuses: set[str], queued: int) -> str:
         return Status.RUNNING if Status.RUNNING in statuses else Status.QUEUED
     if failed:
         return "failed" if statuses <= {Status.DIVERGED, Status.FAILED} else "some failed"
-    if Status.PRUNED in statuses:
-        return Status.PRUNED if statuses == {Status.PRUNED} else "some pruned"
-    return Status.FINISHED if statuses == {Status.FINISHED} else Status.STOPPED
+    if statuses in ({Status.FINISHED}, {Status.PRUNED}):
+        return next(iter(statuses))
+    return Status.STOPPED
 
 
 def _key(key: tuple[str, str]) -> str:
