@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from lrtui import recorder
 from lrtui.engine import Batch, FindJob, Job, Prune, batches
 from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, Steps
+from lrtui.labels import fitted
 from lrtui.store import Store
 
 
@@ -63,11 +64,16 @@ class Watched:
         self.seeds = {job.group: len(job.config["training"]["seeds"]) for job in jobs}
         wanted = max((len(job.label + self.times(job)) for job in jobs), default=0)
         total = max((job.epochs * self.seeds[job.group] for job in jobs), default=0)
-        room = Console(file=sys.stderr).width - 57 - 2 * len(str(total))  # what the label leaves the rest
-        # at 80 columns the counts stay whole: the label is cut to fit, samples/s shown only where it fits
+        room = Console(file=sys.stderr).width - 57 - 2 * len(str(total))  # what the rest leaves the label
+        # at 80 columns the counts stay whole: the bar gives the label up to 6 columns, the label is
+        # fitted to the room (labels.fitted), samples/s shown only where there is room for it
+        bar = max(6, min(12, 12 + room - wanted))
+        room += 12 - bar
         self.width = max(12, min(wanted, 36, room))
+        labels = list(dict.fromkeys(job.label for job in jobs))
+        self.names = dict(zip(labels, fitted(labels, self.width - max(map(len, map(self.times, jobs)), default=0))))
         rate = " {task.fields[rate]:>8} samples/s" if room - self.width >= 19 else ""
-        columns = (TextColumn(f"{{task.description:<{self.width}}}"), BarColumn(bar_width=12), MofNCompleteColumn(),
+        columns = (TextColumn(f"{{task.description:<{self.width}}}"), BarColumn(bar_width=bar), MofNCompleteColumn(),
                    TextColumn("epochs"), TextColumn("loss {task.fields[loss]:<8} lr {task.fields[lr]:<9}" + rate),
                    TimeRemainingColumn())
         self.progress = Bars(command, *columns, transient=False)
@@ -85,7 +91,7 @@ class Watched:
             if isinstance(event, RunStarted):
                 progress.notes(event.notes + together(event.config))
                 if job.group not in self.bars:
-                    name = job.label[:self.width - len(self.times(job))] + self.times(job)
+                    name = self.names[job.label] + self.times(job)
                     self.bars[job.group] = progress.add_task(name, total=job.epochs * self.seeds[job.group], loss="-",
                                                              lr="-", rate="-")
                 self.runs[event.key] = {"id": event.run_id, "bar": self.bars[job.group], "stepped": False}

@@ -18,6 +18,23 @@ def labels(configs: list[dict]) -> list[str]:
     return [" ".join([s.scheduler, *(_show(k, f[k]) for k in differ if k in f)]) for s, f in zip(setups, flat)]
 
 
+def shortened(names: list[str], width: int) -> list[str]:
+    """`names`, or where some are longer than `width`, without the words they all begin with (a
+    sweep's scheduler): what tells them apart."""
+    if all(len(name) <= width for name in names):
+        return names
+    words = [name.split(" ") for name in names]
+    shared = 0
+    while len(names) > 1 and all(len(w) > shared + 1 and w[shared] == words[0][shared] for w in words):
+        shared += 1
+    return [" ".join(w[shared:]) for w in words]
+
+
+def fitted(names: list[str], width: int) -> list[str]:
+    """`names` in `width` characters each: shortened, then cut with an ellipsis where still too long."""
+    return [name if len(name) <= width else name[:max(width - 1, 0)] + "…" for name in shortened(names, width)]
+
+
 def _settings(setup: RunConfig) -> dict[tuple[bool, str], Any]:
     """A config's settings, keyed by (is a training setting, name); the optimizer's name as `optimizer`."""
     out = {(False, k): v for k, v in setup.params.items()}

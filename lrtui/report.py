@@ -12,6 +12,7 @@ import numpy as np
 from lrtui.catalogue import CATALOGUE
 from lrtui.engine import first_line
 from lrtui.finder import ADVICE, SUGGESTIONS, TOO_FLAT, Finding
+from lrtui.labels import shortened
 from lrtui.params import AUTO, REQUIRED, ConfigError
 from lrtui.paths import SHIPPED_PRESETS
 from lrtui.presets import Preset, Run, available
@@ -311,7 +312,8 @@ def _show(value: float | None, spec: str) -> str:
 
 class _Fitted:
     """A table built when rich knows how wide it may be: the `flex` column takes the room the others
-    leave (cut with an ellipsis), so that at 80 columns the figures stay whole."""
+    leave, its names shortened to what tells them apart (labels.shortened) and wrapped where they are
+    still too long, so that at 80 columns the figures stay whole on a row."""
 
     def __init__(self, columns: tuple[str, ...], rows: list[list[str]], flex: str, left: tuple[str, ...]):
         self.columns, self.rows, self.flex, self.left = columns, rows, flex, left
@@ -324,10 +326,11 @@ class _Fitted:
         room = options.max_width - sum(widths) + widths[flex] - (len(widths) - 1)  # a space between columns
         table = Table(box=None, pad_edge=False, collapse_padding=True)
         for title in self.columns:
-            table.add_column(title, justify="left" if title in self.left else "right", no_wrap=True,
-                             overflow="ellipsis", max_width=max(12, room) if title == self.flex else None)
-        for row in self.rows:
-            table.add_row(*row)
+            table.add_column(title, justify="left" if title in self.left else "right", no_wrap=title != self.flex,
+                             overflow="fold", max_width=max(12, room) if title == self.flex else None)
+        names = shortened([row[flex] for row in self.rows], max(12, room))
+        for row, name in zip(self.rows, names):
+            table.add_row(*row[:flex], name, *row[flex + 1:])
         yield table
 
 

@@ -64,7 +64,9 @@ def line(key: str, by_group: dict, stats: dict[str, GroupStats], judged: Compari
 
 def grid(keys: list[str], by_group: dict, stats: dict[str, GroupStats], judged: Comparison) -> Any:
     """The mean metric of each (first key, second key) cell: a heat map that prints its numbers."""
+    from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     first, second = keys
     rows = sorted({_hashable(p[first]) for p in by_group.values()}, key=_order)
@@ -75,8 +77,9 @@ def grid(keys: list[str], by_group: dict, stats: dict[str, GroupStats], judged: 
     means = sorted(v for v in cells.values() if v is not None)
     best = judged.groups[0].name if judged.groups else None
     best_cell = best and cell.get(best)
-    table = Table(title=f"{judged.metric.label} ({'higher' if judged.metric.higher_is_better else 'lower'} is better), "
-                        "mean over seeds; * the best", title_justify="left")
+    title = Text(f"{judged.metric.label} ({'higher' if judged.metric.higher_is_better else 'lower'} is better), "
+                 "mean over seeds; * the best")  # above the table, not wrapped to its width
+    table = Table()
     table.add_column(f"{first.rpartition('.')[2]} \\ {second.rpartition('.')[2]}", justify="right")
     for col in cols:
         table.add_column(str(col), justify="right")
@@ -93,7 +96,7 @@ def grid(keys: list[str], by_group: dict, stats: dict[str, GroupStats], judged: 
             mark = "*" if (row, col) == best_cell else " "
             out.append(f"[{style}]{mean:.4g}{mark}[/{style}]")
         table.add_row(*out)
-    return table
+    return Group(title, table)
 
 
 def _hashable(value: Any) -> Any:
