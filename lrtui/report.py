@@ -312,8 +312,8 @@ def _show(value: float | None, spec: str) -> str:
 
 class _Fitted:
     """A table built when rich knows how wide it may be: the `flex` column takes the room the others
-    leave, its names shortened to what tells them apart (labels.shortened) and wrapped where they are
-    still too long, so that at 80 columns the figures stay whole on a row."""
+    leave, its names shortened to what tells them apart (labels.shortened) and wrapped onto a second
+    line where they are still too long (cut there), so that at 80 columns the figures stay whole."""
 
     def __init__(self, columns: tuple[str, ...], rows: list[list[str]], flex: str, left: tuple[str, ...]):
         self.columns, self.rows, self.flex, self.left = columns, rows, flex, left
@@ -326,12 +326,21 @@ class _Fitted:
         room = options.max_width - sum(widths) + widths[flex] - (len(widths) - 1)  # a space between columns
         table = Table(box=None, pad_edge=False, collapse_padding=True)
         for title in self.columns:
-            table.add_column(title, justify="left" if title in self.left else "right", no_wrap=title != self.flex,
-                             overflow="fold", max_width=max(12, room) if title == self.flex else None)
-        names = shortened([row[flex] for row in self.rows], max(12, room))
+            table.add_column(title, justify="left" if title in self.left else "right", no_wrap=True,
+                             overflow="ellipsis", max_width=max(12, room) if title == self.flex else None)
+        names = [_two_lines(name, max(12, room)) for name in shortened([row[flex] for row in self.rows], max(12, room))]
         for row, name in zip(self.rows, names):
             table.add_row(*row[:flex], name, *row[flex + 1:])
         yield table
+
+
+def _two_lines(text: str, width: int) -> str:
+    """`text` wrapped to `width`, on two lines at most, the second cut with an ellipsis."""
+    lines = textwrap.wrap(text, width) or [""]
+    if len(lines) > 2:
+        rest = " ".join(lines[1:])
+        lines = [lines[0], rest[:width - 1] + "…"]
+    return "\n".join(lines)
 
 
 def failure(run: dict, skipped: int = 0) -> str:

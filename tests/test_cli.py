@@ -301,8 +301,10 @@ def test_runs_tells_apart_runs_that_differ_only_in_seed_and_fits_80_columns(cli,
     store = _store_runs(tmp_path / "more", [long, _config(seed=3, epochs=7)])
     console.print(report.summary_table([scores.stored(store.run(i)) for i in (1, 2)]))
     lines = console.file.getvalue().splitlines()
-    assert all(len(line) <= 80 for line in lines) and "…" in lines[1]  # the long label is cut
-    for line, val in zip(lines[1:], ("0.5000", "1.5000")):  # the figures survive, whole
+    # the labels, without the scheduler both begin with, take a second line, cut there
+    assert all(len(line) <= 80 for line in lines) and len(lines) == 5 and lines[1].split()[1] == "gamma=0.1234"
+    assert lines[2].strip() == "57 last_epo…" and lines[4].strip().endswith("…")
+    for line, val in zip(lines[1::2], ("0.5000", "1.5000")):  # the figures survive, whole, on the first
         assert line.split()[-4] == val and line.split()[-1] == "1.00"
 
 
