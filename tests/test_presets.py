@@ -16,7 +16,7 @@ from lrtui.preview import exact_curve, preview
 
 SHIPPED = {
     "seed-four", "resnet-multistep", "cosine-warmup", "one-cycle", "sgdr", "cyclic", "wsd", "polynomial",
-    "inverse-sqrt", "reduce-on-plateau", "modern-compare",
+    "inverse-sqrt", "reduce-on-plateau", "modern-compare", "step-grid",
 }
 
 
