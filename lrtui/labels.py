@@ -19,15 +19,12 @@ def labels(configs: list[dict]) -> list[str]:
 
 
 def shortened(names: list[str], width: int) -> list[str]:
-    """`names`, or where some are longer than `width`, without the words they all begin with (a
-    sweep's scheduler): what tells them apart."""
-    if all(len(name) <= width for name in names):
+    """`names`, each longer than `width` without the word they all begin with (a sweep's scheduler):
+    what tells them apart."""
+    first = {name.partition(" ")[0] for name in names}
+    if len(names) < 2 or len(first) > 1 or not all(" " in name for name in names):
         return names
-    words = [name.split(" ") for name in names]
-    shared = 0
-    while len(names) > 1 and all(len(w) > shared + 1 and w[shared] == words[0][shared] for w in words):
-        shared += 1
-    return [" ".join(w[shared:]) for w in words]
+    return [name.partition(" ")[2] if len(name) > width else name for name in names]
 
 
 def fitted(names: list[str], width: int) -> list[str]:

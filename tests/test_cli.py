@@ -266,6 +266,7 @@ def test_names_too_long_for_their_room_keep_what_tells_them_apart():
     sweep = ["StepLR gamma=0.1 lr=0.3", "StepLR gamma=0.5 lr=0.3"]
     assert fitted(sweep, 30) == sweep  # they fit: as they are
     assert fitted(sweep, 16) == ["gamma=0.1 lr=0.3", "gamma=0.5 lr=0.3"]  # the word they all begin with goes
+    assert fitted(["StepLR seed 1", *sweep], 16) == ["StepLR seed 1", *fitted(sweep, 16)]  # where it must
     assert fitted(sweep, 12) == ["gamma=0.1 l…", "gamma=0.5 l…"]  # then each is cut
     assert fitted(["StepLR gamma=0.1 lr=0.3"], 16) == ["StepLR gamma=0.…"]  # alone, nothing tells it apart
     assert fitted(["CosineAnnealingLR", "CosineAnnealingWarmRestarts"], 20) == ["CosineAnnealingLR",

@@ -249,3 +249,19 @@ async def test_w_shows_the_latest_sweeps_result_view_in_the_app(cli, store):
         console.print(app.screen.view)  # the table the screen shows
         text = console.export_text()
         assert f"{best['mean']:.4g}*" in text and "gamma \\ step_size" in text
+
+
+async def test_the_apps_runs_table_tells_a_sweeps_points_apart_at_80_columns(cli, store):
+    from lrtui.ui.app import LrtuiApp
+    from lrtui.ui.runs_table import RunsTable
+    from pilot import until
+
+    code, out, err = cli("sweep", "StepLR", "--grid", "gamma=0.1,0.5", "--grid", "step_size=1,2", "--epochs", "1",
+                         "--seeds", "0,1", "--device", "cpu", "--runs-dir", str(store.path.parent))
+    assert code == 0, err
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one("#runs", RunsTable)
+        await until(pilot, lambda: table.row_count == 4)
+        labels = sorted(table.get_row_at(r)[2].plain for r in range(4))
+        assert labels == [f"gamma={g} step_size={s}" for g in (0.1, 0.5) for s in (1, 2)]  # StepLR: said by all

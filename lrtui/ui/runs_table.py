@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from lrtui.labels import labels
+from lrtui.labels import fitted, labels
 from lrtui.scores import Summary
 from lrtui.verdict import GroupStats, PairStats
 
@@ -19,7 +19,7 @@ COLUMNS = (("", "shown"), ("id", "id"), ("label", "label"), ("seed", "seed"), ("
            ("final val", "final_val_loss"), ("ep", "epochs"), ("s/ep", "seconds_per_epoch"), ("preset", "preset"))
 GROUP_COLUMNS = (("mean±95%", "mean"), ("vs best", "vs_best"), ("wins", "wins"))  # a comparison's, of its metric
 SORTS = ("id", "best_val_loss", "best_acc", "final_val_loss", "label")
-LABEL_WIDTH = 24  # a longer label is cut with an ellipsis
+LABEL_WIDTH = 24  # longer labels are fitted to it (labels.fitted: a sweep's shared scheduler goes first)
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,9 @@ class RunsTable(DataTable):
         columns = COLUMNS[:5] + GROUP_COLUMNS + COLUMNS[5:] if grouped else COLUMNS
         if columns != self.columns_shown:
             self._columns(columns)
-        named = {_key(r): label for r, label in zip(rows, labels([r.summary.config for r in rows]))}
+        named = {_key(r): r.group.name if r.group else label
+                 for r, label in zip(rows, labels([r.summary.config for r in rows])) if r.parent is None}
+        named = dict(zip(named, fitted(list(named.values()), LABEL_WIDTH)))
         key = SORTS[self.sort_by]
         figure = lambda r: getattr(r.summary, key)  # noqa: E731
         top = [r for r in rows if r.parent is None]
@@ -109,7 +111,7 @@ class RunsTable(DataTable):
         keys = [_key(r) for r in rows]
         if keys == [k.value for k in self.rows]:
             for r in rows:
-                for (title, _), cell in zip(columns, _cells(r, named[_key(r)], columns)):
+                for (title, _), cell in zip(columns, _cells(r, named.get(_key(r), ""), columns)):
                     if self.get_cell(_key(r), title or "shown") != cell:
                         self.update_cell(_key(r), title or "shown", cell, update_width=True)
             return
@@ -117,7 +119,7 @@ class RunsTable(DataTable):
         at_top = self.cursor_row == 0  # then it stays there, where new runs appear
         self.clear()
         for r in rows:
-            self.add_row(*_cells(r, named[_key(r)], columns), key=_key(r))
+            self.add_row(*_cells(r, named.get(_key(r), ""), columns), key=_key(r))
         if current in keys and not at_top:
             self.move_cursor(row=keys.index(current))
 
@@ -155,9 +157,7 @@ def _cells(r: Row, label: str, columns: tuple) -> list:
         if field == "shown":
             cells.append(Text("●" if r.shown else "○", style=r.colour))
         elif field == "label":
-            text = Text(group.name if group else f"  seed {r.summary.seed}" if r.parent else label, style=r.colour)
-            text.truncate(LABEL_WIDTH, overflow="ellipsis")
-            cells.append(text)
+            cells.append(Text(f"  seed {r.summary.seed}" if r.parent else label, style=r.colour))
         elif group and field in ("id", "seed") or field in ("mean", "vs_best", "wins"):
             cells.append(_group_cell(group, field) if group else "")
         elif isinstance(value := getattr(r.summary, field), float):
