@@ -238,7 +238,7 @@ async def test_w_shows_the_latest_sweeps_result_view_in_the_app(cli, store):
     code, out, err = cli("sweep", "StepLR", "--grid", "gamma=0.1,0.5", "--grid", "step_size=1,2", "--epochs", "2",
                          "--device", "cpu", "--json", "--runs-dir", str(store.path.parent))
     assert code == 0, err
-    best = json.loads(out)["comparison"]["groups"][0]
+    best, verdict = json.loads(out)["comparison"]["groups"][0], json.loads(out)["comparison"]["verdict"]["text"]
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
         await until(pilot, lambda: len(app.book.runs) == 4)
@@ -249,6 +249,7 @@ async def test_w_shows_the_latest_sweeps_result_view_in_the_app(cli, store):
         console.print(app.screen.view)  # the table the screen shows
         text = console.export_text()
         assert f"{best['mean']:.4g}*" in text and "gamma \\ step_size" in text
+        assert f"verdict: {verdict}" in str(app.screen.query_one("#verdict", Static).content)  # whole, as the CLI says
 
 
 async def test_the_apps_runs_table_tells_a_sweeps_points_apart_at_80_columns(cli, store):

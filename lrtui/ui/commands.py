@@ -19,7 +19,7 @@ from lrtui.optimizers import OptimizerConfig
 from lrtui.params import ConfigError
 from lrtui.report import export_csv
 from lrtui.ui.screens import CodeScreen, NameScreen, PathScreen, ResultScreen
-from lrtui.verdict import Comparison, Metric, compare
+from lrtui.verdict import Comparison, Metric
 
 
 def save(app: App, draft: Draft, loaded: presets.Preset | None) -> None:
@@ -86,13 +86,14 @@ def sweep_results(app: App, views: list, metric: Metric, width: int) -> None:
         return
     latest = [v for v in swept if v.comparison == swept[-1].comparison]
     try:
-        judged = compare(scores.group_scores([v.entry() for v in latest], metric), metric)
+        judged = scores.judge([v.entry() for v in latest], metric)
     except ConfigError as e:
         app.notify(escape(f"sweep {latest[0].comparison}: {e.problem}"), severity="warning")
         return
     runs = [{"group": v.group, "config": v.config} for v in latest]
     view = sweep_views.view(judged, runs, width, colour=False) or report.comparison_table(judged)
-    app.push_screen(ResultScreen(f"sweep {latest[0].comparison}: {judged.verdict.short}", view))
+    app.push_screen(ResultScreen(f"sweep {latest[0].comparison}", view,
+                                 report.comparison_text(judged, len(latest), latest[0].comparison)))
 
 
 def winner(app: App, comparison: Comparison | None, config: dict | None) -> None:

@@ -70,17 +70,18 @@ class HelpScreen(Modal):
 
 
 class ResultScreen(Modal):
-    """A sweep's result view (a chart as text, or a table), read only."""
+    """A sweep's result view (a chart as text, or a table) and its verdict in words, read only."""
 
-    def __init__(self, title: str, view: object):
+    def __init__(self, title: str, view: object, verdict: str):
         super().__init__()
-        self.title_text, self.view = title, view
+        self.title_text, self.view, self.verdict = title, view, verdict
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide") as dialog:
             dialog.border_title = escape(self.title_text)
             dialog.border_subtitle = "escape closes this"
             yield Static(self.view, id="result")
+            yield Static(escape(self.verdict), id="verdict")
 
 
 class CodeScreen(Modal):
