@@ -6,6 +6,16 @@ import math
 import numpy as np
 
 
+LARGEST = 1e300  # plotext overflows scaling magnitudes near the float maximum (about 1.8e308)...
+SMALLEST = 1e-300  # ...and subnormals (under 2.2e-308)
+
+
+def plottable(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which values plotext can scale (finite, under LARGEST in magnitude), and the values with those
+    under SMALLEST as zero (which they are on any linear axis)."""
+    return np.isfinite(values) & (np.abs(values) < LARGEST), np.where(np.abs(values) < SMALLEST, 0.0, values)
+
+
 def downsample(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray]:
     """Each of `buckets` slices of the curve reduced to its first, lowest, highest and last point, in
     order: a step drop or a cycle's peak survives, where plain striding would skip it."""

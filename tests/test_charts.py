@@ -53,6 +53,22 @@ async def test_figure_matches_textual_plotext_rendering(theme, log):
         assert len(figure) == 25 and key.plain.startswith("lr (log10)  ━ lr" if log else "lr  ━ lr")
 
 
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("values", [[1.0, 1e308, 2.0], [-1e308, 1e308, 0.0], [1e-320, 2e-320, 3e-320],
+                                    [0.1, 1e-320, 0.05]], ids=["huge", "huge span", "subnormal", "decayed to subnormal"])
+async def test_finite_values_plotext_cannot_scale_are_drawn_without_killing_the_chart(values, log):
+    """plotext raises on magnitudes near the float maximum (an lr typed as 1e308, a loss blowing up)
+    and on subnormals (an lr decayed past 1e-308): such points are off the chart, or zero."""
+    app = OneChart()
+    async with app.run_test(size=(90, 26)) as pilot:
+        chart = app.query_one(Chart)
+        chart.show([Series("lr", np.arange(3.0), np.array(values), "gray"),
+                    Series("x", np.array([0.0, 1e308, 2.0]), np.array([1.0, 2.0, 3.0]), colour(0))], log, "step")
+        chart.replot()
+        await until(pilot, lambda: chart.drawn)
+        assert app.is_running and len(rows(chart)) == 26
+
+
 def run_series(t, lr_scale=1.0):
     """A chart's series as the app gives them: the preview, a run with its validation dots and a diverged run
     (its loss not finite at the end) with its x, and a run whose label extends another's, each run in its

@@ -23,7 +23,7 @@ from textual import work
 from textual.message import Message
 from textual_plotext import PlotextPlot
 
-from lrtui.series import decades, downsample, without_flats
+from lrtui.series import decades, downsample, plottable, without_flats
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red", "orange", "white")
 
@@ -170,7 +170,9 @@ class Chart(PlotextPlot):
             if job.log_scale or job.log_x:  # a log axis has no room for values <= 0
                 keep &= ((s.y > 0) | (not job.log_scale)) & ((s.x > 0) | (not job.log_x))
             x, y = s.x[keep], s.y[keep]
-            x, y = (np.log10(x) if job.log_x else x), (np.log10(y) if job.log_scale else y)
+            (fine_x, x), (fine_y, y) = plottable(np.log10(x) if job.log_x else x), plottable(
+                np.log10(y) if job.log_scale else y)
+            x, y = x[fine_x & fine_y], y[fine_x & fine_y]
             if len(y) == 0:
                 continue
             x, y = downsample(x, y, width // (2 if s.lines else 4))  # points: one per column is a band
