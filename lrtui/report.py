@@ -271,14 +271,13 @@ def comparison_table(comparison: Comparison) -> Any:
     rows = []
     for g in comparison.groups:
         n = f"{g.n}" + (f" ({g.failed} failed)" if g.failed else "")
-        mean = "-" if g.mean is None else f"{g.mean:.4g}±{(g.high - g.low) / 2:.2g}"
         span = "-" if g.min is None else f"{g.min:.4g}..{g.max:.4g}"
         p = pairs.get(g.name)
         if p is None or p.diff is None:
-            rows.append([g.name, n, mean, span, "best" if p is None else "-", "", "", ""])
+            rows.append([g.name, n, g.shown, span, "best" if p is None else "-", "", "", ""])
         else:
-            rows.append([g.name, n, mean, span, f"{p.diff:+.2g}", f"{p.low:+.2g}..{p.high:+.2g}", f"{p.wins:.0%}",
-                         f"{p.p_holm:.2g}"])
+            interval = f"{p.low:+.2g}..{p.high:+.2g}" if p.n > 1 else "-"  # one pair has no interval
+            rows.append([g.name, n, g.shown, span, f"{p.diff:+.2g}", interval, f"{p.wins:.0%}", f"{p.p_holm:.2g}"])
     return _Fitted(COMPARISON_COLUMNS, rows, flex="schedule", left=("schedule", "n"))
 
 

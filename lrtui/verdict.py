@@ -70,6 +70,14 @@ class GroupStats:
     min: float | None
     max: float | None
 
+    @property
+    def shown(self) -> str:
+        """The mean with its interval's half-width (`1.052±0.0017`); of one score the mean alone (one
+        value has no interval); `-` without a score."""
+        if self.mean is None:
+            return "-"
+        return f"{self.mean:.4g}" + (f"±{(self.high - self.low) / 2:.2g}" if self.n - self.failed > 1 else "")
+
 
 @dataclass(frozen=True)
 class PairStats:
@@ -237,7 +245,8 @@ def _verdict(best: GroupStats, pairs: tuple[PairStats, ...], paired: list[np.nda
     fewest = min(p.n for p in pairs)
     if fewest < MIN_PAIRS:
         return Verdict("too-few", best.name,
-                       f"not enough seeds yet: {fewest} complete pairs, {MIN_PAIRS} needed", (), None)
+                       f"not enough seeds yet: {fewest} complete pair{'s' * (fewest != 1)}, {MIN_PAIRS} needed",
+                       (), None)
     threshold = min_effect * abs(best.mean or 0.0)
     # called only when significant and big enough to matter (a negative diff never is: not better)
     tied = [(p, d) for p, d in zip(pairs, paired) if p.p_holm > alpha or p.diff < threshold]

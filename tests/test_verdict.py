@@ -294,6 +294,24 @@ def test_under_3_complete_pairs_is_too_few():
     assert v.text == "not enough seeds yet: 2 complete pairs, 3 needed"
 
 
+def test_one_seed_has_no_interval_to_show():
+    """One value has no spread and one pair no interval: they are not shown as ±0, nor said in the plural."""
+    import io
+
+    from rich.console import Console
+
+    from lrtui.report import comparison_table
+
+    c = compare({"a": {0: 1.0}, "b": {0: 1.5}})
+    assert c.verdict.text == "not enough seeds yet: 1 complete pair, 3 needed"
+    assert [g.shown for g in c.groups] == ["1", "1.5"]
+    two = compare({"a": {0: 1.0, 1: 1.2}}).groups[0]
+    assert two.shown == f"1.1±{(two.high - two.low) / 2:.2g}"
+    console = Console(width=100, record=True, file=io.StringIO())
+    console.print(comparison_table(c))
+    assert console.export_text().splitlines()[2].split() == ["b", "1", "1.5", "1.5..1.5", "+0.5", "-", "100%", "1"]
+
+
 def test_one_schedule_is_too_few():
     c = compare(groups({"only": [1.0, 1.1, 1.2, 1.3]}))
     assert (c.verdict.kind, c.verdict.best, c.verdict.text) == ("too-few", "only", "one schedule: nothing to compare")

@@ -177,7 +177,7 @@ def _group_cell(group: Group, field: str) -> str:
     if stats is None or stats.mean is None:
         return "-"
     if field == "mean":
-        return f"{stats.mean:.4g}±{(stats.high - stats.low) / 2:.2g}"
+        return stats.shown
     if pair is None:
         return "best" if field == "vs_best" else ""
     if pair.diff is None:
