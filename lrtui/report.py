@@ -334,8 +334,9 @@ class _Fitted:
 
 
 def _two_lines(text: str, width: int) -> str:
-    """`text` wrapped to `width`, on two lines at most, the second cut with an ellipsis."""
-    lines = textwrap.wrap(text, width) or [""]
+    """`text` wrapped to `width` between its words, on two lines at most, the second cut with an
+    ellipsis (as is a word too long for a line, by the table)."""
+    lines = textwrap.wrap(text, width, break_long_words=False) or [""]
     if len(lines) > 2:
         rest = " ".join(lines[1:])
         lines = [lines[0], rest[:width - 1] + "…"]

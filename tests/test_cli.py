@@ -303,8 +303,8 @@ def test_runs_tells_apart_runs_that_differ_only_in_seed_and_fits_80_columns(cli,
     console.print(report.summary_table([scores.stored(store.run(i)) for i in (1, 2)]))
     lines = console.file.getvalue().splitlines()
     # the labels, without the scheduler both begin with, take a second line, cut there
-    assert all(len(line) <= 80 for line in lines) and len(lines) == 5 and lines[1].split()[1] == "gamma=0.1234"
-    assert lines[2].strip() == "57 last_epo…" and lines[4].strip().endswith("…")
+    assert all(len(line) <= 80 for line in lines) and len(lines) == 5 and lines[1].split()[1] == "gamma=0.123…"
+    assert lines[2].strip() == "last_epoch=…" and lines[4].strip() == "lr=0.1 epoc…"  # between words, else cut
     for line, val in zip(lines[1::2], ("0.5000", "1.5000")):  # the figures survive, whole, on the first
         assert line.split()[-4] == val and line.split()[-1] == "1.00"
 
