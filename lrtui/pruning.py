@@ -65,7 +65,9 @@ class Halving:
         if n >= job.epochs:
             return None
         if job.group not in self.pruned and n > self.reported.get(job.group, 0):  # the first run here decides
-            trial = self.trials.get(job.group) or self.trials.setdefault(job.group, self.study.ask())
+            if job.group not in self.trials:
+                self.trials[job.group] = self.study.ask()
+            trial = self.trials[job.group]
             score = self.metric.of(epochs)
             worst = -math.inf if self.metric.higher_is_better else math.inf  # a score it cannot read loses
             trial.report(worst if score is None else score, n)
