@@ -269,10 +269,22 @@ async def test_stored_runs_are_listed_hidden_and_drawn_once_shown(store):
 
 
 async def test_the_line_under_the_form_says_what_the_highlighted_scheduler_does(store):
+    """Browsing does not load a scheduler: the line says which one the form holds until Enter loads it."""
     app = LrtuiApp(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one("#schedulers").focus()
         await pilot.press("home")
+        await pilot.pause()
+        form = app.query_one("#form")
+        held = app.draft.schedule.name
+        assert held != "StepLR" and form.border_title == f"{held} parameters"
+        line = str(app.query_one("#field-help").render())
+        assert line.startswith("↑↓ browse, Enter loads it:\nStepLR: ") and CATALOGUE["StepLR"].summary in line
+        await pilot.press("enter")
+        await until(pilot, lambda: app.draft.schedule.name == "StepLR")
+        assert form.border_title == "StepLR parameters"
+        app.query_one("#schedulers").focus()
+        await pilot.press("down", "up")
         await pilot.pause()
         line = str(app.query_one("#field-help").render())
         assert line.startswith("↑↓ browse, Enter edits, r runs:\nStepLR: ") and CATALOGUE["StepLR"].summary in line

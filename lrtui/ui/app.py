@@ -142,7 +142,6 @@ class LrtuiApp(App):
         self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(self.draft.schedule.name)
         self.query_one("#schedulers").border_title = "schedulers"
         self.query_one("#schedulers").focus()
-        self.query_one("#form").border_title = "parameters"
         self._describe()
         self._preview()
         self._watch()
@@ -195,7 +194,8 @@ class LrtuiApp(App):
     def _highlight(self, event: OptionList.OptionHighlighted) -> None:
         self._describe(event.option.id)
         spec = CATALOGUE[event.option.id]  # the description pane is hidden on narrow screens: say this much
-        self.query_one("#form", ParamForm).say(f"↑↓ browse, Enter edits, r runs:\n[b]{spec.name}[/b]: {spec.summary}.")
+        keys = "Enter edits, r runs" if spec.name == self.draft.schedule.name else "Enter loads it"  # browsing does not
+        self.query_one("#form", ParamForm).say(f"↑↓ browse, {keys}:\n[b]{spec.name}[/b]: {spec.summary}.")
 
     def _describe(self, name: str | None = None) -> None:
         spec = CATALOGUE[name or self.draft.schedule.name]

@@ -58,9 +58,17 @@ class ParamForm(Vertical):
         fields += [FormField("training", p, draft.training[p.name]) for p in GIVEN_TRAINING]
         return fields
 
+    def on_mount(self) -> None:
+        self._title()
+
+    def _title(self) -> None:
+        """The border names the scheduler the form holds (what r trains; browsing the list loads none)."""
+        self.border_title = f"{self.draft.schedule.name} parameters"
+
     async def load(self, draft: Draft) -> None:
         """Show `draft` (a scheduler picked, a preset loaded): the fields are rebuilt."""
         self.draft = draft
+        self._title()
         fields = self.query_one("#fields", VerticalScroll)
         await fields.remove_children()
         await fields.mount_all(self._fields(draft))
