@@ -278,7 +278,7 @@ def test_a_stack_of_linear_layers_is_batched_by_hand_as_vmap_would():
     import torch
     from torch.func import functional_call, stack_module_state, vmap
 
-    from lrtui.engine.batched import by_hand, linear_layers
+    from lrtui.engine.linear_stack import by_hand, linear_layers
     from lrtui.tasks.spirals import model
 
     torch.manual_seed(0)

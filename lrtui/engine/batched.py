@@ -16,7 +16,6 @@ after another instead, each run saying why.
 """
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 import time
@@ -25,9 +24,10 @@ from typing import Any, Callable, Iterator
 
 from lrtui.catalogue import build, moves_momentum
 from lrtui.engine.plan import Batch, Job
-from lrtui.engine.shared import (Loop, NoBatches, Prune, explain, first_line, on_device, prepare, random_state,
-                                 resolve_device, set_random_state)
+from lrtui.engine.linear_stack import by_hand, linear_layers
+from lrtui.engine.shared import Loop, NoBatches, Prune, explain, first_line, on_device, prepare, random_state, resolve_device
 from lrtui.engine.sizing import fitting, probe_batch, timed
+from lrtui.engine.streams import Stream, draws_alone
 from lrtui.engine.training import schedule_notes, train
 from lrtui.events import EpochEnded, Event, RunEnded, Status, Steps
 from lrtui.params import AUTO
@@ -79,40 +79,6 @@ def one_by_one(jobs: list[Job], why: str, emit: Callable[[list[Event]], None], s
         if statuses[-1] == Status.FAILED and job.key not in stepped:
             given_up.add(job.preset)
     return statuses
-
-
-@dataclass(eq=False)
-class Stream:
-    """One seed's task as built for it: its batches, drawn under the global random state they would
-    have in that seed's run alone (a user's DataLoader draws from it)."""
-
-    built: dict
-    steps_per_epoch: int | None
-    state: tuple  # the global random state, as its run alone would have it now
-    isolated: bool = True  # False where no other seed's stream draws, or its batches draw only on their own
-
-    @contextlib.contextmanager
-    def own_random(self) -> Iterator[None]:
-        if not self.isolated:
-            yield
-            return
-        outside = random_state()
-        set_random_state(self.state)
-        try:
-            yield
-        finally:
-            self.state = random_state()
-            set_random_state(outside)
-
-    def batches(self, key: str) -> Iterator[tuple[Any, Any]]:
-        with self.own_random():
-            batches = iter(self.built[key]) if self.built[key] is not None else iter(())
-        while True:
-            with self.own_random():
-                pair = next(batches, None)
-            if pair is None:
-                return
-            yield pair
 
 
 @dataclass(eq=False)
@@ -406,52 +372,3 @@ class Group:
         self.params = [p.detach()[index].requires_grad_(p.requires_grad) for p in self.params]
         self.buffers = {k: v[index] for k, v in self.buffers.items()}
         self.update.keep(keep, self.params)
-
-
-def linear_layers(model: Any, names: list[str]) -> list[tuple[Any, int | None, int | None]] | None:
-    """A model that is a plain stack of Linear layers and elementwise activations, as (module, index of
-    its weight in `names`, of its bias) per layer (None for an activation's); None for any other model.
-    Such a stack is batched by hand, one batched matrix product a layer: at small K much faster than
-    vmap's dispatch (spirals MLP, K = 8: about 4 ms a step against 6)."""
-    from torch import nn
-
-    if not isinstance(model, nn.Sequential):
-        return None
-    elementwise = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Mish, nn.Tanh, nn.Sigmoid, nn.Softplus,
-                   nn.Identity)
-    layers = []
-    for i, layer in enumerate(model):
-        if isinstance(layer, nn.Linear):
-            bias = names.index(f"{i}.bias") if layer.bias is not None else None
-            layers.append((layer, names.index(f"{i}.weight"), bias))
-        elif isinstance(layer, elementwise) and not getattr(layer, "inplace", False):
-            layers.append((layer, None, None))
-        else:
-            return None
-    return layers
-
-
-def by_hand(layers: list, params: list, inputs: Any, dim: int | None, k: int) -> Any:
-    """The outputs (K, batch, ...) of a stack of Linear layers and activations, one torch.baddbmm a layer."""
-    import torch
-
-    h = inputs if dim == 0 else inputs.expand(k, *inputs.shape)
-    for layer, weight, bias in layers:
-        if weight is None:
-            h = layer(h)
-            continue
-        w = params[weight].transpose(1, 2)
-        flat = h.reshape(k, -1, h.shape[-1])  # a member's leading dimensions as rows
-        out = torch.bmm(flat, w) if bias is None else torch.baddbmm(params[bias].unsqueeze(1), flat, w)
-        h = out.reshape(*h.shape[:-1], w.shape[-1])
-    return h
-
-
-def draws_alone(batches: Any) -> bool:
-    """Batches known to draw only from generators of their own: lrtui's TensorBatches, with no
-    augmentation or the built-in one (none draws from the global random state)."""
-    from lrtui.tasks.augment import RandomAffine
-    from lrtui.tasks.batches import TensorBatches
-
-    return batches is None or isinstance(batches, TensorBatches) and (
-        batches.transform is None or isinstance(batches.transform, RandomAffine))
