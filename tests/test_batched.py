@@ -260,6 +260,32 @@ def test_stop_ends_every_member_within_one_batch():
     assert len(steps) == 1 and 0 < steps.pop() <= max(seen) + 1
 
 
+class StopAfter:
+    """A stop that is set (or, `failing`, raises) once it has been asked `n` times: a run asks once a batch."""
+
+    def __init__(self, n: int, failing: bool = False):
+        self.n, self.failing = n, failing
+
+    def is_set(self) -> bool:
+        self.n -= 1
+        if self.n < 0 and self.failing:
+            raise RuntimeError("broken mid-epoch")
+        return self.n < 0
+
+
+@pytest.mark.parametrize("failing, status", [(False, Status.STOPPED), (True, Status.FAILED)])
+def test_a_batch_ended_mid_epoch_keeps_every_step_it_took_as_runs_alone_do(failing, status):
+    """Stopped, or failing, before its buffered steps were handed on (within a tenth of a second),
+    each member still records every step it trained, as the same run alone does."""
+    jobs = spirals_runs(SGD, seeds=(0,))
+    together = train(Batch(tuple(jobs)), StopAfter(5, failing))
+    for j in jobs:
+        alone = train(j, StopAfter(5, failing))[j.key]
+        assert together[j.key]["status"] == alone["status"] == status
+        assert len(together[j.key]["loss"]) == len(alone["loss"]) == 5
+        assert together[j.key]["lr"] == alone["lr"]
+
+
 def test_the_plan_batches_consecutive_compatible_jobs_up_to_the_limit():
     a = [job("StepLR", {"step_size": 1}, SGD, seed=s) for s in range(5)]
     adam = job("StepLR", {"step_size": 1}, {"name": "Adam"})

@@ -16,6 +16,7 @@ after another instead, each run saying why.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
@@ -142,6 +143,7 @@ class Group:
         self.ended: dict[str, Status] = {}
         self.stepped = False  # an update was made: from then on, an error fails the members
         self.prune: Prune | None = None
+        self.pending: list[Any] = []  # each step's losses (K,) on the device, until handed on
         if probe is not None and len(jobs) > 1:
             self._faster(models[0], probe)
 
@@ -210,6 +212,8 @@ class Group:
         except Exception as e:  # noqa: BLE001 - every member still training fails; what they did is kept
             if not self.stepped:  # nothing handed on yet: what the first step cannot take trains unbatched
                 raise Unbatchable(f"{type(e).__name__}: {first_line(str(e))}") from None
+            with contextlib.suppress(Exception):  # the steps taken are kept, where they can still be read
+                self._flush()
             self._end(self.members, Status.FAILED, explain(e, jobs[0]))
         return [self.ended.get(job.key, Status.FAILED) for job in jobs]
 
@@ -241,11 +245,11 @@ class Group:
             started, fed = time.perf_counter(), 0
             for m in self.members:
                 m.loop.flushed, m.lr_at_start = [], m.group["lr"]
-            losses: list[Any] = []
             self.base.train()
             for inputs, targets, dims in self._batches("train"):
                 fed += 1
                 if stop.is_set():
+                    self._flush()  # the steps taken are kept, as a run alone keeps them
                     return self._end(self.members, Status.STOPPED)
                 momenta = [m.momentum() for m in self.members]
                 loss = self.losses(self.outputs(inputs, dims[0]), targets, dims[1])
@@ -257,18 +261,17 @@ class Group:
                         m.optimizer.step()
                 self.update.step([m.group for m in self.members])
                 self.stepped = True
-                losses.append(loss.detach())
+                self.pending.append(loss.detach())
                 for m, momentum in zip(self.members, momenta):
                     m.loop.add(m.group["lr"], momentum)
                     m.samples += len(targets) if dims[1] is None else targets.shape[1]
                     if m.per_step:
                         m.stepper.step()
                 if self.members[0].loop.due():
-                    self._flush(losses)
-                    losses = []
+                    self._flush()
                     if not self.members:
                         return None
-            self._flush(losses)
+            self._flush()
             if not self.members:
                 return None
             if not fed:
@@ -300,12 +303,13 @@ class Group:
                 inputs, targets = inputs[index], targets[index]
             yield inputs, targets, (0, 0)
 
-    def _flush(self, losses: list[Any]) -> None:
-        """Hand on each member's buffered steps (the losses of all read at once); end those whose loss
-        was not finite."""
+    def _flush(self) -> None:
+        """Hand on each member's buffered steps (the pending losses of all read at once); end those
+        whose loss was not finite."""
         import torch
 
-        rows = torch.stack(losses).tolist() if losses else []
+        rows = torch.stack(self.pending).tolist() if self.pending else []
+        self.pending = []
         diverged = []
         for i, m in enumerate(self.members):
             error = m.loop.flush([row[i] for row in rows])
