@@ -139,6 +139,7 @@ class Group:
         self.loss_fn, self.metric = first["loss"], first["metric"]
         self.steps_per_epoch = self.streams[0].steps_per_epoch
         self.members = [self._member(job, seeds.index(job.seed), len(jobs)) for job in jobs]
+        self._index()
         self.update = StackedUpdate(jobs[0].optimizer.name, self.params)
         self.ended: dict[str, Status] = {}
         self.stepped = False  # an update was made: from then on, an error fails the members
@@ -251,7 +252,7 @@ class Group:
                 if stop.is_set():
                     self._flush()  # the steps taken are kept, as a run alone keeps them
                     return self._end(self.members, Status.STOPPED)
-                momenta = [m.momentum() for m in self.members]
+                momenta = [m.momentum() if m.loop.track_momentum else None for m in self.members]  # read before the step
                 loss = self.losses(self.outputs(inputs, dims[0]), targets, dims[1])
                 for p in self.params:
                     p.grad = None
@@ -297,11 +298,19 @@ class Group:
             if len(pairs) == 1:
                 yield *pairs[0], (None, None)
                 continue
-            index = [m.stream for m in self.members]
             inputs, targets = torch.stack([x for x, _ in pairs]), torch.stack([y for _, y in pairs])
-            if index != list(range(len(pairs))):
-                inputs, targets = inputs[index], targets[index]
+            if self.rows is not None:
+                inputs, targets = inputs.index_select(0, self.rows), targets.index_select(0, self.rows)
             yield inputs, targets, (0, 0)
+
+    def _index(self) -> None:
+        """Each member's row of the seeds' stacked batches, as a device tensor (None where the rows are
+        the seeds in order), made when the members change: a list index would be copied to the device,
+        a host sync, every step."""
+        import torch
+
+        rows = [m.stream for m in self.members]
+        self.rows = None if rows == list(range(len(self.streams))) else torch.tensor(rows, device=self.device)
 
     def _flush(self) -> None:
         """Hand on each member's buffered steps (the pending losses of all read at once); end those
@@ -376,3 +385,4 @@ class Group:
         self.params = [p.detach()[index].requires_grad_(p.requires_grad) for p in self.params]
         self.buffers = {k: v[index] for k, v in self.buffers.items()}
         self.update.keep(keep, self.params)
+        self._index()
