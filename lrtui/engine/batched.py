@@ -26,7 +26,8 @@ from typing import Any, Callable, Iterator
 from lrtui.catalogue import build, moves_momentum
 from lrtui.engine.plan import Batch, Job
 from lrtui.engine.linear_stack import by_hand, linear_layers
-from lrtui.engine.shared import Loop, NoBatches, Prune, explain, first_line, on_device, prepare, random_state, resolve_device
+from lrtui.engine.shared import (Loop, NoBatches, Prune, explain, first_line, on_device, prepare, random_state,
+                                 resolve_device)
 from lrtui.engine.sizing import fitting, probe_batch, timed
 from lrtui.engine.streams import Stream, draws_alone
 from lrtui.engine.training import schedule_notes, train
@@ -252,7 +253,7 @@ class Group:
                 if stop.is_set():
                     self._flush()  # the steps taken are kept, as a run alone keeps them
                     return self._end(self.members, Status.STOPPED)
-                momenta = [m.momentum() if m.loop.track_momentum else None for m in self.members]  # read before the step
+                momenta = [m.momentum() if m.loop.track_momentum else None for m in self.members]  # before the step
                 loss = self.losses(self.outputs(inputs, dims[0]), targets, dims[1])
                 for p in self.params:
                     p.grad = None
