@@ -283,10 +283,9 @@ def comparison_table(comparison: Comparison) -> Any:
 
 def comparison_text(comparison: Comparison, runs: int, comparison_id: str | None) -> str:
     """What the table measures, and the verdict, in words."""
-    m = comparison.metric
     unfinished = max((len(p.unfinished) for p in comparison.pairs), default=0)
     where = f"comparison {comparison_id}, " if comparison_id else ""
-    return (f"{m.label} ({'higher' if m.higher_is_better else 'lower'} is better) over seeds: {where}{runs} runs"
+    return (f"{comparison.metric.described} over seeds: {where}{runs} runs"
             + (f", {unfinished} seed(s) unfinished in some pair (left out)" if unfinished else "")
             + (f", {len(comparison.pruned)} pruned by successive halving (out of the verdict)"
                if comparison.pruned else "")

@@ -91,7 +91,9 @@ def judge(entries: Iterable[Entry], metric: Metric, min_effect: float = 0.01) ->
     """The verdict on runs by `metric`, the groups a sweep's pruner ended (every run of them pruned)
     named and left out of it."""
     entries = list(entries)
-    return compare(group_scores(entries, metric), metric, min_effect, pruned=pruned(entries))
+    out_of_it = pruned(entries)
+    scores = {group: runs for group, runs in group_scores(entries, metric).items() if group not in out_of_it}
+    return compare(scores, metric, min_effect, pruned=out_of_it)
 
 
 def pruned(entries: list[Entry]) -> tuple[str, ...]:
@@ -105,8 +107,8 @@ def pruned(entries: list[Entry]) -> tuple[str, ...]:
 def group_scores(entries: Iterable[Entry], metric: Metric) -> dict[str, dict[int, float | None]]:
     """Runs as a verdict takes them: {group: {seed: score}}. A diverged or failed run scores None (it
     loses its pair); a run not finished (running, stopped, pruned, interrupted) is left out, its pair
-    unfinished, and a group of pruned runs only is left out whole. ConfigError for two runs of one
-    group on one seed, or a metric that none of the runs measures."""
+    unfinished. ConfigError for two runs of one group on one seed, or a metric that none of the runs
+    measures."""
     entries = list(entries)
     out: dict[str, dict[int, float | None]] = {}
     for e in entries:
@@ -121,8 +123,7 @@ def group_scores(entries: Iterable[Entry], metric: Metric) -> dict[str, dict[int
     if finished and all(metric.of(e.epochs) is None for e in finished):
         raise ConfigError("--metric", f"{metric.name}: the runs do not measure the {metric.label} "
                                       f"(task {finished[0].task}); try --metric {DEFAULT_METRIC.name}")
-    out_of_it = pruned(entries)
-    return {group: runs for group, runs in out.items() if group not in out_of_it}
+    return out
 
 
 def mismatch(runs: list[dict]) -> str | None:

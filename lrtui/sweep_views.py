@@ -53,8 +53,7 @@ def line(key: str, by_group: dict, stats: dict[str, GroupStats], judged: Compari
             plt.plot(xs, [getattr(g, end) for _, g in rows], marker="dot" if colour else ".", label=end)
     name = key.rpartition(".")[2]
     plt.xlabel(f"log10 {name}" if log else name)
-    plt.title(f"{judged.metric.label} ({'higher' if judged.metric.higher_is_better else 'lower'} is better) "
-              f"against {name}")
+    plt.title(f"{judged.metric.described} against {name}")
     chart = plt.build() if colour else plt.uncolorize(plt.build())
     best = judged.groups[0]
     pruned = ", ".join(str(by_group[g][key]) for g in judged.pruned if g in by_group)
@@ -77,8 +76,7 @@ def grid(keys: list[str], by_group: dict, stats: dict[str, GroupStats], judged: 
     means = sorted(v for v in cells.values() if v is not None)
     best = judged.groups[0].name if judged.groups else None
     best_cell = best and cell.get(best)
-    title = Text(f"{judged.metric.label} ({'higher' if judged.metric.higher_is_better else 'lower'} is better), "
-                 "mean over seeds; * the best")  # above the table, not wrapped to its width
+    title = Text(f"{judged.metric.described}, mean over seeds; * the best")  # above the table, not wrapped to it
     table = Table()
     table.add_column(f"{first.rpartition('.')[2]} \\ {second.rpartition('.')[2]}", justify="right")
     for col in cols:

@@ -27,6 +27,11 @@ class Metric:
     higher_is_better: bool
     read: Callable[[list[dict]], float | None] = field(repr=False, compare=False)
 
+    @property
+    def described(self) -> str:
+        """Its label and which way is better: `final val loss (lower is better)`."""
+        return f"{self.label} ({'higher' if self.higher_is_better else 'lower'} is better)"
+
     def of(self, epochs: list[dict]) -> float | None:
         """The run's score from its epoch rows; None without epochs or where the value is missing or
         not finite (a diverged run)."""
