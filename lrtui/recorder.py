@@ -47,9 +47,9 @@ class Recorder:
         return event
 
 
-def run(job: Any, store: Store, emit: Callable[[list[Event]], None], stop: Any, prune: Any = None) -> str:
+def run(job: Any, store: Store, emit: Callable[[list[Event]], None], stop: Any, prune: Any = None) -> str | None:
     """`job` through its loop (its epochs to `prune`, a sweep's pruner, if given), recorded in `store`,
-    its events handed on to `emit`; returns its status."""
+    its events handed on to `emit`; returns its status (a batch: None, as engine.run)."""
     from lrtui import engine
 
     return engine.run(job, Recorder(store, emit), stop, prune)

@@ -14,10 +14,11 @@ __all__ = ["Batch", "FindJob", "Job", "Prune", "batches", "device_name", "evalua
 
 
 def run(job: Job | FindJob | Batch, emit: Callable[[list[Event]], None], stop: Any,
-        prune: Prune | None = None) -> Status | list[Status]:
+        prune: Prune | None = None) -> Status | None:
     """`job` through its loop (a training run, a range test, or a batch of runs trained together), its
     events handed to `emit`, each training run's epochs to `prune` (a sweep's pruner) if given; returns
-    its status (a batch: its runs'). Bad input found before the run starts raises ConfigError."""
+    its status (a batch: None, each run's ending is in its events). Bad input found before the run
+    starts raises ConfigError."""
     from lrtui.engine.batched import train_together
     from lrtui.engine.range_test import find
     from lrtui.engine.training import train

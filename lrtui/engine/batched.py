@@ -43,28 +43,29 @@ class Unbatchable(Exception):
 
 
 def train_together(batch: Batch, emit: Callable[[list[Event]], None], stop: Any,
-                   prune: Prune | None = None) -> list[Status]:
+                   prune: Prune | None = None) -> None:
     """Train the batch's jobs as one vectorised model (several, where auto finds that the device's
-    memory holds fewer), else one after another; returns the statuses of those that started (not the
-    runs of points pruned already)."""
+    memory holds fewer), else one after another; the runs of points pruned already do not start.
+    Each run's ending is in its events."""
     jobs = [job for job in batch.jobs if not (prune and prune.out(job))]
     if not jobs:
-        return []
+        return
     try:
         group = Group(jobs)
-        if len(group.members) < len(jobs):  # auto: the rest is another batch
-            rest = Batch(tuple(jobs[len(group.members):]))
-            return group.train(emit, stop, prune) + ([] if stop.is_set() else train_together(rest, emit, stop, prune))
-        return group.train(emit, stop, prune)
+        taken = len(group.members)  # auto: the rest is another batch
+        group.train(emit, stop, prune)
     except Unbatchable as e:
-        return one_by_one(jobs, str(e), emit, stop, prune)
+        one_by_one(jobs, str(e), emit, stop, prune)
+        return
+    if taken < len(jobs) and not stop.is_set():
+        train_together(Batch(tuple(jobs[taken:])), emit, stop, prune)
 
 
 def one_by_one(jobs: list[Job], why: str, emit: Callable[[list[Event]], None], stop: Any,
-               prune: Prune | None = None) -> list[Status]:
+               prune: Prune | None = None) -> None:
     """The fallback: each job trained alone, its config and its notes saying why. A run that fails
     before its first step ends its preset's runs here (the same task would fail the same way)."""
-    statuses, stepped, given_up = [], set(), set()
+    stepped, given_up = set(), set()
 
     def watch(events: list[Event]) -> None:
         stepped.update(event.key for event in events if isinstance(event, Steps))
@@ -76,11 +77,10 @@ def one_by_one(jobs: list[Job], why: str, emit: Callable[[list[Event]], None], s
         if job.preset in given_up or prune and prune.out(job):
             continue
         note = f"trained alone, not batched with {len(jobs) - 1} other runs: {why}"
-        statuses.append(train(replace(job, config=job.config | {"batch": {"members": 1, "reason": why}}),
-                              watch, stop, (note,), prune))
-        if statuses[-1] == Status.FAILED and job.key not in stepped:
+        status = train(replace(job, config=job.config | {"batch": {"members": 1, "reason": why}}), watch, stop,
+                       (note,), prune)
+        if status == Status.FAILED and job.key not in stepped:
             given_up.add(job.preset)
-    return statuses
 
 
 @dataclass(eq=False)
@@ -142,7 +142,6 @@ class Group:
         self.members = [self._member(job, seeds.index(job.seed), len(jobs)) for job in jobs]
         self._index()
         self.update = StackedUpdate(jobs[0].optimizer.name, self.params)
-        self.ended: dict[str, Status] = {}
         self.stepped = False  # an update was made: from then on, an error fails the members
         self.prune: Prune | None = None
         self.pending: list[Any] = []  # each step's losses (K,) on the device, until handed on
@@ -202,13 +201,13 @@ class Group:
 
     # the loop
 
-    def train(self, emit: Callable[[list[Event]], None], stop: Any, prune: Prune | None = None) -> list[Status]:
-        """Train every member to its end (or its pruning); returns their statuses, in the batch's order.
-        A first step that raises (before anything is handed on) raises Unbatchable."""
+    def train(self, emit: Callable[[list[Event]], None], stop: Any, prune: Prune | None = None) -> None:
+        """Train every member to its end (or its pruning). A first step that raises (before anything
+        is handed on) raises Unbatchable."""
         for m in self.members:
             m.loop.emit = emit
         self.prune = prune
-        jobs = [m.job for m in self.members]
+        first = self.members[0].job
         try:
             self._epochs(stop)
         except Exception as e:  # noqa: BLE001 - every member still training fails; what they did is kept
@@ -216,8 +215,7 @@ class Group:
                 raise Unbatchable(f"{type(e).__name__}: {first_line(str(e))}") from None
             with contextlib.suppress(Exception):  # the steps taken are kept, where they can still be read
                 self._flush()
-            self._end(self.members, Status.FAILED, explain(e, jobs[0]))
-        return [self.ended.get(job.key, Status.FAILED) for job in jobs]
+            self._end(self.members, Status.FAILED, explain(e, first))
 
     def outputs(self, inputs: Any, dim: int | None, params: list | None = None) -> Any:
         """Every member's outputs (K, batch, ...) for `inputs`, shared (dim None) or one row per member
@@ -375,7 +373,6 @@ class Group:
         for m in members:
             m.loop.flush([])
             m.loop.emit([RunEnded(m.job.key, status, error)])
-            self.ended[m.job.key] = status
         keep = [i for i, m in enumerate(self.members) if m not in members]
         if len(keep) == len(self.members):
             return
