@@ -289,8 +289,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         out.write(report.preview_csv(preset, curves))
     elif args.format == "plot":
         size = shutil.get_terminal_size((100, 30))
-        colour = out.isatty() and not os.environ.get("NO_COLOR")
-        out.write(report.plot(preset, curves, size.columns, min(size.lines - 1, 30), args.log, colour) + "\n")
+        out.write(report.plot(preset, curves, size.columns, min(size.lines - 1, 30), args.log, _coloured(out)) + "\n")
     else:
         out.write(report.table(preset, curves, max_rows=max(10, shutil.get_terminal_size((100, 40)).lines - 8)))
     return 0
@@ -397,7 +396,7 @@ def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
     console = _console(sys.stderr if args.json else sys.stdout)
     if compared and judged:
         judging.show(judged, len(stored), comparison, console)
-        if command == "sweep" and (view := sweep_views.view(judged, stored, console.width, _coloured(console))):
+        if command == "sweep" and (view := sweep_views.view(judged, stored, console.width, _coloured(console.file))):
             console.print(view) if not isinstance(view, str) else console.out(view, highlight=False)
     else:
         console.print(report.summary_table([scores.stored(run) for run in stored]))
@@ -435,8 +434,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     else:
         size = shutil.get_terminal_size((100, 30))
         if len(found.lr) > 1:
-            colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-            print(report.finding_plot(found, size.columns, min(size.lines - 8, 25), colour))
+            print(report.finding_plot(found, size.columns, min(size.lines - 8, 25), _coloured(sys.stdout)))
         print(report.finding_text(found, run), end="")
         print(f"stored as run {run_id}: `lrtui runs` lists it, `lrtui export {run_id}` has every step")
     return 130 if interrupted else 1 if status == "failed" else 0
@@ -478,8 +476,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _coloured(console: Any) -> bool:
-    return console.is_terminal and not console.no_color and not os.environ.get("NO_COLOR")
+def _coloured(file: Any) -> bool:
+    """Colour on a terminal, unless NO_COLOR says otherwise."""
+    return file.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _console(file: Any) -> Any:
