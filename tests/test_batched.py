@@ -137,6 +137,19 @@ def build_branchy(ctx):
     return {"model": Branchy(), "train": batches(x, y, ctx.batch_size), "val": batches(x[:32], y[:32], 32)}
 
 
+def build_per_seed(ctx):             # the loss, metric and notes depend on the build: NaN on seed 1
+    x, y = data(ctx.seed, 128)
+    weight = torch.tensor([1.0, 1.0 + ctx.seed, 2.0])  # class weights from the seed
+
+    def loss(out, target):
+        value = F.cross_entropy(out, target, weight=weight)
+        return value * float("nan") if ctx.seed == 1 else value
+
+    return {"model": nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 3)), "train": batches(x, y, ctx.batch_size),
+            "val": batches(*data(ctx.seed + 7, 64), 32), "loss": loss, "metric": None if ctx.seed == 2 else "accuracy",
+            "notes": [f"built for seed {ctx.seed}"]}
+
+
 def build_regression(ctx):           # mean squared error: a huge lr overflows it within a few steps
     x, y = data(ctx.seed, 256)
     target = x @ torch.ones(4, 1)
@@ -167,6 +180,25 @@ def test_batch_norm_keeps_running_statistics_per_member(tasks_file):
 def test_a_user_loader_shuffles_each_seed_as_it_would_alone(tasks_file):
     jobs = user_jobs(tasks_file, "build_loader", (0.05, 0.2), seeds=(0, 5))
     assert_same_runs(train(Batch(tuple(jobs))), sequential(jobs), steps=32)
+
+
+def test_members_whose_builds_differ_each_train_with_what_their_own_build_returned(tasks_file):
+    """A loss, a metric and notes that differ by seed: each member uses its own seed's, as it would alone
+    (a batch once gave every member its first member's loss, and a seed whose loss is NaN finished)."""
+    jobs = user_jobs(tasks_file, "build_per_seed", (0.05, 0.2), seeds=(0, 1, 2, 3))
+    got, alone = train(Batch(tuple(jobs))), sequential(jobs)
+    assert {alone[j.key]["status"] for j in jobs if j.seed == 1} == {Status.DIVERGED}
+    for j in jobs:
+        a, b = got[j.key], alone[j.key]
+        assert a["status"] == b["status"] and a["notes"] == b["notes"]
+        assert f"built for seed {j.seed}" in a["notes"]
+        assert len(a["epochs"]) == len(b["epochs"]) == (0 if j.seed == 1 else 4)
+        for x, y in zip(a["epochs"], b["epochs"]):
+            assert x.train_loss == pytest.approx(y.train_loss, rel=1e-4)
+            assert x.val_loss == pytest.approx(y.val_loss, rel=1e-4)
+            assert (x.val_acc is None) == (y.val_acc is None) == (j.seed == 2)
+            assert x.val_acc == pytest.approx(y.val_acc, rel=1e-4)
+        assert a["config"]["batch"] == {"members": 8}  # batched, not one by one
 
 
 @pytest.mark.parametrize("batch_runs", [64, "auto"])  # auto finds it out timing a step, 64 at the first step

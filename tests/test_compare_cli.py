@@ -73,6 +73,29 @@ def test_run_with_seeds_trains_every_schedule_on_every_seed_round_robin_and_judg
     assert code == 0 and json.loads(again)["comparison"] == comparison | {"id": runs[0]["comparison"]}
 
 
+NAN_TASK = TASK.replace('"metric": METRIC}', '"loss": nan_on_one(ctx.seed)}') + '''
+
+def nan_on_one(seed):              # the loss its build returns: NaN on seed 1
+    import torch.nn.functional as F
+    return lambda out, y: F.cross_entropy(out, y) * (float("nan") if seed == 1 else 1.0)
+'''
+
+
+def test_a_batched_comparison_gives_the_answer_the_same_runs_one_by_one_give(cli, setup):
+    """Batched or one by one, the seed-1 runs diverge (a batch once trained every seed with seed 0's
+    loss: they finished, and a winner was named on them), and the verdicts are the same."""
+    (setup / "nan.py").write_text(NAN_TASK)
+    docs = []
+    for batch_runs in ("auto", "off"):
+        code, out, err = train(cli, setup, "--seeds", "0,1,2,3", "--batch-runs", batch_runs, "--json", task="nan.py")
+        assert code == 0, err  # a diverged run is a result, not a failure of the command
+        docs.append(json.loads(out))
+    batched, alone = ({(r["label"], r["seed"]): r["status"] for r in doc["runs"]} for doc in docs)
+    assert batched == alone and {s for (_, seed), s in alone.items() if seed == 1} == {"diverged"}
+    assert {s for (_, seed), s in alone.items() if seed != 1} == {"finished"}
+    assert docs[0]["comparison"]["verdict"]["text"] == docs[1]["comparison"]["verdict"]["text"]
+
+
 def test_one_seed_prints_todays_runs_table_and_says_there_are_too_few_seeds(cli, setup):
     code, out, err = train(cli, setup, "--json")
     assert code == 0, err

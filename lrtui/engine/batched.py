@@ -137,7 +137,6 @@ class Group:
         self.params = [params[n] for n in self.names]
         self.base = copy.deepcopy(models[0]).to("meta")
         self.layers = linear_layers(self.base, self.names)
-        self.loss_fn, self.metric = first["loss"], first["metric"]
         self.steps_per_epoch = self.streams[0].steps_per_epoch
         self.members = [self._member(job, seeds.index(job.seed), len(jobs)) for job in jobs]
         self._index()
@@ -161,7 +160,7 @@ class Group:
 
         def one() -> None:
             optimizer.zero_grad(set_to_none=True)
-            self.loss_fn(alone(batch[0]), batch[1]).backward()
+            self.streams[0].built["loss"](alone(batch[0]), batch[1]).backward()
             optimizer.step()
 
         params = [p.detach().clone().requires_grad_(p.requires_grad) for p in self.params]
@@ -229,13 +228,25 @@ class Group:
         return by_hand(self.layers, params, inputs, dim, len(self.members))
 
     def losses(self, out: Any, targets: Any, dim: int | None) -> Any:
-        """Every member's loss (K,) on its outputs: cross-entropy (the tasks' default) over all members'
-        rows at once (vmap's runs a Python decomposition of it, 0.4 ms a step at K = 16), another by vmap."""
+        """Every member's loss (K,) on its outputs, each by the loss its own seed's build returned: the
+        members that share one loss function at once, in the members' order."""
+        import torch
+
+        if self.loss_order is None:
+            return self._losses(self.loss_parts[0][0], out, targets, dim)
+        parts = [self._losses(fn, out.index_select(0, rows), targets if dim is None else targets.index_select(0, rows),
+                              dim) for fn, rows in self.loss_parts]
+        return torch.cat(parts).index_select(0, self.loss_order)
+
+    @staticmethod
+    def _losses(loss_fn: Callable, out: Any, targets: Any, dim: int | None) -> Any:
+        """One loss function's (K,) losses: cross-entropy (the tasks' default) over all members' rows at once
+        (vmap's runs a Python decomposition of it, 0.4 ms a step at K = 16), another by vmap."""
         import torch.nn.functional as F
         from torch.func import vmap
 
-        if self.loss_fn is not F.cross_entropy or out.dim() != 3:
-            return vmap(self.loss_fn, in_dims=(0, dim))(out, targets)
+        if loss_fn is not F.cross_entropy or out.dim() != 3:
+            return vmap(loss_fn, in_dims=(0, dim))(out, targets)
         k, n = out.shape[:2]
         rows = targets.reshape(-1) if dim == 0 else targets.repeat(k)
         return F.cross_entropy(out.reshape(k * n, -1), rows, reduction="none").view(k, n).mean(1)
@@ -303,13 +314,26 @@ class Group:
             yield inputs, targets, (0, 0)
 
     def _index(self) -> None:
-        """Each member's row of the seeds' stacked batches, as a device tensor (None where the rows are
-        the seeds in order), made when the members change: a list index would be copied to the device,
-        a host sync, every step."""
+        """Each member's row of the seeds' stacked batches, and the members grouped by the loss function
+        their seed's build returned (with the order that puts their losses back), as device tensors (the
+        rows None where they are the seeds in order; the order None where all share one loss), made when
+        the members change: a list index would be copied to the device, a host sync, every step."""
         import torch
 
         rows = [m.stream for m in self.members]
         self.rows = None if rows == list(range(len(self.streams))) else torch.tensor(rows, device=self.device)
+        by_loss: dict[int, list[int]] = {}
+        for i, m in enumerate(self.members):
+            by_loss.setdefault(id(self.built(m)["loss"]), []).append(i)
+        self.loss_parts = [(self.built(self.members[part[0]])["loss"], torch.tensor(part, device=self.device))
+                           for part in by_loss.values()]
+        taken = [i for part in by_loss.values() for i in part]
+        self.loss_order = (None if len(by_loss) == 1 else
+                           torch.tensor(sorted(range(len(taken)), key=taken.__getitem__), device=self.device))
+
+    def built(self, member: Member) -> dict:
+        """What the member's seed's build returned: its loss, metric and notes are the member's."""
+        return self.streams[member.stream].built
 
     def _flush(self) -> None:
         """Hand on each member's buffered steps (the pending losses of all read at once); end those
@@ -351,6 +375,7 @@ class Group:
 
         total = correct = None
         count = 0
+        measured = [self.built(m)["metric"] == "accuracy" for m in self.members]
         self.base.eval()
         with torch.no_grad():
             for inputs, targets, dims in self._batches("val"):
@@ -358,7 +383,7 @@ class Group:
                 n = len(targets) if dims[1] is None else targets.shape[1]
                 loss = self.losses(out, targets, dims[1]) * n
                 total = loss if total is None else total + loss
-                if self.metric == "accuracy":
+                if any(measured):
                     hits = (out.argmax(dim=2) == targets).flatten(1).sum(1)  # a member's argmax(dim=1)
                     correct = hits if correct is None else correct + hits
                 count += n
@@ -366,7 +391,7 @@ class Group:
             return None, None
         values = torch.stack([total.float(), (correct if correct is not None else total).float()]).tolist()
         return ([v / count for v in values[0]],
-                [v / count for v in values[1]] if self.metric == "accuracy" else None)
+                [v / count if measured[i] else None for i, v in enumerate(values[1])] if any(measured) else None)
 
     def _end(self, members: list[Member], status: Status, error: str | None = None) -> None:
         """End `members` (their steps handed on) and drop them from the stack."""
