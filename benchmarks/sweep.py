@@ -33,7 +33,7 @@ def local(batch_runs: int | str, prune: bool = False) -> tuple[float, int]:
 
     store = Store.at(Path(tempfile.mkdtemp()))
     planned = [replace(job, batch_runs=batch_runs) for job in plan()]
-    pruner = Halving(DEFAULT_METRIC, planned) if prune else None
+    pruner = Halving(DEFAULT_METRIC, {job.key: job for job in planned}) if prune else None
     start = time.perf_counter()
     for unit in batches(planned):
         recorder.run(unit, store, lambda events: None, threading.Event(), pruner)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import shutil
 import sys
@@ -93,6 +94,7 @@ def _training_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", help="where torchvision datasets are (default: <user data>/data)")
     p.add_argument("--download", action="store_true", help="fetch a torchvision dataset that is missing")
     p.add_argument("--json", action="store_true", help="print the runs as JSON on stdout")
+    p.add_argument("--yes", action="store_true", help=f"train more than {MAX_POINTS:,} runs (points x seeds)")
 
 
 def _store_args(p: argparse.ArgumentParser) -> None:
@@ -152,11 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
                                             "warmup). Every point is checked before anything trains.")
     sweep.add_argument("preset", metavar="PRESET_OR_SCHEDULER")
     sweep_args.add(sweep)
-    sweep.add_argument("--yes", action="store_true", help=f"train more than {MAX_POINTS:,} points")
     sweep.add_argument("--backend", choices=["local", "ray"], default="local",
                        help="where the points train: here (batched where they can be), or as Ray Tune trials")
-    sweep.add_argument("--ray-address", metavar="ADDRESS", help="a Ray cluster to join (default: start Ray here)")
-    sweep.add_argument("--gpus-per-trial", type=float, default=0, metavar="G", help="GPUs a Ray trial asks for")
+    sweep.add_argument("--ray-address", metavar="ADDRESS",
+                       help="a Ray cluster to join: HOST:PORT, ray://HOST:PORT or auto (default: start Ray here)")
+    sweep.add_argument("--gpus-per-trial", type=_gpus, metavar="G", help="GPUs a Ray trial asks for (default 0)")
     sweep.add_argument("--prune", choices=["halving"],
                        help="stop the worst points early: successive halving at rungs of 1, 2, 4, ... epochs (Optuna's)")
     _training_args(sweep)
@@ -275,7 +277,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
         raise ConfigError("sweep", "--grid, --random and --samples preview a sweep: give --sweep too")
     preset = selection(args)
     if args.sweep:
-        preset = replace(preset, runs=sweeps.point_runs(preset.runs, sweep_args.space(preset.sweep, args), preset.training["seed"]))
+        space, seed = sweep_args.space(preset.sweep, args), preset.training["seed"]
+        if space.size * len(preset.runs) > MAX_POINTS:
+            raise ConfigError("sweep", f"has {space.size * len(preset.runs):,} points, more than the {MAX_POINTS:,} a "
+                                       "preview draws: narrow it")
+        sweeps.check(preset.runs, space, seed)
+        preset = replace(preset, runs=tuple(sweeps.point_runs(preset.runs, space, seed)))
     args.format = args.format or ("plot" if args.sweep else "table")
     curves = [preview(run.schedule, run.optimizer, preset.length(run), exact=args.exact) for run in preset.runs]
     for note in filter(None, (unchanging(run.label, run.schedule, c) for run, c in zip(preset.runs, curves))):
@@ -337,6 +344,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     if args.backend == "ray":
         raytune.require()  # without an extra: one line naming it, before anything else
+        raytune.host_port(args.ray_address)  # its form: what cannot be an address is refused before Ray starts
+    else:
+        given = [flag for flag, value in (("--ray-address", args.ray_address), ("--gpus-per-trial", args.gpus_per_trial))
+                 if value is not None]
+        if given:
+            raise ConfigError(given[0], "is for a sweep on Ray: give --backend ray too")
     if args.prune:
         pruning.require()
 
@@ -345,49 +358,72 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         preset = presets.Preset(f"sweep-{args.preset}", runs=(presets.Run(schedule.name, schedule, validate_optimizer({})),))
     else:
         preset = presets.find(args.preset)
-    space = sweep_args.space(preset.sweep, args)
-    points = space.size * len(preset.runs)
-    if points > MAX_POINTS and not args.yes:
-        raise ConfigError("sweep", f"has {points:,} points, more than {MAX_POINTS:,}: narrow it, or give --yes")
-    return _train([replace(preset, sweep=space)], args, "sweep")
+    return _train([replace(preset, sweep=sweep_args.space(preset.sweep, args))], args, "sweep")
+
+
+def _gpus(text: str) -> float:
+    """An argparse type: GPUs a Ray trial asks for, a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"needs a number >= 0 (a share of one, such as 0.5, or a count), got {text!r}")
+    return value
+
+
+def _planned(chosen: list, args: argparse.Namespace, command: str) -> Any:
+    """The plan of the `chosen` presets with the command line's overrides, checked before anything
+    trains: its size (more than MAX_POINTS runs asks for --yes), each task and device, each sweep's
+    axes; and, within the limit, every run (a larger plan's runs are checked as they are made, each
+    when its turn comes, so that its first run starts at once)."""
+    from lrtui import engine, presets, sweeps, tasks
+    from lrtui.catalogue import resolve
+    from lrtui.paths import data_dir
+
+    sets = presets.parse_sets(args.set)
+    plan = engine.plan([presets.override(preset, sets, lr=args.lr, optimizer=args.optimizer) for preset in chosen],
+                       task=args.task, epochs=args.epochs, device=args.device, seed=args.seed, seeds=args.seeds,
+                       batch_size=args.batch_size, batch_runs=args.batch_runs, data_dir=data_dir(args.data_dir),
+                       download=args.download)
+    if len(plan) > MAX_POINTS and not args.yes:
+        raise ConfigError(command, f"has {len(plan):,} runs ({plan.size}), more than {MAX_POINTS:,}: narrow it, "
+                                   "or give --yes")
+    for part in plan.parts:
+        tasks.find(part.training["task"])  # an unknown task or a bad task file is bad input: refuse before training
+        engine.resolve_device(part.training["device"])  # so is a device that is not here (else after a progress bar)
+        if part.preset.sweep:
+            sweeps.check(part.preset.runs, part.preset.sweep, part.training["seed"])
+    if len(plan) <= MAX_POINTS:
+        for job in plan.round(0):
+            per_epoch = 1 if job.schedule.interval == "epoch" else tasks.known_batches(job.task, job.batch_size)
+            if per_epoch:  # a schedule that does not fit the run (a warmup longer than it), where known
+                resolve(job.schedule, job.schedule.length(job.epochs, per_epoch))
+    return plan
 
 
 def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
     """Train the runs of `chosen` presets as one comparison, with the command line's overrides; print the
     verdict (over several seeds or points) or the summary."""
-    from lrtui import engine, headless, presets, pruning, report, scores, sweep_views, tasks
-    from lrtui.stored import RunConfig
-    from lrtui.catalogue import resolve
-    from lrtui.paths import data_dir
+    from lrtui import headless, pruning, report, scores, sweep_views
 
+    plan = _planned(chosen, args, command)
     store = _store(args)
-    sets = presets.parse_sets(args.set)
-    comparison = engine.new_comparison()
-    jobs = engine.round_robin([
-        engine.jobs(presets.override(preset, sets, lr=args.lr, optimizer=args.optimizer), task=args.task,
-                    epochs=args.epochs, device=args.device, seed=args.seed, seeds=args.seeds,
-                    batch_size=args.batch_size, batch_runs=args.batch_runs, data_dir=data_dir(args.data_dir),
-                    download=args.download, comparison=comparison)
-        for preset in chosen])
-    for job in jobs:
-        tasks.find(job.task)  # an unknown task or a bad task file is bad input: refuse before training
-        engine.resolve_device(job.device)  # so is a device that is not here (else after a progress bar)
-        per_epoch = 1 if job.schedule.interval == "epoch" else tasks.known_batches(job.task, job.batch_size)
-        if per_epoch:  # and a schedule that does not fit the run (a warmup longer than it), where known
-            resolve(job.schedule, job.schedule.length(job.epochs, per_epoch))
-    prune = pruning.Halving(args.metric or DEFAULT_METRIC, jobs) if getattr(args, "prune", None) else None
+    watched = headless.Watched(plan, command)
+    prune = pruning.Halving(args.metric or DEFAULT_METRIC, watched.jobs) if getattr(args, "prune", None) else None
     if getattr(args, "backend", "local") == "ray":
         from lrtui import raytune
 
-        watched = headless.Watched(jobs, command)
+        jobs = list(plan)  # Tune takes its trials as a list
+        watched.expect(jobs)
         with watched.progress:
-            ran, interrupted = raytune.run_all(jobs, store, args.ray_address, args.gpus_per_trial,
+            ran, interrupted = raytune.run_all(jobs, store, args.ray_address, args.gpus_per_trial or 0,
                                                prune=prune, emit=watched)
         results = [headless.Ran(run_id, status) for run_id, status in ran]
     else:
-        results, interrupted = headless.run_all(jobs, store, command, prune)
+        results, interrupted = headless.run_all(plan, store, watched, prune)
     stored = [store.run(ran.run_id) for ran in results]
-    compared = any(RunConfig.of(job.config).seeded for job in jobs) or command == "sweep"
+    compared = plan.seeded or command == "sweep"
     judged = judging.judge(stored, args) if stored else None
     if args.json:
         json.dump({"runs": [report.run_json(run) for run in stored]}
@@ -395,7 +431,7 @@ def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
         sys.stdout.write("\n")
     console = _console(sys.stderr if args.json else sys.stdout)
     if compared and judged:
-        judging.show(judged, len(stored), comparison, console)
+        judging.show(judged, len(stored), plan.comparison, console)
         if command == "sweep" and (view := sweep_views.view(judged, stored, console.width, _coloured(console.file))):
             console.print(view) if not isinstance(view, str) else console.out(view, highlight=False)
     else:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn
+from rich.text import Text
 
 from lrtui import recorder
 from lrtui.engine import Batch, FindJob, Job, Prune, batches
@@ -54,35 +55,63 @@ class Ran:
     skipped: int = 0
 
 
+MAX_BARS = 30  # a bar a schedule (or point) up to this many; beyond, one bar over the plan's runs
+
+
+class Times(ProgressColumn):
+    """The time a bar has taken, and while it goes on an estimate of what remains: `0:12<1:05`."""
+
+    def render(self, task: Any) -> Text:
+        if task.start_time is None:
+            return Text("-", style="progress.remaining")
+        elapsed = _clock(task.finished_time if task.finished else task.elapsed or 0)
+        remaining = task.time_remaining if not task.finished and task.stop_time is None else None
+        return Text(f"{elapsed}<{_clock(remaining)}" if remaining is not None else elapsed, style="progress.remaining")
+
+
+def _clock(seconds: float) -> str:
+    minutes, s = divmod(int(seconds), 60)
+    hours, m = divmod(minutes, 60)
+    return f"{hours}:{m:02d}:{s:02d}" if hours else f"{m}:{s:02d}"
+
+
 class Watched:
     """A plan's runs as they train, the consumer of their events (from this process or a Ray cluster):
-    each run's progress bar drawn once it starts (over several seeds, one bar per schedule counts the
-    epochs of all its seeds), and what each run did."""
+    a progress bar for each schedule (or sweep point), drawn once its first run starts, counting the
+    epochs of all its seeds; beyond MAX_BARS of them, one bar over the plan's runs; and what each run
+    did. The plan's jobs are `expect`ed as they are made."""
 
-    def __init__(self, jobs: list[Job], command: str):
-        self.jobs = {job.key: job for job in jobs}
-        self.seeds = {job.group: len(job.config["training"]["seeds"]) for job in jobs}
-        wanted = max((len(job.label + self.times(job)) for job in jobs), default=0)
-        total = max((job.epochs * self.seeds[job.group] for job in jobs), default=0)
-        room = Console(file=sys.stderr).width - 57 - 2 * len(str(total))  # what the rest leaves the label
+    def __init__(self, plan: Any, command: str):
+        self.jobs: dict[str, Job] = {}  # by key, as the plan makes them
+        self.seeds = {g: len(part.seeds) for part, groups in zip(plan.parts, plan.groups) for g in groups}
+        self.epochs = {g: part.training["epochs"] for part, groups in zip(plan.parts, plan.groups) for g in groups}
+        self.one = len(self.seeds) > MAX_BARS
+        groups = list(self.seeds)
+        unit = "runs" if self.one else "epochs"
+        total = len(plan) if self.one else max(self.epochs[g] * self.seeds[g] for g in groups)
+        wanted = 36 if self.one else max(len(g + self.times(g)) for g in groups)
+        room = Console(file=sys.stderr).width - 59 - 2 * len(str(total)) - (len(unit) - 6)  # what the rest leaves the label
         # at 80 columns the counts stay whole: the bar gives the label up to 6 columns, the label is
         # fitted to the room (labels.fitted), samples/s shown only where there is room for it
         bar = max(6, min(12, 12 + room - wanted))
         room += 12 - bar
         self.width = max(12, min(wanted, 36, room))
-        labels = list(dict.fromkeys(job.label for job in jobs))
-        self.names = dict(zip(labels, fitted(labels, self.width - max(map(len, map(self.times, jobs)), default=0))))
+        times = 0 if self.one else max(map(len, map(self.times, groups)))
+        self.names = {} if self.one else dict(zip(groups, fitted(groups, self.width - times)))
         rate = " {task.fields[rate]:>8} samples/s" if room - self.width >= 19 else ""
         columns = (TextColumn(f"{{task.description:<{self.width}}}"), BarColumn(bar_width=bar), MofNCompleteColumn(),
-                   TextColumn("epochs"), TextColumn("loss {task.fields[loss]:<8} lr {task.fields[lr]:<9}" + rate),
-                   TimeRemainingColumn())
+                   TextColumn(unit), TextColumn("{task.fields[state]:<22}" + rate), Times())
         self.progress = Bars(command, *columns, transient=False)
         self.runs: dict[str, dict] = {}  # by key, once it started: its id, bar, whether it stepped, its status
-        self.bars: dict[str | None, Any] = {}  # a schedule's bar over its seeds, by group
+        self.bars: dict[str | None, Any] = {}  # a schedule's bar over its seeds, by group (one: the plan's, by None)
+        self.total = total
 
-    def times(self, job: Job) -> str:
+    def expect(self, jobs: Any) -> None:
+        self.jobs.update((job.key, job) for job in jobs)
+
+    def times(self, group: str) -> str:
         """What a bar over several seeds says after its label: ' x5'."""
-        return f" x{self.seeds[job.group]}" if self.seeds[job.group] > 1 else ""
+        return f" x{self.seeds[group]}" if self.seeds[group] > 1 else ""
 
     def __call__(self, events: list[Event]) -> None:
         progress = self.progress
@@ -90,33 +119,53 @@ class Watched:
             job = self.jobs[event.key]
             if isinstance(event, RunStarted):
                 progress.notes(event.notes + together(event.config))
-                if job.group not in self.bars:
-                    name = self.names[job.label] + self.times(job)
-                    self.bars[job.group] = progress.add_task(name, total=job.epochs * self.seeds[job.group], loss="-",
-                                                             lr="-", rate="-")
-                self.runs[event.key] = {"id": event.run_id, "bar": self.bars[job.group], "stepped": False}
+                if self.one:
+                    if None not in self.bars:
+                        self.bars[None] = progress.add_task("", total=self.total, state=state("-", "-"), rate="-")
+                    progress.update(self.bars[None], description=fitted([f"{job.group} seed {job.seed}"], self.width)[0])
+                elif job.group not in self.bars:
+                    self.bars[job.group] = progress.add_task(self.names[job.group] + self.times(job.group),
+                                                             total=self.epochs[job.group] * self.seeds[job.group],
+                                                             state=state("-", "-"), rate="-")
+                self.runs[event.key] = {"id": event.run_id, "bar": self.bars[None if self.one else job.group],
+                                        "stepped": False}
                 continue
             run = self.runs[event.key]
             if isinstance(event, Steps):
                 run["stepped"] = True
-                progress.update(run["bar"], loss=f"{event.loss[-1]:.4g}", lr=f"{event.lr[-1]:.3g}")
+                progress.update(run["bar"], state=state(f"{event.loss[-1]:.4g}", f"{event.lr[-1]:.3g}"))
             elif isinstance(event, EpochEnded):
-                progress.update(run["bar"], advance=1, rate=f"{event.samples_per_s:,.0f}")
+                progress.update(run["bar"], advance=0 if self.one else 1, rate=f"{event.samples_per_s:,.0f}")
             elif isinstance(event, RunEnded):
                 run["status"] = event.status
+                if self.one:
+                    progress.update(run["bar"], advance=1)
+                elif event.status == Status.PRUNED:  # its other seeds end with it: the bar stops where it is
+                    progress.update(run["bar"], state="pruned")
+                    progress.stop_task(run["bar"])
+
+    def started(self, preset: str | None) -> int:
+        """The runs of the presets of this name that started."""
+        return sum(self.jobs[key].preset == preset for key in self.runs)
 
 
-def run_all(jobs: list[Job], store: Store, command: str = "run", prune: Prune | None = None) -> tuple[list[Ran], bool]:
-    """Train the jobs, compatible ones batched (engine.batches), their epochs judged by `prune` (a
-    sweep's pruner) if given, on progress bars (Watched); returns the runs, in the plan's order, and
-    whether the user interrupted."""
+def state(loss: str, lr: str) -> str:
+    """What a bar says of its run in progress."""
+    return f"loss {loss:<8} lr {lr:<8}"
+
+
+def run_all(plan: Any, store: Store, watched: Watched, prune: Prune | None = None) -> tuple[list[Ran], bool]:
+    """Train the plan's jobs as it makes them, compatible ones batched (engine.batches), their epochs
+    judged by `prune` (a sweep's pruner) if given, on `watched`'s progress bars; returns the runs, in
+    the plan's order, and whether the user interrupted. A job the plan refuses as it is made (a sweep's
+    point past the limit that no axis alone breaks) raises ConfigError there."""
     results: list[Ran] = []
     given_up: set[str | None] = set()  # presets whose task failed before a first step
-    watched = Watched(jobs, command)
     with watched.progress:
-        for unit in batches(jobs):
+        for unit in batches(plan):
             members = [job for job in (unit.jobs if isinstance(unit, Batch) else (unit,))
                        if job.preset not in given_up and not (prune and prune.out(job))]
+            watched.expect(members)
             if not members:
                 continue
             unit = Batch(tuple(members)) if len(members) > 1 else members[0]
@@ -126,7 +175,7 @@ def run_all(jobs: list[Job], store: Store, command: str = "run", prune: Prune | 
                     continue
                 status, skipped = run.get("status", Status.STOPPED), 0
                 if status == Status.FAILED and not run["stepped"] and job.preset not in given_up:
-                    skipped = sum(later.preset == job.preset and later.key not in watched.runs for later in jobs)
+                    skipped = plan.count(job.preset) - watched.started(job.preset)
                     given_up.add(job.preset)
                 results.append(Ran(run["id"], status, skipped))
             if interrupted:

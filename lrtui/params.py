@@ -110,20 +110,20 @@ class Param:
 def _coerce(p: Param, v: Any) -> Any:
     """`v` as the declared kind, or None when it is not one."""
     if p.kind in ("int", "float"):
-        return _number(v, p.kind)
+        return number(v, p.kind)
     if p.kind == "bool":
         return v if isinstance(v, bool) else None
     if p.kind == "choice":
         return v if v in p.choices else None
     if p.kind in ("ints", "floats"):
-        items = [_number(x, p.kind[:-1]) for x in v] if isinstance(v, list) else [None]
+        items = [number(x, p.kind[:-1]) for x in v] if isinstance(v, list) else [None]
         return items if None not in items and _items_ok(p, items) else None
     if p.kind == "seeds":  # a count, or a list: in TOML, or as the command line and a field write one (0,3,7)
         if isinstance(v, str) and "," in v:
             v = [parse_value(x) for x in v.split(",")]
         return _coerce(Param(p.name, "ints" if isinstance(v, list) else "int"), v)
     if p.kind == "batch":  # a count, or "off" (the Param takes "auto" itself)
-        return v if v == "off" else _number(v, "int")
+        return v if v == "off" else number(v, "int")
     if p.kind in ("expr", "str"):
         return v if isinstance(v, str) else None
     if p.kind == "table":
@@ -131,7 +131,7 @@ def _coerce(p: Param, v: Any) -> Any:
     raise AssertionError(p.kind)
 
 
-def _number(v: Any, kind: str) -> int | float | None:
+def number(v: Any, kind: str) -> int | float | None:
     """`v` as an "int" (one that 64 bits hold, as torch and numpy need) or a finite "float", or None
     (a 3000-digit integer is neither)."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -173,6 +173,13 @@ def check_all(params: tuple[Param, ...], raw: dict, owner: str) -> dict:
         else:
             clean[p.name] = p.default
     return clean
+
+
+def one_line(item: str, flag: str) -> str:
+    """A command-line item that holds no line break: TOML would read its first line and drop the rest."""
+    if "\n" in item or "\r" in item:
+        raise ConfigError(flag, f"a value holds a line break (the text after it would be lost): {item!r}")
+    return item
 
 
 def parse_value(text: str) -> Any:

@@ -16,7 +16,7 @@ import tomli_w
 from lrtui import sweeps
 from lrtui.catalogue import Schedule, validate
 from lrtui.optimizers import OptimizerConfig, validate_optimizer
-from lrtui.params import AUTO, ConfigError, Param, Rule, at_least, check_all, parse_value
+from lrtui.params import AUTO, ConfigError, Param, Rule, at_least, check_all, one_line, parse_value
 from lrtui.paths import SHIPPED_PRESETS, user_presets_dir
 from lrtui.sweeps import Space
 from lrtui.tasks import known_batches
@@ -117,7 +117,7 @@ def parse(data: dict) -> Preset:
     sweep = None
     if "sweep" in data:  # its points checked now, with the preset's seed (and again where they are trained)
         sweep = _under("sweep", lambda: sweeps.space(_table(data["sweep"])))
-        _under("sweep", lambda: sweeps.point_runs(runs, sweep, training["seed"]))
+        _under("sweep", lambda: sweeps.check(runs, sweep, training["seed"]))
     return Preset(_text(data, "name"), _text(data, "description"), training, optimizer, runs, sweep=sweep)
 
 
@@ -187,7 +187,7 @@ def parse_sets(items: list[str]) -> dict:
     """The command line's --set KEY=VALUE items as {key: value}, each VALUE read as TOML."""
     sets = {}
     for item in items:
-        key, eq, text = (part.strip() for part in item.partition("="))
+        key, eq, text = (part.strip() for part in one_line(item, "--set").partition("="))
         if not eq or not key:
             raise ConfigError("--set", f"needs KEY=VALUE, got {item!r}")
         try:

@@ -40,7 +40,7 @@ class Halving:
     """The pruner of a plan's jobs (lrtui.engine.Prune), asked after each epoch of a run and before a
     run starts."""
 
-    def __init__(self, metric: Metric, jobs: list[Any]):
+    def __init__(self, metric: Metric, jobs: dict[str, Any]):
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)  # its line a trial: the store says it
@@ -48,7 +48,7 @@ class Halving:
         self.study = optuna.create_study(direction="maximize" if metric.higher_is_better else "minimize",
                                          pruner=pruner)
         self.metric = metric
-        self.jobs = {job.key: job for job in jobs}
+        self.jobs = jobs  # by key: the plan's, as it makes them
         self.trials: dict[str, Any] = {}  # by point
         self.reported: dict[str, int] = {}  # the epochs a point's trial has reported
         self.pruned: set[str] = set()  # points

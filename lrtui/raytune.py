@@ -7,14 +7,18 @@ dependency missing there) is a failed run with its message; the others go on. Ct
 trials still out and keeps what finished. Without an address, Ray starts on this machine."""
 from __future__ import annotations
 
+import importlib.util
+import ipaddress
 import os
+import re
+import socket
 import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
-from lrtui.engine import Job, Prune
+from lrtui.engine import Job, Prune, first_line
 from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, decode, encode
 from lrtui.params import ConfigError
 from lrtui.pruning import reason
@@ -29,6 +33,84 @@ def require() -> None:
         import ray.tune  # noqa: F401
     except ImportError:
         raise ConfigError("--backend ray", EXTRA) from None
+
+
+REACH_SECONDS = 5  # the longest wait for a cluster's address to answer
+HOST = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
+FORMS = "HOST:PORT (head:6379), ray://HOST:PORT (Ray Client) or auto"
+
+
+def host_port(text: str | None) -> tuple[str, int] | None:
+    """The host and port a --ray-address names (None: Ray starts here, or `auto` finds it); ConfigError
+    for what cannot be one, before Ray starts."""
+    if text is None or text == "auto":
+        return None
+    client = text.startswith("ray://")
+    host, colon, port = text.removeprefix("ray://").rpartition(":")
+    if not colon and client:
+        host, port = port, "10001"  # Ray Client's own port
+    host = host.removeprefix("[").removesuffix("]")
+    numeric = bool(re.fullmatch(r"[\d.]+|[\da-fA-F:]*:[\da-fA-F:.]*", host))
+    try:
+        valid_host = ipaddress.ip_address(host) is not None if numeric else bool(HOST.fullmatch(host))
+    except ValueError:
+        valid_host = False
+    if not (valid_host and port.isdigit() and 0 < int(port) < 65536):
+        raise ConfigError("--ray-address", f"{text!r} is no Ray address: give {FORMS}")
+    return host, int(port)
+
+
+def _connect(text: str | None, runtime_env: dict) -> None:
+    """ray.init: here (no address), or joining the cluster at `text`, which must answer within
+    REACH_SECONDS; ConfigError in one line where it does not (not a hang, not Ray's own messages)."""
+    import logging
+
+    import ray
+
+    where = host_port(text)
+    if text and text.startswith("ray://") and importlib.util.find_spec("grpc") is None:
+        raise ConfigError("--ray-address", f"{text}: a ray:// address needs Ray Client, an optional extra: "
+                                           "pip install 'ray[client]'")
+    if text == "auto":
+        try:
+            found = ray._private.services.get_ray_address_from_environment("auto", None)
+        except ConnectionError:
+            raise ConfigError("--ray-address", "auto: no Ray cluster runs on this machine (`ray start --head` "
+                                               "starts one)") from None
+        where = host_port(found) if found and found != "auto" else None
+    if where:
+        _answers(text, where)
+    try:
+        ray.init(address=text, runtime_env=runtime_env, include_dashboard=False, log_to_driver=False,
+                 logging_level=logging.ERROR, ignore_reinit_error=True)
+    except (ConnectionError, ValueError, RuntimeError, SystemExit) as e:  # Ray exits where its GCS never answers
+        raise ConfigError("--ray-address", f"{text}: Ray could not join it ({first_line(str(e)) or type(e).__name__})") from None
+
+
+def _answers(text: str, where: tuple[str, int]) -> None:
+    """ConfigError unless a gRPC server (as Ray's GCS and Ray Client are) answers at `where` within
+    REACH_SECONDS: it replies to HTTP/2's preface with a SETTINGS frame. Ray itself would wait half a
+    minute for a cluster that is not there, then exit."""
+    try:
+        with socket.create_connection(where, timeout=REACH_SECONDS) as conn:
+            conn.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0]))
+            reply = conn.recv(9)
+    except OSError as e:
+        why = "no answer" if isinstance(e, TimeoutError) else e.strerror or type(e).__name__
+        raise ConfigError("--ray-address", f"{text}: nothing answers at {where[0]}:{where[1]} within "
+                                           f"{REACH_SECONDS} s ({why})") from None
+    if len(reply) < 4 or reply[3] != 4:
+        raise ConfigError("--ray-address", f"{text}: what answers at {where[0]}:{where[1]} is not a Ray cluster "
+                                           "(it speaks no gRPC)")
+
+
+def _enough_gpus(gpus: float) -> None:
+    import ray
+
+    there = ray.cluster_resources().get("GPU", 0)
+    if gpus > there:
+        ray.shutdown()
+        raise ConfigError("--gpus-per-trial", f"asks for {gpus:g} GPUs a trial, and the cluster has {there:g}")
 
 
 def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_trial: float = 0,
@@ -48,8 +130,8 @@ def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_tr
     jobs, runtime_env = _shipped(jobs)
     # a trial works in the shipped folder (Tune would move it to a trial folder of its own)
     runtime_env["env_vars"] = {"RAY_CHDIR_TO_TRIAL_DIR": "0"}
-    ray.init(address=address, runtime_env=runtime_env, include_dashboard=False, log_to_driver=False,
-             logging_level=logging.ERROR, ignore_reinit_error=True)
+    _connect(address, runtime_env)
+    _enough_gpus(gpus_per_trial)
     logging.getLogger("ray.tune").setLevel(logging.CRITICAL)  # a failed trial is said once, as its run's error
     recorder = Recorder(store, emit)
     trainable = tune.with_resources(_trial, {"cpu": cpus_per_trial, "gpu": gpus_per_trial})

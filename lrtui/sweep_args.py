@@ -6,7 +6,7 @@ import argparse
 import re
 from typing import Any
 
-from lrtui.params import ConfigError, parse_value
+from lrtui.params import ConfigError, one_line, parse_value
 
 
 def add(p: argparse.ArgumentParser) -> None:
@@ -21,19 +21,33 @@ def space(base: Any, args: argparse.Namespace) -> Any:
     """A preset's search space (or none) with the command line's keys."""
     from lrtui import sweeps
 
-    table = base.to_table() if base else {}
-    table |= {key: [parse_value(v) for v in values.split(",")] for key, values in map(_key_value, args.grid)}
-    table |= {key: _distribution(text) for key, text in map(_key_value, args.random)}
+    given = [(flag, sweeps.path(key), read(text)) for flag, read in (("--grid", _values), ("--random", _distribution))
+             for key, text in _key_values(getattr(args, flag[2:]), flag)]
+    keys = [key for _, key, _ in given]
+    twice = next(((flag, key) for flag, key, _ in given if keys.count(key) > 1), None)
+    if twice:
+        raise ConfigError(twice[0], f"gives {twice[1]} twice")
+    table = (base.to_table() if base else {}) | {key: value for _, key, value in given}
     if args.samples is not None:
         table["samples"] = args.samples
     return sweeps.space(table)
 
 
-def _key_value(item: str) -> tuple[str, str]:
-    key, eq, value = (part.strip() for part in item.partition("="))
-    if not eq or not key or not value:
-        raise ConfigError("sweep", f"needs KEY=VALUES, got {item!r}")
-    return key, value
+def _key_values(items: list[str], flag: str) -> list[tuple[str, str]]:
+    out = []
+    for item in items:
+        key, eq, value = (part.strip() for part in one_line(item, flag).partition("="))
+        if not eq or not key or not value:
+            raise ConfigError("sweep", f"needs KEY=VALUES, got {item!r}")
+        out.append((key, value))
+    return out
+
+
+def _values(text: str) -> list:
+    """A grid's values: TOML's own reading of them as one array where it reads them (so that a value may
+    hold a comma: `"0.9 ** epoch", "1 / (1 + epoch)"`, `[30, 80], [50, 90]`), else each between commas."""
+    values = parse_value(f"[{text}]")
+    return values if isinstance(values, list) else [parse_value(v) for v in text.split(",")]
 
 
 def _distribution(text: str) -> dict:

@@ -322,12 +322,12 @@ def test_the_plan_batches_consecutive_compatible_jobs_up_to_the_limit():
     a = [job("StepLR", {"step_size": 1}, SGD, seed=s) for s in range(5)]
     adam = job("StepLR", {"step_size": 1}, {"name": "Adam"})
     other_task = replace(a[0], task="shapes")
-    plan = batches([*a[:3], adam, other_task, *a[3:]])
+    plan = list(batches([*a[:3], adam, other_task, *a[3:]]))
     assert [type(u).__name__ for u in plan] == ["Batch", "Job", "Job", "Batch"]
     assert plan[0].jobs == tuple(a[:3]) and plan[3].jobs == tuple(a[3:])
-    assert batches([replace(j, batch_runs=2) for j in a]) == [Batch(tuple(replace(j, batch_runs=2) for j in a[i:i + 2]))
+    assert list(batches([replace(j, batch_runs=2) for j in a])) == [Batch(tuple(replace(j, batch_runs=2) for j in a[i:i + 2]))
                                                                for i in (0, 2)] + [replace(a[4], batch_runs=2)]
-    assert batches([replace(j, batch_runs="off") for j in a]) == [replace(j, batch_runs="off") for j in a]
+    assert list(batches([replace(j, batch_runs="off") for j in a])) == [replace(j, batch_runs="off") for j in a]
 
 
 def test_a_stack_of_linear_layers_is_batched_by_hand_as_vmap_would():

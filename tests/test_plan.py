@@ -54,6 +54,6 @@ def test_runs_of_one_label_get_groups_of_their_own_and_presets_sharing_a_label_a
     twins = engine.jobs(presets.parse(table), seeds=2, comparison="c")
     assert [j.group for j in twins] == ["StepLR", "StepLR #2"] * 2
     other = presets.parse({"name": "other", "runs": table["runs"][:1]})
-    both = engine.round_robin([twins, engine.jobs(other, seeds=2, comparison="c")])
+    both = list(engine.plan([presets.parse(table), other], seeds=2))
     assert [(j.seed, j.group) for j in both] == [(0, "twins: StepLR"), (0, "StepLR #2"), (0, "other: StepLR"),
                                                  (1, "twins: StepLR"), (1, "StepLR #2"), (1, "other: StepLR")]

@@ -76,7 +76,7 @@ def test_halving_never_prunes_a_run_after_its_last_epoch():
 
     jobs = [Job(f"p{i}", validate("StepLR", {"step_size": 1}), validate_optimizer({}), 2, group=f"p{i}")
             for i in range(2)]
-    prune = Halving(DEFAULT_METRIC, jobs)
+    prune = Halving(DEFAULT_METRIC, {job.key: job for job in jobs})
     epoch = lambda job, n, loss: EpochEnded(job.key, n, 0.1, loss, loss, None, 0.1, 1.0)  # noqa: E731
     assert prune(epoch(jobs[0], 0, 0.5)) is None  # the first to arrive has only itself to beat
     assert prune(epoch(jobs[1], 0, 2.0)) == "pruned by successive halving after epoch 1"

@@ -66,6 +66,44 @@ def test_without_the_extra_the_ray_backend_is_refused_naming_it(cli, monkeypatch
                                                "pip install 'lrtui[ray]'")
 
 
+@pytest.mark.parametrize("address, says", [
+    ("garbage", "'garbage' is no Ray address: give HOST:PORT (head:6379), ray://HOST:PORT (Ray Client) or auto"),
+    ("999.999.999.999:6379", "'999.999.999.999:6379' is no Ray address"),
+    ("head:0", "'head:0' is no Ray address"),
+    ("127.0.0.1:1", "127.0.0.1:1: nothing answers at 127.0.0.1:1 within 5 s (Connection refused)"),
+    ("auto", "auto: no Ray cluster runs on this machine (`ray start --head` starts one)"),
+    ("ray://127.0.0.1:10001", "ray://127.0.0.1:10001: a ray:// address needs Ray Client, an optional extra: "
+                              "pip install 'ray[client]'"),
+])
+def test_a_ray_address_that_cannot_be_joined_is_refused_in_one_line_within_seconds(address, says, cli, monkeypatch):
+    import importlib.util
+    import time
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "grpc" else find_spec(name, *a))
+    started = time.monotonic()
+    code, out, err = cli("sweep", *GRID, "--backend", "ray", "--ray-address", address)
+    assert time.monotonic() - started < 10
+    assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"lrtui sweep: --ray-address: {says}"), err
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["--gpus-per-trial", "-1"], "argument --gpus-per-trial: needs a number >= 0 (a share of one, such as 0.5, or a "
+                                 "count), got '-1'"),
+    (["--gpus-per-trial", "nan"], "argument --gpus-per-trial: needs a number >= 0"),
+    (["--gpus-per-trial", "inf"], "argument --gpus-per-trial: needs a number >= 0"),
+    (["--backend", "ray", "--gpus-per-trial", "64"], "--gpus-per-trial: asks for 64 GPUs a trial, and the cluster has 0"),
+    (["--gpus-per-trial", "1"], "--gpus-per-trial: is for a sweep on Ray: give --backend ray too"),
+    (["--ray-address", "auto"], "--ray-address: is for a sweep on Ray: give --backend ray too"),
+])
+def test_gpus_a_trial_asks_for_are_a_count_the_cluster_has_and_ray_flags_need_ray(argv, line, cli):
+    code, out, err = cli("sweep", *GRID, *argv)
+    assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"lrtui sweep: {line}"), err
+
+
 def test_halving_on_ray_stops_the_worst_points_at_the_first_rung(cli, tmp_path):
     """Two good lrs train first (two trials at a time here), then two that barely move: at the first
     rung (1 epoch) each is worse than the good ones, and the pruner stops it; a good one goes to the end.

@@ -21,14 +21,14 @@ STEP = presets.Run("StepLR", starter("StepLR"), validate_optimizer({"name": "SGD
 def test_a_grid_is_the_product_of_its_values_and_random_keys_are_drawn_from_the_seed():
     space = sweeps.space({"gamma": [0.1, 0.5], "step_size": [5, 10, 20], "optimizer.lr": {"log_uniform": [0.01, 1.0]},
                           "warmup": {"int_uniform": [0, 3]}, "samples": 4})
-    points = space.points(seed=7)
+    points = list(space.points(seed=7))
     assert space.size == len(points) == 2 * 3 * 4
     assert {(p["scheduler.params.gamma"], p["scheduler.params.step_size"]) for p in points} == {
         (g, s) for g in (0.1, 0.5) for s in (5, 10, 20)}
     draws = {(p["optimizer.lr"], p["warmup"]) for p in points}
     assert len(draws) == 4  # each draw with every grid point
     assert all(0.01 <= lr <= 1.0 and isinstance(w, int) and 0 <= w <= 3 for lr, w in draws)
-    assert points == space.points(seed=7) and points != space.points(seed=8)
+    assert points == list(space.points(seed=7)) and points != list(space.points(seed=8))
 
 
 def test_log_uniform_draws_are_uniform_in_the_log():
@@ -61,10 +61,10 @@ def test_a_bad_key_or_value_is_refused_naming_the_key_and_the_rule(key, value, r
 
 def test_a_point_the_catalogue_refuses_is_named_with_the_rule():
     with pytest.raises(ConfigError) as info:
-        sweeps.point_runs((STEP,), sweeps.space({"gamma": [0.5, 5.0]}), seed=0)
+        list(sweeps.point_runs((STEP,), sweeps.space({"gamma": [0.5, 5.0]}), seed=0))
     assert info.value.key == "scheduler.params.gamma" and "point gamma=5 of StepLR" in info.value.problem
     with pytest.raises(ConfigError) as info:
-        sweeps.point_runs((STEP,), sweeps.space({"T_max": [5]}), seed=0)
+        list(sweeps.point_runs((STEP,), sweeps.space({"T_max": [5]}), seed=0))
     assert "StepLR has no parameter 'T_max'" in info.value.problem
 
 
@@ -159,8 +159,28 @@ def test_the_progress_bars_keep_their_counts_whole_in_the_terminals_width(column
                                 "gamma=2 of StepLR)"),
     (["--random", "optimizer.lr=uniform(0.01,0.1)", "--samples", "10001"],
      "lrtui sweep: samples: needs an integer from 1 to 10000, got 10001"),
-    (["--grid", "step_size=" + ",".join(map(str, range(1, 101))), "--grid", "gamma=" + ",".join(["0.5"] * 101)],
-     "lrtui sweep: sweep: has 10,100 points, more than 10,000: narrow it, or give --yes"),
+    (["--grid", "step_size=" + ",".join(map(str, range(1, 101))), "--grid", "gamma=" + ",".join(map(str, range(1, 102)))],
+     "lrtui sweep: sweep: has 10,100 runs (10,100 points x 1 seed), more than 10,000: narrow it, or give --yes"),
+    (["--grid", "step_size=" + ",".join(map(str, range(1, 101))), "--grid", "gamma=" + ",".join(map(str, range(1, 101))),
+      "--seeds", "1000"],  # the limit counts points x seeds: ten million runs
+     "lrtui sweep: sweep: has 10,000,000 runs (10,000 points x 1,000 seeds), more than 10,000: narrow it, or give --yes"),
+    (["--grid", "gamma=0.1,0.5", "--grid", "gamma=0.2"], "lrtui sweep: --grid: gives scheduler.params.gamma twice"),
+    (["--grid", "gamma=0.1,0.5", "--grid", "scheduler.params.gamma=0.2"],
+     "lrtui sweep: --grid: gives scheduler.params.gamma twice"),
+    (["--grid", "gamma=0.1,0.5,0.1"], "lrtui sweep: scheduler.params.gamma: repeats the value 0.1: give each value once"),
+    (["--grid", "gamma=0.1", "--samples", "3"], "lrtui sweep: samples: counts the draws of the random keys (uniform, "
+                                               "log_uniform, int_uniform), and this sweep has none"),
+    (["--random", "optimizer.lr=uniform(-1,1)"], "lrtui sweep: optimizer.lr: SGD needs a number > 0, got -1 "
+                                                 "(optimizer.lr=uniform(-1, 1) can draw -1 of StepLR)"),
+    (["--random", "gamma=int_uniform(0,1)"], "lrtui sweep: scheduler.params.gamma: StepLR needs a number in (0, 1], got 0 "
+                                             "(scheduler.params.gamma=int_uniform(0, 1) can draw 0 of StepLR)"),
+    (["--random", "gamma=int_uniform(0," + "9" * 400 + ")"],
+     "lrtui sweep: scheduler.params.gamma: int_uniform needs [low, high], two finite numbers (integers within 64 "
+     "bits), got [0, 'an integer of 400 digits']"),
+    (["--grid", "gamma=0.5\nstep_size=3"], "lrtui sweep: --grid: a value holds a line break (the text after it would "
+                                            "be lost): 'gamma=0.5\\nstep_size=3'"),
+    (["--set", "gamma=0.5\nstep_size=3", "--grid", "step_size=1"],
+     "lrtui sweep: --set: a value holds a line break (the text after it would be lost): 'gamma=0.5\\nstep_size=3'"),
     ([], "lrtui sweep: sweep: needs at least one key to sweep"),
 ])
 def test_a_bad_sweep_on_the_command_line_exits_2_with_one_line(argv, line, cli):
@@ -266,3 +286,35 @@ async def test_the_apps_runs_table_tells_a_sweeps_points_apart_at_80_columns(cli
         await until(pilot, lambda: table.row_count == 4)
         labels = sorted(table.get_row_at(r)[2].plain for r in range(4))
         assert labels == [f"gamma={g} step_size={s}" for g in (0.1, 0.5) for s in (1, 2)]  # StepLR: said by all
+
+
+def test_a_sweep_past_the_limit_with_yes_makes_its_jobs_as_it_trains_them(cli, monkeypatch):
+    """Ten million runs (100 x 100 points x 1,000 seeds) with --yes: the first run starts after a
+    handful of jobs are made (not ten million of them, each point checked), on one bar over the plan."""
+    from lrtui import headless
+    from lrtui.engine.plan import Part
+
+    made, seen = [], {}
+    job = Part.job
+    monkeypatch.setattr(Part, "job", lambda self, *a: made.append(1) or job(self, *a))
+
+    def first_unit(work):  # the first unit handed to train: stop there, as Ctrl-C would
+        seen["made"] = len(made)
+        return None, True
+
+    monkeypatch.setattr(headless, "in_worker", first_unit)
+    values = ",".join(str(v / 100) for v in range(1, 101))
+    code, out, err = cli("sweep", "StepLR", "--grid", f"gamma={values}", "--grid", f"step_size={','.join(map(str, range(1, 101)))}",
+                         "--seeds", "1000", "--yes", "--epochs", "1", "--device", "cpu")
+    assert code == 130, err
+    assert 0 < seen["made"] <= 65  # one batch of at most 64 runs, and the job after it that ends the batch
+
+
+def test_a_presets_sweep_past_the_limit_is_refused_by_run_as_by_sweep(cli, tmp_path: Path):
+    path = tmp_path / "big.toml"
+    path.write_text(SWEPT.replace("samples = 2", "samples = 5000").replace("seeds = 2", "seeds = 3"))
+    for command in ("run", "sweep"):
+        code, out, err = cli(command, str(path), "--epochs", "1")
+        assert (code, out, err.strip().splitlines()) == (2, "", [
+            f"lrtui {command}: {command}: has 30,000 runs (10,000 points x 3 seeds), more than 10,000: narrow it, "
+            "or give --yes"])

@@ -2,11 +2,12 @@
 and named by a key before anything is trained or stored."""
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from lrtui import sweeps
 from lrtui.catalogue import Schedule
@@ -72,20 +73,22 @@ class Batch:
         return f"{len(self.jobs)} runs batched ({', '.join(dict.fromkeys(job.label for job in self.jobs))})"
 
 
-def batches(plan: list[Any]) -> list[Any]:
-    """A plan as the engine trains it: each run of consecutive jobs that batch with one another as one
-    Batch of at most their `batch_runs` (auto: MAX_BATCH, fewer where the engine finds that the
-    device's memory holds fewer), the others (and range tests) alone. The plan's order (round-robin by
-    seed) is kept."""
-    out: list[Any] = []
+def batches(plan: Iterable[Any]) -> Iterator[Any]:
+    """A plan as the engine trains it, unit by unit as the plan makes its jobs: each run of consecutive
+    jobs that batch with one another as one Batch of at most their `batch_runs` (auto: MAX_BATCH, fewer
+    where the engine finds that the device's memory holds fewer), the others (and range tests) alone.
+    The plan's order (round-robin by seed) is kept."""
+    members: list[Any] = []
     for job in plan:
-        last = out[-1] if out else None
-        members = last.jobs if isinstance(last, Batch) else (last,) if isinstance(last, Job) else ()
-        if isinstance(job, Job) and members and len(members) < job.batch_limit and members[0].batches_with(job):
-            out[-1] = Batch((*members, job))
-        else:
-            out.append(job)
-    return out
+        if (isinstance(job, Job) and members and isinstance(members[0], Job) and len(members) < job.batch_limit
+                and members[0].batches_with(job)):
+            members.append(job)
+            continue
+        if members:
+            yield Batch(tuple(members)) if len(members) > 1 else members[0]
+        members = [job]
+    if members:
+        yield Batch(tuple(members)) if len(members) > 1 else members[0]
 
 
 @dataclass(frozen=True)
@@ -108,36 +111,115 @@ def new_comparison() -> str:
     return uuid.uuid4().hex[:8]  # short enough to type (`lrtui compare --comparison ID`)
 
 
-def jobs(preset: Any, *, task: str | None = None, epochs: int | None = None, device: str | None = None,
+@dataclass(frozen=True)
+class Part:
+    """One preset's share of a plan: its runs (or its sweep's runs at every point) on each of its seeds,
+    with its training settings checked."""
+
+    preset: Any
+    training: dict
+    setup: dict  # what every job of it shares beside the training settings: data, comparison
+
+    @property
+    def seeds(self) -> list[int]:
+        return seed_list(self.training)
+
+    @property
+    def groups(self) -> int:
+        """Its runs on one seed: a comparison's groups."""
+        return len(self.preset.runs) * (self.preset.sweep.size if self.preset.sweep else 1)
+
+    def runs(self) -> Iterator[Any]:
+        """Its runs on one seed, made (and a sweep's points checked) as asked for."""
+        preset = self.preset
+        return sweeps.point_runs(preset.runs, preset.sweep, self.training["seed"]) if preset.sweep else iter(preset.runs)
+
+    def labels(self) -> Iterator[str]:
+        preset = self.preset
+        return (sweeps.labels(preset.runs, preset.sweep, self.training["seed"]) if preset.sweep
+                else (run.label for run in preset.runs))
+
+    def job(self, run: Any, group: str, seed: int) -> Job:
+        t = self.training
+        return Job(run.label, run.schedule, run.optimizer, t["epochs"], task=t["task"], batch_size=t["batch_size"],
+                   seed=seed, device=t["device"], preset=self.preset.name, group=group, batch_runs=t["batch_runs"],
+                   **self.setup,
+                   config={"preset": self.preset.name, "scheduler": run.schedule.to_table(),
+                           "interval": run.schedule.interval, "warmup": run.schedule.warmup,
+                           "optimizer": run.optimizer.to_table(),
+                           "training": {k: v for k, v in t.items() if k != "steps_per_epoch"}
+                           | {"seed": seed, "seeds": self.seeds}}
+                   | ({"point": run.point} if run.point else {}))
+
+
+class Plan:
+    """The jobs of one comparison (one or more presets' runs x their seeds, paired: a seed gives every
+    run the same initial weights, batch order and augmentation), in the order they train: round-robin
+    by seed, so that a comparison stopped half-way holds complete pairs. Jobs are made as they are asked
+    for, so that a sweep of millions of runs starts at once; its size is known before any is made."""
+
+    def __init__(self, parts: list[Part]):
+        self.parts = parts
+
+    def __len__(self) -> int:
+        return sum(part.groups * len(part.seeds) for part in self.parts)
+
+    @property
+    def size(self) -> str:
+        """How its runs multiply, in words: `10,000 points x 1,000 seeds`."""
+        what = "points" if any(part.preset.sweep for part in self.parts) else "runs"
+        groups, seeds = sum(part.groups for part in self.parts), max(len(part.seeds) for part in self.parts)
+        return f"{groups:,} {what} x {seeds:,} seed{'s' * (seeds > 1)}"
+
+    @property
+    def comparison(self) -> str:
+        return self.parts[0].setup["comparison"]
+
+    @property
+    def seeded(self) -> bool:
+        return any(len(part.seeds) > 1 for part in self.parts)
+
+    def count(self, preset: str | None) -> int:
+        """The jobs of the presets of this name."""
+        return sum(part.groups * len(part.seeds) for part in self.parts if part.preset.name == preset)
+
+    @functools.cached_property
+    def groups(self) -> list[list[str]]:
+        """Each part's group names, its runs' labels made unique (a preset may give two runs one label), and
+        named by their preset where two presets share one."""
+        named = [_groups(list(part.labels())) for part in self.parts]
+        presets_of = Counter(group for groups in named for group in set(groups))
+        return [[f"{part.preset.name}: {g}" if presets_of[g] > 1 else g for g in groups]
+                for part, groups in zip(self.parts, named)]
+
+    def __iter__(self) -> Iterator[Job]:
+        for i in range(max(len(part.seeds) for part in self.parts)):
+            yield from self.round(i)
+
+    def round(self, i: int) -> Iterator[Job]:
+        """The jobs on each preset's `i`-th seed: every run once."""
+        for part, groups in zip(self.parts, self.groups):
+            seeds = part.seeds
+            if i < len(seeds):
+                yield from (part.job(run, group, seeds[i]) for run, group in zip(part.runs(), groups))
+
+
+def plan(chosen: list[Any], *, task: str | None = None, epochs: int | None = None, device: str | None = None,
          seed: int | None = None, seeds: int | list[int] | None = None, batch_size: int | None = None,
          batch_runs: int | str | None = None, data_dir: Path | None = None, download: bool = False,
-         comparison: str | None = None) -> list[Job]:
-    """The runs of a preset as jobs, with the command line's or the app's overrides: a comparison of its
-    runs (the groups) x its seeds, paired (a seed gives every run the same initial weights, batch order
-    and augmentation) and round-robin by seed, so that a comparison stopped half-way holds complete pairs."""
-    t = training_settings(preset.training, task=task, epochs=epochs, device=device, seed=seed, seeds=seeds,
-                          batch_size=batch_size, batch_runs=batch_runs)
+         comparison: str | None = None) -> Plan:
+    """The runs of the `chosen` presets as one comparison, with the command line's or the app's overrides
+    (ConfigError names a bad setting; each sweep's point is checked as its job is made)."""
     comparison = comparison or new_comparison()
-    every = seed_list(t)
-    runs = sweeps.point_runs(preset.runs, preset.sweep, t["seed"]) if preset.sweep else preset.runs
-    return [Job(run.label, run.schedule, run.optimizer, t["epochs"], task=t["task"], batch_size=t["batch_size"],
-                seed=s, device=t["device"], preset=preset.name, data_dir=data_dir, download=download,
-                comparison=comparison, group=group, batch_runs=t["batch_runs"],
-                config={"preset": preset.name, "scheduler": run.schedule.to_table(),
-                        "interval": run.schedule.interval, "warmup": run.schedule.warmup,
-                        "optimizer": run.optimizer.to_table(),
-                        "training": {k: v for k, v in t.items() if k != "steps_per_epoch"} | {"seed": s, "seeds": every}}
-                | ({"point": run.point} if run.point else {}))
-            for s in every for run, group in zip(runs, _groups([run.label for run in runs]))]
+    setup = {"data_dir": data_dir, "download": download, "comparison": comparison}
+    return Plan([Part(preset, training_settings(preset.training, task=task, epochs=epochs, device=device, seed=seed,
+                                                seeds=seeds, batch_size=batch_size, batch_runs=batch_runs), setup)
+                 for preset in chosen])
 
 
-def round_robin(plans: list[list[Job]]) -> list[Job]:
-    """Several presets' jobs (planned with one comparison) as one plan: round-robin by seed over all of
-    them, each group named by its preset where two presets share a label."""
-    presets_of = Counter(group for plan in plans for group in {job.group for job in plan})
-    merged = [replace(job, group=f"{job.preset}: {job.group}") if presets_of[job.group] > 1 else job
-              for plan in plans for job in plan]
-    return sorted(merged, key=lambda job: job.config["training"]["seeds"].index(job.seed))  # stable: a round as planned
+def jobs(preset: Any, **overrides: Any) -> list[Job]:
+    """A preset's plan (see `plan`), every job made."""
+    return list(plan([preset], **overrides))
 
 
 def _groups(labels: list[str]) -> list[str]:

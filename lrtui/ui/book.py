@@ -34,7 +34,7 @@ class Book:
         self.busy = bool(self.queue)
         if not self.queue:
             return None
-        job = batches(list(self.queue))[0]
+        job = next(batches(self.queue))
         for _ in job.jobs if isinstance(job, Batch) else (job,):
             self.queue.popleft()
         return job
