@@ -91,14 +91,15 @@ def _training_args(p: argparse.ArgumentParser) -> None:
                    help="train compatible runs together as one vectorised model: auto (as many as memory holds), "
                         "off, or at most N at a time")
     _store_args(p)
-    p.add_argument("--data-dir", help="where torchvision datasets are (default: <user data>/data)")
+    p.add_argument("--data-dir", type=judging.named("a folder"), help="where torchvision datasets are (default: <user data>/data)")
     p.add_argument("--download", action="store_true", help="fetch a torchvision dataset that is missing")
     p.add_argument("--json", action="store_true", help="print the runs as JSON on stdout")
     p.add_argument("--yes", action="store_true", help=f"train more than {MAX_POINTS:,} runs (points x seeds)")
 
 
 def _store_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--runs-dir", help="the run store's folder (default: $LRTUI_RUNS_DIR, else the user data dir)")
+    p.add_argument("--runs-dir", type=judging.named("a folder"),
+                   help="the run store's folder (default: $LRTUI_RUNS_DIR, else the user data dir)")
 
 
 def _store(args: argparse.Namespace, write: bool = True) -> Any:
@@ -116,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", metavar="NAME|PATH", help="open the app with a preset loaded")
     parser.add_argument("--task", help="the task runs train on (a built-in, imagefolder:PATH, or file.py:build)")
     parser.add_argument("--device", **DEVICE)
-    parser.add_argument("--data-dir", help="where torchvision datasets are")
+    parser.add_argument("--data-dir", type=judging.named("a folder"), help="where torchvision datasets are")
     _store_args(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
@@ -180,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
                           if setting.kind != "choice" else f"{setting.help} (default {setting.default})")
     find.add_argument("--json", action="store_true", help="print the sweep and the suggestions as JSON")
     _store_args(find)
-    find.add_argument("--data-dir", help="where torchvision datasets are (default: <user data>/data)")
+    find.add_argument("--data-dir", type=judging.named("a folder"), help="where torchvision datasets are (default: <user data>/data)")
     find.add_argument("--download", action="store_true", help="fetch a torchvision dataset that is missing")
     find.set_defaults(func=cmd_find)
 
@@ -378,8 +379,8 @@ def _planned(chosen: list, args: argparse.Namespace, command: str) -> Any:
     axes; and, within the limit, every run (a larger plan's runs are checked as they are made, each
     when its turn comes, so that its first run starts at once)."""
     from lrtui import engine, presets, sweeps, tasks
-    from lrtui.catalogue import resolve
     from lrtui.paths import data_dir
+    from lrtui.preview import run_curve
 
     sets = presets.parse_sets(args.set)
     plan = engine.plan([presets.override(preset, sets, lr=args.lr, optimizer=args.optimizer) for preset in chosen],
@@ -397,8 +398,11 @@ def _planned(chosen: list, args: argparse.Namespace, command: str) -> Any:
     if len(plan) <= MAX_POINTS:
         for job in plan.round(0):
             per_epoch = 1 if job.schedule.interval == "epoch" else tasks.known_batches(job.task, job.batch_size)
-            if per_epoch:  # a schedule that does not fit the run (a warmup longer than it), where known
-                resolve(job.schedule, job.schedule.length(job.epochs, per_epoch))
+            if per_epoch:  # a schedule that does not fit the run (a warmup longer than it), an lr not finite
+                try:
+                    run_curve(job.schedule, job.optimizer, job.schedule.length(job.epochs, per_epoch), step_torch=False)
+                except ConfigError as e:
+                    raise ConfigError(e.key, f"{e.problem} (run {job.label})") from None
     return plan
 
 

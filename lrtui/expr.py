@@ -113,7 +113,7 @@ def parse(text: str, variables: tuple[str, ...], key: str = "expression") -> Exp
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as e:
         raise ConfigError(key, f"cannot read {text!r}: {e.msg}") from None
-    except RecursionError:  # Python's own parser gives up first
+    except (RecursionError, MemoryError):  # Python's own parser gives up first (10,000 signs: its stack overflows)
         tree = None
     if tree is None or _depth(tree) > MAX_DEPTH:
         raise ConfigError(key, f"cannot read {text[:40]!r}...: it nests more than {MAX_DEPTH} levels deep")

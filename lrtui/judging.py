@@ -22,12 +22,12 @@ def metric(text: str) -> Any:
 
 
 def fraction(text: str) -> float:
-    """An argparse type: a number from 0 to 1."""
+    """An argparse type: a number from 0 to 1 (not -0: a sign the user typed is a mistake to say)."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not 0 <= value <= 1:
+    if not 0 <= value <= 1 or math.copysign(1, value) < 0:
         raise argparse.ArgumentTypeError(f"needs a number from 0 to 1 (a fraction of the best mean), got {text!r}")
     return value
 
@@ -39,9 +39,19 @@ def verdict_args(p: argparse.ArgumentParser) -> None:
                    help="a difference under F x the best mean is a tie whatever its p (default 0.01)")
 
 
+def named(what: str) -> Any:
+    """An argparse type: a name that is not empty (an empty one would read as "not given", the default)."""
+    def check(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"needs {what}, got an empty name")
+        return text
+    return check
+
+
 def comparison_args(p: argparse.ArgumentParser) -> None:
     """Which stored runs a verdict is about: ids, a comparison, or the last comparison (the default)."""
-    p.add_argument("--comparison", metavar="ID", help="the runs of this comparison (`lrtui runs` lists them)")
+    p.add_argument("--comparison", metavar="ID", type=named("a comparison's id (`lrtui runs` lists them)"),
+                   help="the runs of this comparison (`lrtui runs` lists them)")
     p.add_argument("--last", action="store_true", help="the runs of the last comparison (the default)")
 
 
@@ -110,6 +120,9 @@ def winner(args: argparse.Namespace, store: Any) -> str:
     if args.target or args.preset:
         raise ConfigError("--winner", "takes no scheduler or preset: the winner comes from the store")
     runs, comparison = compared(args, store)
+    if not any(run["status"] == "finished" for run in runs):
+        raise ConfigError("--winner", f"no run of comparison {comparison or 'of these runs'} finished: there is no winner "
+                                      f"to write ({', '.join(sorted({run['status'] for run in runs}))})")
     judged = judge(runs, args)
     if judged.verdict.best is None:
         raise ConfigError("--winner", f"no winner: {judged.verdict.text}")

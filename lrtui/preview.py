@@ -57,14 +57,21 @@ def unchanging(label: str, schedule: Schedule, curve: Curve) -> str | None:
     return f"{name}: the lr does not change within the run's {n} {schedule.interval}s"
 
 
-def run_curve(schedule: Schedule, optimizer: OptimizerConfig, length: int) -> Curve | None:
-    """The curve of a run about to train, or None where a preview would refuse it (the run may
-    still train: a preview's limits are not training's) or would step torch for seconds."""
+def run_curve(schedule: Schedule, optimizer: OptimizerConfig, length: int, holds: tuple[str, float] | None = None,
+              step_torch: bool = True) -> Curve | None:
+    """The curve of a run about to train, or None where a preview would not draw it (the run may still
+    train: a preview's limits are not training's) or would step torch for seconds (or at all, without
+    `step_torch`). ConfigError for a run no lr of which can train: one that does not fit the run (a
+    warmup as long as it), an lr below zero or not finite, or more than the model's float type `holds`
+    (its name and largest value)."""
     try:
-        curve = checked_fast(schedule, optimizer, length)
-        return curve or (checked_exact(schedule, optimizer, length) if length <= NOTE_TORCH_STEPS else None)
+        _check_length(schedule, length)
     except ConfigError:
         return None
+    curve = fast(schedule, optimizer, length)
+    if curve is None and step_torch and length <= NOTE_TORCH_STEPS:
+        curve = exact_curve(schedule, optimizer, length)
+    return None if curve is None else _checked(schedule, curve, holds)
 
 
 def checked_fast(schedule: Schedule, optimizer: OptimizerConfig, length: int) -> Curve | None:
@@ -91,11 +98,14 @@ def _check_length(schedule: Schedule, length: int) -> None:
                           f"{schedule.interval}s")
 
 
-def _checked(schedule: Schedule, curve: Curve) -> Curve:
-    bad = np.flatnonzero(~np.isfinite(curve.lr) | (curve.lr < 0))
+def _checked(schedule: Schedule, curve: Curve, holds: tuple[str, float] | None = None) -> Curve:
+    most = np.inf if holds is None else holds[1]
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(~np.isfinite(curve.lr) | (curve.lr < 0) | (curve.lr > most))
     if bad.size:
         i = int(bad[0])
-        raise ConfigError("params", f"{schedule.name} gives an lr of {curve.lr[i]:g} at {schedule.interval} {i}")
+        past = f", more than {holds[0]} holds ({most:.3g})" if holds and np.isfinite(curve.lr[i]) and curve.lr[i] > most else ""
+        raise ConfigError("params", f"{schedule.name} gives an lr of {curve.lr[i]:g} at {schedule.interval} {i}{past}")
     return curve
 
 

@@ -74,6 +74,8 @@ class Store:
         this process may not write, or that is damaged, is refused. A reader (write=False) writes only
         to create or upgrade a store, and opens one it may not write read-only."""
         path = folder / "runs.sqlite"
+        if folder.exists() and not folder.is_dir():
+            raise StoreError(f"{folder} is not a folder: the runs dir holds runs.sqlite")
         locked = _locked(path)
         if locked and write:
             raise StoreError(f"{path} is read-only ({locked}): nothing can be stored in it; `lrtui runs` and "
@@ -93,13 +95,7 @@ class Store:
             if problems != ["ok"]:
                 raise StoreError(_damaged(path, problems[0]))
             db.executescript(SCHEMA)  # leaves the tables of an older schema as they are
-            if version is not None and version < 2:  # runs before the range test were all training runs
-                db.execute("ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train'")
-            if version is not None and version < 3:  # runs before keys are known by their id alone
-                db.execute("ALTER TABLE runs ADD COLUMN key TEXT")
-            if version is not None and version < 4:  # runs before comparisons: each its own
-                db.execute("ALTER TABLE runs ADD COLUMN comparison TEXT")
-                db.execute("ALTER TABLE runs ADD COLUMN grp TEXT")
+            _add_missing_columns(db, path)
             db.execute("CREATE UNIQUE INDEX IF NOT EXISTS runs_key ON runs(key)")
             db.execute("CREATE INDEX IF NOT EXISTS runs_comparison ON runs(comparison)")
             if version != SCHEMA_VERSION:
@@ -278,6 +274,25 @@ def _locked(path: Path) -> str | None:
     while not folder.exists():
         folder = folder.parent
     return None if os.access(folder, os.W_OK) else f"{folder} is not writable"
+
+
+def _add_missing_columns(db: sqlite3.Connection, path: Path) -> None:
+    """An older store's tables brought to SCHEMA's: each column they lack added, its default what the
+    rows before it mean (schema 1's runs were all training runs: kind 'train'; runs before keys and
+    comparisons have none). A column no default can fill (a run's label) cannot be made up: StoreError."""
+    model = sqlite3.connect(":memory:")
+    model.executescript(SCHEMA)
+    for (table,) in model.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'sqlite_sequence'"):
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for _, name, kind, notnull, default, _ in model.execute(f"PRAGMA table_info({table})"):
+            if name in have:
+                continue
+            if notnull and default is None:
+                raise StoreError(f"{path}: its table {table} has no column {name}, which this lrtui cannot fill in: "
+                                 "move the file aside to start a new store")
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}{' NOT NULL' * notnull}"
+                       + (f" DEFAULT {default}" if default is not None else ""))
+    model.close()
 
 
 def _version(db: sqlite3.Connection) -> int | None:

@@ -38,15 +38,19 @@ def line(key: str, by_group: dict, stats: dict[str, GroupStats], judged: Compari
     """The metric's mean (and min and max over seeds, dotted) against the key's values."""
     import plotext as plt
 
-    rows = sorted((by_group[name][key], g) for name, g in stats.items() if g.mean is not None)
+    rows = sorted(((by_group[name][key], g) for name, g in stats.items() if g.mean is not None),
+                  key=lambda row: _order(_hashable(row[0])))
     if not rows:
         return ""
     x = [value for value, _ in rows]
-    log = all(isinstance(v, (int, float)) and v > 0 for v in x) and max(x) >= 10 * min(x)
-    xs = [math.log10(v) for v in x] if log else x
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in x)
+    log = numbers and all(v > 0 for v in x) and max(x) >= 10 * min(x)
+    xs = [math.log10(v) for v in x] if log else x if numbers else list(range(len(x)))
     plt.clear_figure()
     plt.plotsize(width, 16)
     plt.theme("clear")
+    if not numbers:  # an expression, a choice, a list: each value a place on the axis, named (plotext would read a
+        plt.xticks(xs, [str(v) if len(str(v)) <= 14 else str(v)[:13] + "…" for v in x])  # string as a date)
     plt.plot(xs, [g.mean for _, g in rows], marker="braille" if colour else "*", label="mean")
     if any(g.min != g.max for _, g in rows):
         for end in ("min", "max"):

@@ -183,3 +183,93 @@ def test_a_long_preview_as_json_is_every_value_of_the_curve_exactly(cli):
     curve = preview(validate("OneCycleLR", {"max_lr": 0.1}), validate_optimizer({}), 100_000)
     assert code == 0 and out.endswith("}\n") and doc["length"] == 100_000
     assert np.array_equal(doc["lr"], curve.lr) and np.array_equal(doc["momentum"], curve.momentum)
+
+
+# issue 22: what a new user and an attacker found
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["compare", "--min-effect", "-0"], "argument --min-effect: needs a number from 0 to 1"),
+    (["compare", "--comparison", ""], "argument --comparison: needs a comparison's id"),
+    (["code", "--winner", "--comparison", ""], "argument --comparison: needs a comparison's id"),
+    (["runs", "--runs-dir", ""], "argument --runs-dir: needs a folder"),
+    (["run", "seed-four", "--runs-dir", ""], "argument --runs-dir: needs a folder"),
+    (["run", "seed-four", "--data-dir", ""], "argument --data-dir: needs a folder"),
+    (["runs", "--runs-dir", "/dev/null"], "/dev/null is not a folder"),
+    (["run", "seed-four", "--epochs", "1", "--runs-dir", "/dev/null"], "/dev/null is not a folder"),
+])
+def test_empty_and_impossible_names_are_refused_not_read_as_the_default(cli, argv, says):
+    assert says in refused(cli, *argv)
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["run", "one-cycle", "--set", "max_lr=1e308", "--epochs", "1"],
+     "params: OneCycleLR gives an lr of 4e+306 at step 0, more than float32 holds (3.4e+38) (run OneCycle cos)"),
+    (["run", "seed-four", "--lr", "1e300", "--epochs", "1"],
+     "params: StepLR gives an lr of 1e+300 at epoch 0, more than float32 holds (3.4e+38) (run StepLR)"),
+    (["sweep", "LambdaLR", "--grid", 'lr_lambda="10**10**10","0.9**epoch"', "--epochs", "1"],
+     "params: LambdaLR gives an lr of inf at epoch 0 (run LambdaLR lr_lambda=10**10**10)"),
+    (["preview", "LambdaLR", "--set", 'lr_lambda="' + "-" * 10_000 + '1"'], "nests more than 100 levels deep"),
+    (["sweep", "LambdaLR", "--grid", 'lr_lambda="' + "-" * 10_000 + '1"', "--epochs", "1"],
+     "nests more than 100 levels deep"),
+])
+def test_an_lr_no_model_can_train_with_is_refused_before_any_run_trains(cli, store, argv, says):
+    assert says in refused(cli, *argv)
+    assert store.runs() == []
+
+
+def test_a_sweep_of_expressions_draws_its_view_with_the_expressions_on_the_axis(cli):
+    code, out, err = cli("sweep", "LambdaLR", "--grid", 'lr_lambda="0.9 ** epoch", "1 / (1 + epoch)"', "--epochs", "2",
+                         "--device", "cpu")
+    assert code == 0, err  # plotext read the expressions as dates: "Date Form should be: %d/%m/%Y", exit 1
+    assert "0.9 ** epoch" in out and "1 / (1 + epoch)" in out and "against lr_lambda" in out
+
+
+EXITS = '''
+import sys
+
+
+def build(ctx):
+    sys.exit(3)
+'''
+
+
+def test_a_task_that_exits_is_refused_not_a_run_that_trained_nothing(cli, tmp_path):
+    (tmp_path / "exits.py").write_text(EXITS)
+    said = refused(cli, "run", "seed-four", "--task", f"{tmp_path / 'exits.py'}:build", "--epochs", "1")
+    assert "build(ctx) raised SystemExit: 3" in said
+    (tmp_path / "exits_at_import.py").write_text("import sys\nsys.exit(0)\n")
+    said = refused(cli, "run", "seed-four", "--task", f"{tmp_path / 'exits_at_import.py'}:build", "--epochs", "1")
+    assert "failed to load: SystemExit: 0" in said
+
+
+def test_code_winner_of_a_comparison_none_of_whose_runs_finished_names_no_winner(cli, tmp_path):
+    (tmp_path / "nan.py").write_text(
+        "import torch\nfrom torch import nn\n\n\ndef build(ctx):\n    x = torch.randn(8, 4)\n"
+        "    return {'model': nn.Linear(4, 3), 'train': [(x, torch.zeros(8).long())],\n"
+        "            'loss': lambda out, y: out.sum() * float('nan')}\n")
+    code, _, _ = cli("run", "seed-four", "--task", f"{tmp_path / 'nan.py'}:build", "--epochs", "1", "--seeds", "2")
+    assert code == 0
+    said = refused(cli, "code", "--winner")
+    assert "no run of comparison" in said and "finished" in said and "null" not in said
+
+
+@pytest.mark.parametrize("dropped, upgraded", [(", grp TEXT", True), ("label TEXT NOT NULL, ", False)])
+def test_a_store_missing_a_column_is_upgraded_or_refused_in_one_line(cli, tmp_path, dropped, upgraded):
+    import sqlite3
+
+    from lrtui.store import SCHEMA, Store
+
+    runs = tmp_path / "old"
+    runs.mkdir()
+    with sqlite3.connect(runs / "runs.sqlite") as db:  # the tables as an older lrtui made them, its schema said 4
+        assert dropped in SCHEMA
+        db.executescript(SCHEMA.replace(dropped, ""))
+        db.execute("INSERT INTO meta VALUES ('schema', '4')")
+    argv = ("sweep", "StepLR", "--grid", "gamma=0.1,0.5", "--epochs", "1", "--runs-dir", str(runs))
+    if upgraded:
+        code, out, err = cli(*argv)
+        assert code == 0, err
+        assert {r["group"] for r in Store.at(runs).runs()} == {"StepLR gamma=0.1", "StepLR gamma=0.5"}
+    else:
+        assert "its table runs has no column label" in refused(cli, *argv)

@@ -194,7 +194,7 @@ class Group:
         length = job.schedule.length(job.epochs, self.steps_per_epoch)
         loop = Loop(job, lambda events: None, moves_momentum(job.schedule.spec, job.schedule.params))
         loop.start("train", job.config | {"batch": {"members": k}}, self.device, job.epochs, self.steps_per_epoch,
-                   (*self.streams[stream].built["notes"], *schedule_notes(job, length)))
+                   (*self.streams[stream].built["notes"], *schedule_notes(job, length, self.base)))
         return Member(job, loop, optimizer, build(job.schedule, optimizer, length), stream,
                       job.schedule.interval == "step")
 

@@ -173,7 +173,7 @@ def prepare(job: Setup, count: bool = True) -> tuple[Any, dict, int | None]:
         built = task.build(tasks.Context(device, job.batch_size, job.seed, job.data_dir, job.download))
     except ConfigError:
         raise
-    except Exception as e:  # noqa: BLE001 - the task's code, before anything is stored: bad input
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - the task's code, before anything is stored: bad input
         raise ConfigError("task", f"{job.task}: build(ctx) raised {first_line(explain(e, job))}") from None
     built = tasks.check_built(built, job.task)
     steps_per_epoch = _count(built["train"], count)
@@ -225,7 +225,7 @@ def first_line(text: str | None) -> str:
     return (text or "").strip().partition("\n")[0]
 
 
-def explain(error: Exception, job: Setup) -> str:
+def explain(error: BaseException, job: Setup) -> str:
     import torch
 
     if isinstance(error, torch.cuda.OutOfMemoryError):

@@ -14,6 +14,7 @@ from lrtui.catalogue import build, moves_momentum
 from lrtui.engine.plan import Job
 from lrtui.engine.shared import Loop, NoBatches, Prune, evaluate, on_device, prepare
 from lrtui.events import EpochEnded, Event, Status
+from lrtui.params import ConfigError
 
 
 def train(job: Job, emit: Callable[[list[Event]], None], stop: Any, notes: tuple[str, ...] = (),
@@ -29,7 +30,7 @@ def train(job: Job, emit: Callable[[list[Event]], None], stop: Any, notes: tuple
     stepper = build(job.schedule, optimizer, length)
     loop = Loop(job, emit, moves_momentum(job.schedule.spec, job.schedule.params))
     loop.start("train", job.config, device, job.epochs, steps_per_epoch,
-               (*built["notes"], *schedule_notes(job, length), *notes))
+               (*built["notes"], *schedule_notes(job, length, model), *notes))
     group = optimizer.param_groups[0]
 
     def epochs() -> tuple[Status, str | None]:
@@ -75,10 +76,19 @@ def train(job: Job, emit: Callable[[list[Event]], None], stop: Any, notes: tuple
     return loop.run(epochs)
 
 
-def schedule_notes(job: Job, length: int) -> tuple[str, ...]:
-    """A note when the run's lr would not change within its `length` scheduler steps."""
+def schedule_notes(job: Job, length: int, model: Any) -> tuple[str, ...]:
+    """A note when the run's lr would not change within its `length` scheduler steps. A schedule whose
+    lr the model's float type cannot hold is refused here, before the run starts (ConfigError), not at
+    its first step (torch would fail it there)."""
+    import torch
+
     from lrtui.preview import run_curve, unchanging
 
-    curve = run_curve(job.schedule, job.optimizer, length)
+    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
+    holds = (str(dtype).removeprefix("torch."), torch.finfo(dtype).max)
+    try:
+        curve = run_curve(job.schedule, job.optimizer, length, holds)
+    except ConfigError as e:
+        raise ConfigError(e.key, f"{e.problem} (run {job.label})") from None
     note = curve and unchanging(job.label, job.schedule, curve)
     return (note,) if note else ()

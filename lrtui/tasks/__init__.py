@@ -77,7 +77,7 @@ def _user_build(spec: str, mtime_ns: int) -> Callable[[Context], dict]:
     sys.path.insert(0, str(path.parent.resolve()))  # the task may import its neighbours
     try:
         module_spec.loader.exec_module(module)
-    except Exception as e:  # noqa: BLE001 - the user's code: report it as bad input, one line
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - the user's code: report it as bad input, one line
         raise ConfigError("task", f"{path_text} failed to load: {type(e).__name__}: {e}") from None
     finally:
         sys.path.remove(str(path.parent.resolve()))
