@@ -172,6 +172,17 @@ def _check(spec: Spec, params: dict) -> None:
             raise ConfigError(e.key, f"{spec.name} {e.problem}") from None
 
 
+def notes(schedule: Schedule) -> list[str]:
+    """What the schedule does that torch takes, has a use, and may surprise (StepLR's gamma above 1
+    raises the lr), each `Name: what`; a composite's children's too."""
+    def said(spec: Spec, params: dict) -> list[str]:
+        own = [f"{spec.name}: {text}" for note in spec.notes if (text := note(params))]
+        children = params.get("schedulers", []) if spec.kind == "composite" else []
+        return own + [n for c in children for n in said(CATALOGUE[c["name"]], c["params"])]
+
+    return said(schedule.spec, schedule.params)
+
+
 def moves_momentum(spec: Spec, params: dict) -> bool:
     """Whether the schedule also drives momentum (or Adam's beta1)."""
     if spec.kind == "composite":

@@ -272,7 +272,7 @@ def selection(args: argparse.Namespace) -> Any:
 def cmd_preview(args: argparse.Namespace) -> int:
     from lrtui import report, sweeps
     from lrtui.catalogue import CATALOGUE
-    from lrtui.preview import preview, unchanging
+    from lrtui.preview import notes, preview
 
     if not args.sweep and (args.grid or args.random or args.samples):
         raise ConfigError("sweep", "--grid, --random and --samples preview a sweep: give --sweep too")
@@ -286,7 +286,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         preset = replace(preset, runs=tuple(sweeps.point_runs(preset.runs, space, seed)))
     args.format = args.format or ("plot" if args.sweep else "table")
     curves = [preview(run.schedule, run.optimizer, preset.length(run), exact=args.exact) for run in preset.runs]
-    for note in filter(None, (unchanging(run.label, run.schedule, c) for run, c in zip(preset.runs, curves))):
+    for note in (note for run, c in zip(preset.runs, curves) for note in notes(run.label, run.schedule, c)):
         print(f"lrtui preview: note: {note}", file=sys.stderr)
     single = args.preset is None and args.target in CATALOGUE and not args.sweep  # one schedule: its curve alone
     out = sys.stdout

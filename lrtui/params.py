@@ -57,6 +57,7 @@ def between(lo: float, hi: float, *, open_lo: bool = False, open_hi: bool = Fals
 
 
 SORTED_DISTINCT = Rule("sorted with no repeats", lambda v: all(a < b for a, b in zip(v, v[1:])))
+SORTED = Rule("sorted (a repeat counts twice)", lambda v: all(a <= b for a, b in zip(v, v[1:])))
 NOT_EMPTY = Rule("at least one entry", lambda v: len(v) > 0)
 
 KINDS = {"int": "an integer", "float": "a number", "bool": "true or false", "choice": "one of",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrtui.catalogue import Schedule, build, moves_momentum, resolve
+from lrtui.catalogue import notes as catalogue_notes
 from lrtui.optimizers import OptimizerConfig
 from lrtui.params import ConfigError
 from lrtui.schedules import Spec
@@ -55,6 +56,15 @@ def unchanging(label: str, schedule: Schedule, curve: Curve) -> str | None:
         return None
     name = schedule.name if label == schedule.name else f"{label} ({schedule.name})"
     return f"{name}: the lr does not change within the run's {n} {schedule.interval}s"
+
+
+def notes(label: str, schedule: Schedule, curve: Curve | None) -> list[str]:
+    """What to say of a schedule as it is previewed or trained: the catalogue's notes on what it does
+    that torch takes and may surprise, and (from its curve, where there is one) that its lr does not
+    change within the run."""
+    said = [note if label == schedule.name else f"{label}: {note}" for note in catalogue_notes(schedule)]
+    still = curve is not None and unchanging(label, schedule, curve)
+    return said + ([still] if still else [])
 
 
 def run_curve(schedule: Schedule, optimizer: OptimizerConfig, length: int, holds: tuple[str, float] | None = None,

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from lrtui.params import AUTO, NOT_EMPTY, REQUIRED, SORTED_DISTINCT, ConfigError, Param, above, at_least, between
+from lrtui.params import AUTO, NOT_EMPTY, REQUIRED, SORTED, SORTED_DISTINCT, ConfigError, Param, above, at_least, between
 
 Curves = dict[str, np.ndarray]  # "lr" and, where a scheduler moves it, "momentum"
 
@@ -27,6 +27,7 @@ class Spec:
     build: Callable[..., Any]       # build(optimizer, resolved params) -> torch scheduler
     closed_form: Callable[[np.ndarray, float, dict], Curves] | None = None  # (t, base lr, params)
     checks: tuple[Callable[[dict], None], ...] = ()  # rules across parameters, raise ConfigError
+    notes: tuple[Callable[[dict], str | None], ...] = ()  # what torch takes, has a use and surprises: said
     chainable: bool = True          # multiplies the current lr (False: sets it outright)
     no_warmup: str = ""             # why the generic linear warmup is refused, if it is
     momentum: bool = False          # also cycles momentum (SGD, RMSprop) or beta1 (Adam, AdamW)
@@ -119,6 +120,25 @@ def _check_order(lo: str, hi: str, strict: bool = False) -> Callable[[dict], Non
     return check
 
 
+def _note_rising(p: dict) -> str | None:
+    gamma = p["gamma"]
+    return f"gamma {gamma:g} > 1 raises the lr at every decay (a warmup by stairs)" if gamma > 1 else None
+
+
+def _note_milestones(p: dict) -> str | None:
+    milestones = p["milestones"]
+    repeated = sorted({m for m in milestones if milestones.count(m) > 1})
+    said = ["a milestone at 0 multiplies the lr by gamma before the first step"] if 0 in milestones else []
+    said += [f"milestone {m} is given {milestones.count(m)} times: the lr is multiplied by gamma ** "
+             f"{milestones.count(m)} there" for m in repeated]
+    return "; ".join(said) or None
+
+
+def _note_inverted(p: dict) -> str | None:
+    return (f"base_lr {p['base_lr']:g} > max_lr {p['max_lr']:g}: each cycle dips from base_lr down to max_lr and "
+            "back (the triangles upside down)") if p["base_lr"] > p["max_lr"] else None
+
+
 def _check_one_cycle(p: dict) -> None:
     """Every phase longer than nothing, with torch's own boundaries: the first ends at step
     pct_start * T - 1, with three_phase the second at 2 pct_start * T - 2, the last at T - 1."""
@@ -156,18 +176,20 @@ TORCH_SPECS = (
          "Decays the lr by gamma every step_size steps (usually epochs): the classic staircase. "
          "lr = base * gamma ** (t // step_size).",
          (_int("step_size", REQUIRED, "steps between two decays", example=30),
-          _float("gamma", 0.1, "factor applied at each decay", between(0, 1, open_lo=True))),
+          _float("gamma", 0.1, "factor applied at each decay (above 1 it raises the lr)", above(0))),
          "epoch", _torch("StepLR"),
-         _lr(lambda t, b, p: b * p["gamma"] ** np.floor(t / p["step_size"]))),
+         _lr(lambda t, b, p: b * p["gamma"] ** np.floor(t / p["step_size"])), notes=(_note_rising,)),
     Spec("MultiStepLR", "multiply the lr by gamma at each milestone",
          "Decays the lr by gamma at each milestone (the ResNet recipe: 0.1 at epochs 30, 60, 90). "
-         "lr = base * gamma ** (number of milestones <= t). Torch accepts unsorted, repeated or zero "
-         "milestones silently; lrtui refuses them.",
+         "lr = base * gamma ** (number of milestones <= t). A milestone at 0 decays before the first "
+         "step, one given twice decays twice there (torch counts them); unsorted milestones, which torch "
+         "also takes, lrtui refuses as a slip.",
          (Param("milestones", "ints", REQUIRED, "steps at which the lr is multiplied by gamma",
-                (NOT_EMPTY, SORTED_DISTINCT), item_rules=(at_least(1),), example=[30, 80]),
+                (NOT_EMPTY, SORTED), item_rules=(at_least(0),), example=[30, 80]),
           _float("gamma", 0.1, "factor applied at each milestone", between(0, 1, open_lo=True))),
          "epoch", _torch("MultiStepLR"),
-         _lr(lambda t, b, p: b * p["gamma"] ** np.searchsorted(p["milestones"], t, side="right"))),
+         _lr(lambda t, b, p: b * p["gamma"] ** np.searchsorted(p["milestones"], t, side="right")),
+         notes=(_note_milestones,)),
     Spec("ConstantLR", "hold the lr at factor x base for total_iters steps, then base",
          "Multiplies the lr by a constant factor until total_iters steps have passed, then restores "
          "it: a crude warmup. lr = base * (factor if t < total_iters else 1).",
@@ -229,9 +251,8 @@ TORCH_SPECS = (
           _float("gamma", 1.0, "exp_range: height multiplier per step", between(0, 1, open_lo=True)),
           MOMENTUM[0], _float("base_momentum", 0.8, MOMENTUM[1].help, FRACTION),
           _float("max_momentum", 0.9, MOMENTUM[2].help, FRACTION)),
-         "step", _torch("CyclicLR"), _cyclic,
-         (_check_order("base_lr", "max_lr"), _check_order("base_momentum", "max_momentum")),
-         chainable=False, no_warmup=OWN_WARMUP, momentum=True),
+         "step", _torch("CyclicLR"), _cyclic, (_check_order("base_momentum", "max_momentum"),),
+         chainable=False, no_warmup=OWN_WARMUP, momentum=True, notes=(_note_inverted,)),
     Spec("OneCycleLR", "one warm-up to max_lr then a long anneal (per batch)",
          "Smith's 1cycle: from max_lr / div_factor up to max_lr over pct_start of the run, then down "
          "to max_lr / div_factor / final_div_factor, with momentum cycled the opposite way. It ignores "

@@ -189,7 +189,8 @@ def test_coloured_plot_gives_each_run_its_own_colour_and_its_swatch_that_colour(
     (["preview", "StepLR", "--epochs", "many"], ["many"]),
     (["list", "things"], ["things"]),
     (["list", "schedulers", "NoSuchLR"], ["NoSuchLR"]),
-    (["code", "CyclicLR", "--set", "base_lr=0.5", "--set", "max_lr=0.1"], ["base_lr"]),
+    (["code", "CyclicLR", "--set", "base_lr=0.1", "--set", "max_lr=0.2", "--set", "base_momentum=0.95"],
+     ["base_momentum", "max_momentum"]),
 ])
 def test_bad_input_exits_2_with_one_line_naming_it(cli, argv, names):
     code, out, err = cli(*argv)

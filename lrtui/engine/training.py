@@ -77,12 +77,13 @@ def train(job: Job, emit: Callable[[list[Event]], None], stop: Any, notes: tuple
 
 
 def schedule_notes(job: Job, length: int, model: Any) -> tuple[str, ...]:
-    """A note when the run's lr would not change within its `length` scheduler steps. A schedule whose
-    lr the model's float type cannot hold is refused here, before the run starts (ConfigError), not at
-    its first step (torch would fail it there)."""
+    """The notes on the run's schedule (preview.notes: StepLR's gamma above 1 raises the lr, the lr
+    does not change within the run's `length` scheduler steps, ...). A schedule whose lr the model's
+    float type cannot hold is refused here, before the run starts (ConfigError), not at its first step
+    (where torch would fail it)."""
     import torch
 
-    from lrtui.preview import run_curve, unchanging
+    from lrtui.preview import notes, run_curve
 
     dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
     holds = (str(dtype).removeprefix("torch."), torch.finfo(dtype).max)
@@ -90,5 +91,4 @@ def schedule_notes(job: Job, length: int, model: Any) -> tuple[str, ...]:
         curve = run_curve(job.schedule, job.optimizer, length, holds)
     except ConfigError as e:
         raise ConfigError(e.key, f"{e.problem} (run {job.label})") from None
-    note = curve and unchanging(job.label, job.schedule, curve)
-    return (note,) if note else ()
+    return tuple(notes(job.label, job.schedule, curve))

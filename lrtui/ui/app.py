@@ -31,7 +31,7 @@ from lrtui.draft import Draft
 from lrtui.events import RunEnded, RunStarted, Status
 from lrtui.optimizers import validate_optimizer
 from lrtui.params import ConfigError
-from lrtui.preview import Curve, checked_exact, checked_fast, unchanging
+from lrtui.preview import Curve, checked_exact, checked_fast, notes
 from lrtui.store import Store, StoreError
 from lrtui.trainer import Service, Trainer
 from lrtui.ui import commands, layout, watch
@@ -104,7 +104,7 @@ class LrtuiApp(App):
         self.trainer: Service | None = None  # started on mount
         self.closing = threading.Event()  # the app is closing: its threads end
         self.curve: Curve | None = None
-        self.unchanging: str | None = None  # the form's lr does not move within its run: said on the status line
+        self.notes: list[str] = []  # what to know of the form's schedule (its lr does not move within its run): said on the status line
         self.log_scale = self.smooth = self.x_steps = self.momentum = False
         self.view = "both"  # the charts shown: both, lr or loss (a short screen shows one: lr for both)
         self.charts_dirty = True
@@ -248,7 +248,7 @@ class LrtuiApp(App):
     def _show_curve(self, curve: Curve) -> None:
         self.curve = curve
         self.momentum = self.momentum and curve.momentum is not None  # b shows it only where it moves
-        self.unchanging = unchanging(self.draft.schedule.name, self.draft.schedule, curve)
+        self.notes = notes(self.draft.schedule.name, self.draft.schedule, curve)
         self._show_status()
         self.charts_dirty, self.next_redraw = True, 0.0  # an edit: at the next tick, whatever the throttle
 
@@ -438,8 +438,8 @@ class LrtuiApp(App):
             now = self.range_test.status()
         elif not self.torch_ready:
             now = "loading torch…; r queues a run meanwhile"
-        elif self.unchanging:
-            now = f"[b]note[/b]: {escape(self.unchanging)}; it trains as a constant lr"
+        elif self.notes:
+            now = f"[b]note[/b]: {escape('; '.join(self.notes))}"
         else:
             now = ("ready: r runs, " + (f"c runs {escape(self.preset.name)}" if self.preset else "p picks a preset")
                    + ", f finds lr")  # one line of the status at 80 columns
