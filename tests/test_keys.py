@@ -108,7 +108,7 @@ async def test_a_choice_field_cycles_on_its_keys_and_takes_no_letters(store):
         await pilot.press("e", "right")  # e is not typed: it is no key of the app either
         assert app.draft.schedule.params["three_phase"] is True and focused(app).value == "true"
         app.query_one("#training-task").focus()
-        await pilot.press("enter")
+        await pilot.press("space")
         assert app.draft.training["task"] == "shapes"
 
 
@@ -220,3 +220,34 @@ async def test_c_runs_every_run_of_the_loaded_preset_and_is_dimmed_without_one(s
     async with bare.run_test(size=(120, 36)) as pilot:
         await pilot.press("c")
         assert not bare.book.queue and not bare.busy and bare.check_action("compare", ()) is None
+
+
+async def test_walking_down_the_whole_form_changes_nothing_and_only_left_right_space_cycle(store):
+    """At 80x24, Down through every field, Up back, then Enter down every field as a user ending each
+    edit does: no value changes (Enter once cycled a choice field: walking down switched interval to
+    step). A digit on a choice field changes nothing and says how it is changed."""
+    from lrtui.ui.fields import ChoiceInput, TextInput
+
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pick(pilot, "StepLR")
+        ids = [widget.id for widget in app.query("#fields Input")]
+        before = app.draft
+        for down in ids[1:]:
+            await pilot.press("down")
+            assert focused(app).id == down and app.draft == before
+        for up in ids[-2::-1]:
+            await pilot.press("up")
+            assert focused(app).id == up and app.draft == before
+        for here, below in zip(ids, ids[1:]):
+            assert focused(app).id == here
+            await pilot.press(*(["enter", "enter"] if isinstance(focused(app), TextInput) else ["enter"]))
+            assert focused(app).id == below and app.draft == before
+        app.query_one("#run-interval").focus()
+        await pilot.press("3")
+        assert app.draft == before and focused(app).id == "run-interval"
+        assert "interval is chosen, not typed" in str(app.query_one("#field-help").render())
+        await pilot.press("right")
+        assert app.draft.schedule.interval == "step" and isinstance(focused(app), ChoiceInput)
+        await pilot.press("space")
+        assert app.draft.schedule.interval == "epoch"

@@ -120,15 +120,26 @@ class UntypedInput(Input):
 
 
 class ChoiceInput(UntypedInput):
-    """One of a few values, cycled with space, Enter or the arrows: nothing to type, nothing to guess."""
+    """One of a few values, cycled with space or left and right: nothing to type, nothing to guess.
+    Enter moves on to the next field, as it does after an edit (it never changes the value: a user
+    pressing Enter down the form passes a choice as it is); a digit typed here says how it is changed."""
 
-    BINDINGS = [Binding("space,enter,right", "cycle(1)", "Next value", show=False,
-                        tooltip="next value of a field marked ‹›"),
+    BINDINGS = [Binding("space,right", "cycle(1)", "Next value", show=False, tooltip="next value of a field marked ‹›"),
                 Binding("left", "cycle(-1)", "Previous value", show=False)]
+
+    @dataclass
+    class Untyped(Message):
+        input: ChoiceInput
 
     def __init__(self, options: tuple[str, ...], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.options = options
+
+    def _on_key(self, event: Any) -> None:
+        super()._on_key(event)
+        if event.character and event.character in STARTS_AN_EDIT:  # a value meant to be typed: say why it is not
+            event.stop()
+            self.post_message(self.Untyped(self))
 
     def action_cycle(self, by: int) -> None:
         """The next value (the first, after a value put in from elsewhere that is none of them)."""

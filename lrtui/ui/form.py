@@ -20,7 +20,7 @@ from lrtui.optimizers import OPTIMIZERS
 from lrtui.params import ConfigError, Param
 from lrtui.presets import GIVEN_TRAINING
 from lrtui.ui.children import ChildrenScreen
-from lrtui.ui.fields import Field, FormField, ListInput, read, show
+from lrtui.ui.fields import ChoiceInput, Field, FormField, ListInput, read, show
 
 RUN_FIELDS = (INTERVAL, WARMUP, Param("optimizer", "choice", "SGD", "the optimizer", choices=tuple(OPTIMIZERS)))
 SECTIONS = ("scheduler", "run", "training", "optimizer")  # where a key of a refusal is looked for, in order
@@ -138,6 +138,11 @@ class ParamForm(Vertical):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.input.parent.action_move(1)
+
+    @on(ChoiceInput.Untyped)
+    def _untyped(self, event: ChoiceInput.Untyped) -> None:
+        name = event.input.parent.param.name
+        self.say(f"[b]{name}[/b] is chosen, not typed: ← → or space change it ({', '.join(event.input.options)})")
 
     def on_descendant_focus(self, event: Any) -> None:
         if isinstance(event.widget, Input):
