@@ -45,7 +45,7 @@ async def test_at_80x24_the_lr_chart_plots_8_rows_and_the_table_shows_5_runs(sto
         assert plot_rows(chart) >= 8
         table = app.query_one("#runs")
         await until(pilot, lambda: table.row_count == 6)  # listed by the store's reader, off the event loop
-        assert table.content_region.height - 1 >= 5  # under its header
+        assert table.scrollable_content_region.height - 1 >= 5  # under its header, beside any scrollbar
         key_figures = [str(c.label) for c in table.columns.values()][:8]  # the colour, id, label, seed, status,
         assert key_figures[-3:] == ["best val", "best acc", "lr@best"]  # then the figures: on screen
         assert sum(c.get_render_width(table) for c in list(table.columns.values())[:8]) <= table.content_region.width
@@ -105,3 +105,19 @@ async def test_an_empty_runs_table_says_how_to_fill_it(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert "none yet (r trains the form" in str(app.query_one("#runs").border_title)
+
+
+async def test_at_80x24_a_notification_hides_neither_the_status_line_nor_the_forms_hint(store):
+    """A toast once sat over the status line and left half-words beside it (`read▌ seed-four: 4 run(s)`):
+    it shows over the charts' top instead, where nothing is read for the three seconds it lasts."""
+    from textual.widgets._toast import Toast
+
+    app = LrtuiApp(store=store)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("tab")  # to the form: its hint line under it
+        app.notify("seed-four: 4 run(s); c runs them all, r runs the form")
+        await until(pilot, lambda: app.query(Toast) and app.query_one(Toast).region.area > 0)
+        toast = app.query_one(Toast).region
+        for kept in ("#status", "#field-help", "Footer"):
+            assert not toast.overlaps(app.query_one(kept).region), kept
+        assert toast.overlaps(app.query_one("#plots").region)
