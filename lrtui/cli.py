@@ -439,7 +439,8 @@ def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
         if command == "sweep" and (view := sweep_views.view(judged, stored, console.width, _coloured(console.file))):
             console.print(view) if not isinstance(view, str) else console.out(view, highlight=False)
     else:
-        console.print(report.summary_table([scores.stored(run) for run in stored]))
+        console.print(report.summary_table([scores.stored(run) for run in stored],
+                                           [run["group"] or run["label"] for run in stored]))
     for ran, run in zip(results, stored):
         if ran.status == "failed":
             print(f"lrtui {command}: {report.failure(run, ran.skipped)}", file=sys.stderr)

@@ -14,7 +14,7 @@ def labels(configs: list[dict]) -> list[str]:
     setups = [RunConfig.of(c) for c in configs]
     flat = [_settings(s) for s in setups]
     keys = list(dict.fromkeys(k for f in flat for k in f))
-    differ = [k for k in keys if any(f.get(k) != flat[0].get(k) for f in flat)]
+    differ = [k for k in keys if len({repr(f[k]) for f in flat if k in f}) > 1]  # among the runs that have it
     return [" ".join([s.scheduler, *(_show(k, f[k]) for k in differ if k in f)]) for s, f in zip(setups, flat)]
 
 
@@ -33,10 +33,19 @@ def fitted(names: list[str], width: int) -> list[str]:
 
 
 def _settings(setup: RunConfig) -> dict[tuple[bool, str], Any]:
-    """A config's settings, keyed by (is a training setting, name); the optimizer's name as `optimizer`."""
-    out = {(False, k): v for k, v in setup.params.items()}
+    """A config's settings, keyed by (is a training setting, name); the optimizer's name as `optimizer`.
+    Its scheduler's and optimizer's parameters with their defaults filled in (a config leaves them out),
+    so that a parameter counts among the runs it applies to: a default gamma against 0.5 differs, SGD's
+    nesterov beside an Adam run that has none does not."""
+    from lrtui.catalogue import CATALOGUE
+    from lrtui.optimizers import OPTIMIZERS
+
+    spec = CATALOGUE.get(setup.scheduler)
+    defaults = {p.name: p.default for p in spec.params if not p.required} if spec else {}
+    optimizer = {p.name: p.default for p in OPTIMIZERS.get(setup.optimizer.get("name", ""), ())}
+    out = {(False, k): v for k, v in (defaults | setup.params).items()}
     out |= {(False, k): v for k, v in (("warmup", setup.warmup), ("interval", setup.interval)) if v is not None}
-    out |= {(False, "optimizer" if k == "name" else k): v for k, v in setup.optimizer.items()}
+    out |= {(False, "optimizer" if k == "name" else k): v for k, v in (optimizer | setup.optimizer).items()}
     return out | {(True, k): setup.training[k] for k in TRAINING if setup.training[k] is not None}
 
 

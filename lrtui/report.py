@@ -248,15 +248,16 @@ RUN_COLUMNS = ("id", "label", "seed", "preset", "status", "ep", "final val", "be
                "s/ep")
 
 
-def summary_table(summaries: list[Summary]) -> Any:
-    """A rich renderable of run summaries, each labelled by what differs among them. The label takes
-    the room the other columns leave (cut with an ellipsis), so that at 80 columns the figures stay whole."""
+def summary_table(summaries: list[Summary], names: list[str] | None = None) -> Any:
+    """A rich renderable of run summaries, each named by `names` (a comparison's: its groups, as its preset
+    labels them), else by what differs among them. The name takes the room the other columns leave (cut
+    with an ellipsis), so that at 80 columns the figures stay whole."""
     from lrtui.labels import labels
 
     rows = [[str(s.id), label, _show(s.seed, "d"), s.preset or "-", s.status, str(s.epochs),
              _show(s.final_val_loss, ".4f"), _show(s.best_val_loss, ".4f"), _show(s.best_acc, ".3f"),
              _show(s.lr_at_best, ".3g"), _show(s.seconds_per_epoch, ".2f")]
-            for s, label in zip(summaries, labels([s.config for s in summaries]))]
+            for s, label in zip(summaries, names or labels([s.config for s in summaries]))]
     return _Fitted(RUN_COLUMNS, rows, flex="label", left=("label", "preset", "status"))
 
 

@@ -255,7 +255,9 @@ def test_labels_name_the_scheduler_and_what_differs_among_the_runs():
     assert labels([_config(seed=1), _config(seed=2), _config(seed=1, epochs=5)]) == [
         "StepLR epochs 20 seed 1", "StepLR epochs 20 seed 2", "StepLR epochs 5 seed 1"]
     assert labels([_config(), _config(scheduler="CosineAnnealingLR", params={"T_max": 20})]) == [
-        "StepLR step_size=10 gamma=0.1", "CosineAnnealingLR T_max=20"]
+        "StepLR", "CosineAnnealingLR"]  # a parameter only one of them has tells nothing apart: the names do
+    adam = _config() | {"optimizer": {"name": "Adam", "lr": 0.1}}
+    assert labels([_config(), adam]) == ["StepLR optimizer=SGD", "StepLR optimizer=Adam"]  # not momentum=0.9
     assert labels([_config()]) == ["StepLR"]  # nothing differs from itself
     assert labels([_config(), {"sweep": {"steps": 100}, "optimizer": {"name": "SGD", "lr": 0.1}}])[1].startswith(
         "LR range test")
@@ -305,7 +307,8 @@ def test_runs_tells_apart_runs_that_differ_only_in_seed_and_fits_80_columns(cli,
     lines = console.file.getvalue().splitlines()
     # the labels, without the scheduler both begin with, take a second line, cut there
     assert all(len(line) <= 80 for line in lines) and len(lines) == 5 and lines[1].split()[1] == "gamma=0.123…"
-    assert lines[2].strip() == "last_epoch=…" and lines[4].strip() == "lr=0.1 epoc…"  # between words, else cut
+    assert lines[2].strip() == "lr=0.012345…" and lines[4].strip() == "lr=0.1 epoc…"  # between words, else cut
+    assert "last_epoch" not in console.file.getvalue()  # one run's alone: it tells nothing apart
     for line, val in zip(lines[1::2], ("0.5000", "1.5000")):  # the figures survive, whole, on the first
         assert line.split()[-4] == val and line.split()[-1] == "1.00"
 

@@ -103,6 +103,25 @@ def test_one_seed_prints_todays_runs_table_and_says_there_are_too_few_seeds(cli,
     assert "p Holm" not in err and "final val" in err
 
 
+def test_a_one_seed_comparison_names_its_runs_by_the_presets_labels(cli, setup, monkeypatch):
+    """Not `StepLR step_size=100 gamma=0.5 lr=0.5 nesterov=False`: each row reads as the preset calls it,
+    the whole table within 80 columns."""
+    monkeypatch.setenv("COLUMNS", "80")
+    (setup / "mixed.toml").write_text(PRESET + '''
+[[runs]]
+label = "adam"
+scheduler = { name = "StepLR", params = { step_size = 7, gamma = 0.3 } }
+optimizer = { name = "Adam", lr = 0.01 }
+''')
+    code, out, err = cli("run", str(setup / "mixed.toml"), "--task", f"{setup / 'task.py'}:build", "--batch-size", "5",
+                         "--epochs", "2", "--device", "cpu")
+    assert code == 0, err
+    rows = [line.split() for line in out.splitlines() if line[:3].strip().isdigit()]
+    assert [row[1] for row in rows] == ["fast", "slow", "adam"]
+    assert "nesterov" not in out and "step_size=" not in out
+    assert all(len(line) <= 80 for line in out.splitlines())
+
+
 def write(store, comparison, group, seed, status, final, task="t.py:build", epochs=3):
     """A stored run of a comparison, as the recorder writes one, with final val loss `final`."""
     preset = presets.parse({"name": "p", "runs": [{"label": group, "scheduler": {

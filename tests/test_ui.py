@@ -416,7 +416,7 @@ async def test_runs_that_differ_only_in_seed_show_their_seeds_at_80_columns(stor
         table = app.query_one("#runs")
         cells = {str(table.get_cell(str(i), "id")): [str(table.get_cell(str(i), c)) for c in ("label", "seed", "preset")]
                  for i in (1, 2, 3)}
-        assert cells["1"] == ["StepLR seed 1", "1", "mine"] and cells["2"][:2] == ["StepLR seed 2", "2"]
+        assert cells["1"] == ["StepLR gamma=0.1 seed 1", "1", "mine"] and cells["2"][:2] == ["StepLR gamma=0.1 seed 2", "2"]
         assert cells["3"][0].endswith("…") and len(cells["3"][0]) <= 24
         widths = [c.get_render_width(table) for c in table.columns.values()]
         shown = [c.label.plain for c in table.columns.values()][:sum(sum(widths[:i + 1]) <= 80 - 2
@@ -443,7 +443,7 @@ async def test_every_key_the_footer_shows_at_80_columns_is_whole(store, focus):
             assert f"{k.key_display} {k.description}" in text, k.description
 
 
-async def test_three_notifications_leave_one_toast_over_the_status_line(store):
+async def test_three_notifications_leave_one_toast_over_the_charts_top(store):
     from textual.widgets._toast import Toast
 
     app = LrtuiApp(store=store, device="cpu")
@@ -453,6 +453,6 @@ async def test_three_notifications_leave_one_toast_over_the_status_line(store):
         await until(pilot, lambda: [t.region.area > 0 for t in app.screen.query(Toast)] == [True])  # laid out
         toasts = list(app.screen.query(Toast))
         assert len(toasts) == 1 and "third" in str(toasts[0].render())
-        status, table = app.query_one("#status").region, app.query_one("#runs").region
+        status, plots = app.query_one("#status").region, app.query_one("#plots").region
         toast = toasts[0].region
-        assert toast.bottom <= table.y and toast.bottom > status.y  # over the status line, not the table
+        assert toast.y <= plots.y + 2 and toast.bottom <= status.y  # at the charts' top, above the status line
