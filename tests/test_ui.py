@@ -417,7 +417,7 @@ async def test_runs_that_differ_only_in_seed_show_their_seeds_at_80_columns(stor
         cells = {str(table.get_cell(str(i), "id")): [str(table.get_cell(str(i), c)) for c in ("label", "seed", "preset")]
                  for i in (1, 2, 3)}
         assert cells["1"] == ["StepLR gamma=0.1 seed 1", "1", "mine"] and cells["2"][:2] == ["StepLR gamma=0.1 seed 2", "2"]
-        assert cells["3"][0].endswith("…") and len(cells["3"][0]) <= 24
+        assert "gamma=0.123" in cells["3"][0] and len(cells["3"][0]) <= 24
         widths = [c.get_render_width(table) for c in table.columns.values()]
         shown = [c.label.plain for c in table.columns.values()][:sum(sum(widths[:i + 1]) <= 80 - 2
                                                                       for i in range(len(widths)))]
