@@ -21,6 +21,7 @@ from lrtui.events import Status
 from lrtui.finder import SETTINGS as SWEEP
 from lrtui.optimizers import OPTIMIZERS, validate_optimizer
 from lrtui.params import ConfigError, parse_value
+from lrtui.paths import data_dir
 from lrtui.presets import TRAINING
 from lrtui.sweeps import MAX_POINTS
 from lrtui.verdict import DEFAULT_METRIC
@@ -179,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
         find.add_argument("--" + setting.name.replace("_", "-"), type={"int": int, "float": float}.get(setting.kind),
                           choices=setting.choices or None, help=f"{setting.help} (default {setting.default:g})"
                           if setting.kind != "choice" else f"{setting.help} (default {setting.default})")
+    find.add_argument("--check", action="store_true",
+                      help="then train short runs at the suggestions and a factor of 3 around them, batched, and "
+                           "say which lr trains best")
     find.add_argument("--json", action="store_true", help="print the sweep and the suggestions as JSON")
     _store_args(find)
     find.add_argument("--data-dir", type=judging.named("a folder"), help="where torchvision datasets are (default: <user data>/data)")
@@ -320,7 +324,6 @@ def cmd_code(args: argparse.Namespace) -> int:
 def cmd_tui(args: argparse.Namespace) -> int:
     """`lrtui`: the app. An unexpected error in it exits 1 with one line naming its crash log."""
     from lrtui import presets, tasks
-    from lrtui.paths import data_dir
     from lrtui.ui.app import LrtuiApp
 
     preset = presets.find(args.preset) if args.preset else None
@@ -379,7 +382,6 @@ def _planned(chosen: list, args: argparse.Namespace, command: str) -> Any:
     axes; and, within the limit, every run (a larger plan's runs are checked as they are made, each
     when its turn comes, so that its first run starts at once)."""
     from lrtui import engine, presets, sweeps, tasks
-    from lrtui.paths import data_dir
     from lrtui.preview import run_curve
 
     sets = presets.parse_sets(args.set)
@@ -451,7 +453,7 @@ def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
 
 def cmd_find(args: argparse.Namespace) -> int:
     from lrtui import engine, finder, headless, presets, report, tasks
-    from lrtui.paths import data_dir
+    from lrtui.catalogue import starter
 
     preset = presets.find(args.preset) if args.preset else presets.Preset("default")
     optimizer = presets.override_optimizer(preset.runs[0].optimizer if preset.runs else preset.optimizer,
@@ -467,18 +469,57 @@ def cmd_find(args: argparse.Namespace) -> int:
     run_id, status, interrupted = headless.sweep(job, store)
     run = store.run(run_id)
     found = finder.analyse(run["steps"]["lr"], run["steps"]["loss"], settings.smooth)
-    if args.json:
-        json.dump({"id": run_id, "status": status, "lr": found.lr, "loss": [report.finite(v) for v in found.loss],
-                   "smoothed": [report.finite(v) for v in found.smoothed], "suggestion": found.suggestion,
-                   "suggestions": found.suggestions, "flat": found.flat, "config": run["config"]}, sys.stdout)
-        sys.stdout.write("\n")
-    else:
+    if not args.json:
         size = shutil.get_terminal_size((100, 30))
         if len(found.lr) > 1:
             print(report.finding_plot(found, size.columns, min(size.lines - 8, 25), _coloured(sys.stdout)))
         print(report.finding_text(found, run), end="")
         print(f"stored as run {run_id}: `lrtui runs` lists it, `lrtui export {run_id}` has every step")
+    checked = None
+    if args.check and not interrupted and found.suggestion is not None:
+        first = preset.runs[0] if preset.runs else presets.Run("CosineAnnealingLR", starter("CosineAnnealingLR"), optimizer)
+        checked, interrupted = _check(engine.lr_check(replace(first, optimizer=optimizer), training,
+                                                      finder.candidates(found), settings.check_epochs),
+                                      args, store, _console(sys.stderr if args.json else sys.stdout))
+    elif args.check and not interrupted:
+        print(f"lrtui find: nothing to check: {finder.TOO_FLAT if found.flat else 'no suggestion'}", file=sys.stderr)
+    if args.json:
+        json.dump({"id": run_id, "status": status, "lr": found.lr, "loss": [report.finite(v) for v in found.loss],
+                   "smoothed": [report.finite(v) for v in found.smoothed], "suggestion": found.suggestion,
+                   "suggestions": found.suggestions, "flat": found.flat, "config": run["config"]}
+                  | ({"check": checked} if args.check else {}), sys.stdout)
+        sys.stdout.write("\n")
     return 130 if interrupted else 1 if status == "failed" else 0
+
+
+def _check(check: Any, args: argparse.Namespace, store: Any, console: Any) -> tuple[dict | None, bool]:
+    """A range test's check (engine.lr_check): its short runs trained batched, their comparison table and
+    plot against the lr (the evidence), and the lr that trained best on its seed; returns what `--json`
+    says of it, and whether the user interrupted."""
+    from lrtui import engine, headless, scores, sweep_views
+    from lrtui.verdict import DEFAULT_METRIC
+
+    plan = engine.plan([check], data_dir=data_dir(args.data_dir), download=args.download)
+    results, interrupted = headless.run_all(plan, store, headless.Watched(plan, "find"))
+    stored = [store.run(ran.run_id, steps=False) for ran in results]
+    judged = scores.judge([scores.Entry.stored(run) for run in stored], DEFAULT_METRIC)
+    judging.show(judged, len(stored), plan.comparison, console)
+    if view := sweep_views.view(judged, stored, console.width, _coloured(console.file)):
+        console.out(view, highlight=False)
+    (key,) = check.sweep.to_table()
+    points = sweep_views.points(stored)
+    tried = {g.name: g.mean for g in judged.groups}
+    best = next((g for g in judged.groups if g.mean is not None), None)
+    lr = points[best.name][key] if best else None
+    name = key.rpartition(".")[2]
+    said = (f"check: {name} {lr:.3g} trained best ({judged.metric.label} {best.mean:.4g} after {check.training['epochs']} "
+            f"epochs, on seed {check.training['seed']}: the lowest, not a verdict over seeds): "
+            f"`--lr {lr:.3g}`" + (f" (as max_lr: `--set max_lr={lr:.3g}`)" if name == "max_lr" else "")) if best else (
+            "check: no lr trained to its end")
+    console.print(said, markup=False, highlight=False)
+    return {"comparison": plan.comparison, "key": key, "lrs": [points[g][key] for g in tried if g in points],
+            "scores": {str(points[g][key]): tried[g] for g in tried if g in points}, "best": lr,
+            "metric": judged.metric.name}, interrupted
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

@@ -22,7 +22,10 @@ SETTINGS = (
           (between(0, 1, open_lo=True),)),
     Param("diverge_factor", "float", 4.0, "stop once the smoothed loss exceeds this times its best",
           (above(1),)),
+    Param("check_epochs", "int", 3, "epochs of each short run a check trains at the suggestions (find --check, "
+          "k in the app)", (between(1, 1000),)),
 )
+CHECK_FACTOR = 3  # a check trains each suggestion, and this factor below and above it
 SUGGESTIONS = ("minimum", "steepest")  # the first is the one suggested
 ADVICE = ("minimum (the one suggested): a tenth of the lr at the lowest smoothed loss, fastai's lr_min; in "
           "lrtui's benchmark against a grid of trained lrs it lands within half a decade of the best far more "
@@ -42,6 +45,7 @@ class Sweep:
     mode: str = "exp"
     smooth: float = 0.05
     diverge_factor: float = 4.0
+    check_epochs: int = 3
 
     def lrs(self) -> np.ndarray:
         """The lr of every step of the sweep."""
@@ -84,6 +88,14 @@ class Finding:
             hi = float(smooth.max())
         pad = (hi - lo) * 0.05 or abs(lo) * 0.05 or 1.0
         return lo - pad, hi + pad
+
+
+def candidates(finding: Finding) -> list[float]:
+    """The lrs a check trains: each suggestion, and CHECK_FACTOR below and above it, each once (to three
+    significant digits, as the form takes them), lowest first. A sweep's suggestions are read from a
+    curve; a short run at each says which of them trains best."""
+    return sorted({float(f"{lr * f:.3g}") for lr in finding.suggestions.values() if lr is not None
+                   for f in (1 / CHECK_FACTOR, 1, CHECK_FACTOR)})
 
 
 def smoothed(loss: list[float], weight: float) -> np.ndarray:

@@ -310,3 +310,20 @@ def test_a_fall_after_the_lowest_point_is_not_suggested():
     loss[x > -2] += rng.normal(0, 0.3, int((x > -2).sum()))
     found = analyse(lr.tolist(), loss.tolist(), 0.3)
     assert found.suggestions["steepest"] <= 1.1e-3 and found.suggestion <= 1.1e-3
+
+
+def test_find_check_trains_the_suggestions_and_a_factor_around_them_and_names_the_best(cli, store):
+    """--check: a short run at each suggestion and a factor of 3 below and above it, batched, one
+    comparison in the store; the lr it names is the one whose stored run ended lowest."""
+    code, out, err = cli("find", "--optimizer", "Adam", "--check", "--check-epochs", "1", "--device", "cpu", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    check, found = doc["check"], doc["suggestions"]
+    assert check["key"] == "optimizer.lr" and check["metric"] == "final_val_loss"
+    wanted = {float(f"{lr * f:.3g}") for lr in found.values() for f in (1 / 3, 1, 3)}
+    assert set(check["lrs"]) == wanted and 3 <= len(wanted) <= 6
+    runs = store.comparison(check["comparison"])
+    assert len(runs) == len(wanted) and {r["config"]["batch"]["members"] for r in runs} == {len(wanted)}
+    final = {r["config"]["point"]["optimizer.lr"]: r["epochs"][-1]["val_loss"] for r in runs}
+    assert check["best"] == min(final, key=final.get) and check["scores"][str(check["best"])] == min(final.values())
+    assert "check: lr" in err and "trained best" in err and "p Holm" in err  # the evidence, beside the JSON

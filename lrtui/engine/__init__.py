@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from lrtui.engine.plan import Batch, FindJob, Job, Plan, batches, find_job, jobs, new_comparison, plan
+from lrtui.engine.plan import Batch, FindJob, Job, Plan, batches, find_job, jobs, lr_check, new_comparison, plan
 from lrtui.engine.shared import Prune, device_name, evaluate, explain, first_line, resolve_device, seed_everything
 from lrtui.events import Event, Status
 
 __all__ = ["Batch", "FindJob", "Job", "Prune", "batches", "device_name", "evaluate", "explain", "first_line",
-           "find_job", "jobs", "new_comparison", "plan", "Plan", "resolve_device", "run", "seed_everything"]
+           "find_job", "jobs", "lr_check", "new_comparison", "plan", "Plan", "resolve_device", "run", "seed_everything"]
 
 
 def run(job: Job | FindJob | Batch, emit: Callable[[list[Event]], None], stop: Any,

@@ -14,7 +14,7 @@ from lrtui.catalogue import Schedule
 from lrtui.finder import Sweep
 from lrtui.optimizers import OptimizerConfig
 from lrtui.params import AUTO
-from lrtui.presets import MAX_BATCH, seed_list, training_settings
+from lrtui.presets import MAX_BATCH, Preset, seed_list, training_settings
 
 
 def new_key() -> str:
@@ -230,6 +230,15 @@ def _groups(labels: list[str]) -> list[str]:
         seen[label] = seen.get(label, 0) + 1
         out.append(label if seen[label] == 1 else f"{label} #{seen[label]}")
     return out
+
+
+def lr_check(run: Any, training: dict, lrs: list[float], epochs: int) -> Any:
+    """A range test's check as a sweep: `run` (its schedule and optimizer) at each of `lrs` (its max_lr
+    where its schedule has one, OneCycleLR and CyclicLR, else the optimizer's lr), for `epochs` on one
+    seed: short runs that train batched, compared as any sweep's points are."""
+    key = "scheduler.params.max_lr" if run.schedule.spec.has("max_lr") else "optimizer.lr"
+    return Preset("lr-check", training=training | {"epochs": epochs, "seeds": 1}, runs=(run,),
+                  sweep=sweeps.space({key: lrs}))
 
 
 def find_job(training: dict, optimizer: OptimizerConfig, settings: Sweep, preset: str | None = None,
