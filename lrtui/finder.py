@@ -23,7 +23,7 @@ SETTINGS = (
     Param("diverge_factor", "float", 4.0, "stop once the smoothed loss exceeds this times its best",
           (above(1),)),
     Param("check_epochs", "int", 3, "epochs of each short run a check trains at the suggestions (find --check, "
-          "k in the app)", (between(1, 1000),)),
+          "t in the app)", (between(1, 1000),)),
 )
 CHECK_FACTOR = 3  # a check trains each suggestion, and this factor below and above it
 SUGGESTIONS = ("minimum", "steepest")  # the first is the one suggested

@@ -456,3 +456,27 @@ async def test_three_notifications_leave_one_toast_over_the_charts_top(store):
         status, plots = app.query_one("#status").region, app.query_one("#plots").region
         toast = toasts[0].region
         assert toast.y <= plots.y + 2 and toast.bottom <= status.y  # at the charts' top, above the status line
+
+
+async def test_t_tries_the_range_tests_lrs_by_training_and_a_then_applies_the_best(store):
+    """After f, t trains the form's schedule at each suggestion and a factor of 3 around them (batched,
+    one comparison in the store); once they end, a puts in the lr whose run ended lowest."""
+    from lrtui import finder
+
+    app = LrtuiApp(store=store, device="cpu")
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.range_test.settings = finder.sweep({"steps": 200, "check_epochs": 1})
+        app.query_one("#schedulers").focus()
+        await pilot.press("f")
+        await until(pilot, lambda: app.range_test.finding is not None)
+        assert app.range_test.finding.suggestion is not None
+        assert "t tries them" in str(app.query_one("#status").render())
+        await pilot.press("t")
+        await until(pilot, lambda: app.range_test.checked is not None, seconds=60)
+        runs = store.comparison(app.range_test.check)
+        assert {r["config"]["point"]["optimizer.lr"] for r in runs} == set(finder.candidates(app.range_test.finding))
+        final = {r["config"]["point"]["optimizer.lr"]: r["epochs"][-1]["val_loss"] for r in runs}
+        assert app.range_test.checked == min(final, key=final.get)
+        assert "(checked best)" in str(app.query_one("#status").render())
+        await pilot.press("a")
+        assert app.draft.optimizer.lr == pytest.approx(app.range_test.checked, rel=5e-3)

@@ -68,6 +68,8 @@ class LrtuiApp(App):
         Binding("a", "apply", "Apply lr", show=False, tooltip="range test's lr to the form", id="apply"),
         Binding("A", "apply('steepest')", "Apply steepest lr", show=False, tooltip="its steepest lr to the form",
                 id="apply_steepest"),
+        Binding("t", "check_lr", "Try the range test's lrs", show=False,
+                tooltip="short runs at its lrs, batched: a then applies the best", id="check_lr"),
         Binding("ctrl+s", "save", "Save", show=False, tooltip="save the form or the preset", id="save"),
         Binding("l", "log", "Log", show=False, tooltip="log scale", id="log"),
         Binding("m", "smooth", "Smooth", show=False, tooltip="smooth the loss (EMA)", id="smooth"),
@@ -343,8 +345,13 @@ class LrtuiApp(App):
         self.charts_dirty = True
 
     def _settled(self, comparison: str | None) -> None:
-        """A comparison of several seeds this app trained, ended (finished or stopped): its verdict, said."""
+        """A comparison of several seeds this app trained, ended (finished or stopped): its verdict, said;
+        the range test's check, ended: its best lr, said and kept for `a`."""
         if comparison is None or not self.book.settled(comparison):
+            return
+        if comparison == self.range_test.check and self.range_test.checked is None:
+            self._say(self.range_test.checked_by([v for v in self.book.runs.values() if v.comparison == comparison]))
+            self._show_status()
             return
         self._show_table()  # judged with this run in it
         if comparison in self.judged:
@@ -614,17 +621,29 @@ class LrtuiApp(App):
 
         self.push_screen(SweepScreen(self.range_test.settings), chosen)
 
-    def action_apply(self, which: str = finder.SUGGESTIONS[0]) -> None:
-        """The suggestion in the form: max_lr where the schedule has one (OneCycleLR, CyclicLR), else
-        the optimizer's lr (a warmup recipe's peak)."""
-        lr = self.range_test.suggestion(which)
-        if isinstance(lr, Said):
-            self._say(lr)
+    def action_apply(self, which: str | None = None) -> None:
+        """The range test's lr in the form (the checked best where a check ran, else the suggestion;
+        `which` names a suggestion): max_lr where the schedule has one (OneCycleLR, CyclicLR), else the
+        optimizer's lr (a warmup recipe's peak)."""
+        chosen = self.range_test.suggestion(which)
+        if isinstance(chosen, Said):
+            self._say(chosen)
             return
+        lr, what = chosen
         key = "scheduler-max_lr" if self.draft.schedule.spec.has("max_lr") else "optimizer-lr"
         self.range_test.showing = False
         self.query_one("#form", ParamForm).put(key, f"{lr:.3g}")
-        self.notify(f"{key.split('-', 1)[1]} = {lr:.3g} (the {which} suggestion)", timeout=4)
+        self.notify(f"{key.split('-', 1)[1]} = {lr:.3g} (the {what} lr)", timeout=4)
+        self._now()
+
+    def action_check_lr(self) -> None:
+        """Short runs of the form's schedule at the range test's lrs, batched: a then applies the best."""
+        jobs = self.range_test.check_jobs(self.draft, self.data_dir)
+        if isinstance(jobs, Said):
+            self._say(jobs)
+            return
+        self._enqueue(jobs)
+        self._say(Said(f"checking {len(jobs)} lrs over {self.range_test.settings.check_epochs} epochs each"))
         self._now()
 
     def action_quit(self) -> None:
