@@ -198,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser("compare", help="the comparison table and verdict of stored runs",
                                   description="Compare stored runs over their seeds: per schedule the mean with "
-                                              "its 95%% interval, paired differences to the best, and a verdict.")
+                                              "its 95% interval, paired differences to the best, and a verdict.")
     compare.add_argument("ids", type=int, nargs="*", metavar="RUN_ID", help="these runs (default: --last)")
     judging.comparison_args(compare)
     judging.verdict_args(compare)
@@ -208,7 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.set_defaults(func=cmd_compare)
 
     export = commands.add_parser("export", help="per-epoch and per-step data of stored runs")
-    export.add_argument("ids", type=int, nargs="+", metavar="RUN_ID")
+    export.add_argument("ids", type=int, nargs="*", metavar="RUN_ID", help="these runs (default: --last)")
+    judging.comparison_args(export)
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("-o", "--output", help="write to this file (default: stdout)")
     _store_args(export)
@@ -575,7 +576,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     store = _store(args, write=False)
     runs = []
-    for run_id in args.ids:
+    if args.ids and (args.comparison or args.last):
+        raise ConfigError("RUN_ID", "give run ids, --comparison ID or --last, not more than one")
+    for run_id in args.ids or [run["id"] for run in judging.compared(args, store)[0]]:
         run = store.run(run_id)
         if run is None:
             raise ConfigError("RUN_ID", f"no run with id {run_id} (`lrtui runs` lists them)")

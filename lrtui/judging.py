@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+import textwrap
 from typing import Any
 
 from lrtui.params import ConfigError
@@ -129,5 +130,6 @@ def winner(args: argparse.Namespace, store: Any) -> str:
     run = next(r for r in runs if (r["group"] or r["label"]) == judged.verdict.best)
     head = f"# the winner of comparison {comparison}" if comparison else "# the winner of these runs"
     if judged.verdict.kind != "best":
-        head += f": the best mean, but not a verdict: {judged.verdict.text}"
-    return f"{head}\n" + stored_snippet(run["config"], judged.verdict.best)
+        head += ": the best mean, but not a verdict"
+    quoted = "".join(f"# {line}\n" for line in textwrap.wrap(f"verdict: {judged.verdict.text}", 98))
+    return f"{head}\n{quoted}" + stored_snippet(run["config"], judged.verdict.best)

@@ -3,6 +3,7 @@ the runs the store holds, and the bad input they refuse."""
 import json
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -171,7 +172,35 @@ def test_a_diverged_run_loses_its_pair_and_a_clear_winner_is_called_and_printed_
     code, out, err = cli("code", "--winner", "--comparison", "c2")
     assert code == 0, err
     job = jobs["a"]
-    assert out == f"# the winner of comparison c2\n{snippet(job.schedule, job.optimizer, 3, 100, 'a')}"
+    quoted = "".join(f"# {line}\n" for line in textwrap.wrap(f"verdict: {verdict['text']}", 98))
+    assert out == f"# the winner of comparison c2\n{quoted}{snippet(job.schedule, job.optimizer, 3, 100, 'a')}"
+
+
+def test_export_takes_a_comparison_or_the_last_one(cli, store):
+    for seed in range(2):
+        for group in ("a", "b"):
+            write(store, "c5", group, seed, "finished", 1.0 + seed)
+    write(store, "c6", "z", 0, "finished", 3.0)
+    code, out, err = cli("export", "--comparison", "c5", "--format", "json")
+    assert code == 0, err
+    assert sorted((r["label"], r["seed"]) for r in json.loads(out)["runs"]) == [("a", 0), ("a", 1), ("b", 0), ("b", 1)]
+    code, out, _ = cli("export", "--last", "--format", "json")
+    assert code == 0 and [r["label"] for r in json.loads(out)["runs"]] == ["z"]
+    code, out, _ = cli("export", "--format", "json")  # no ids: the last comparison, as compare reads it
+    assert code == 0 and [r["label"] for r in json.loads(out)["runs"]] == ["z"]
+    code, _, err = cli("export", "1", "--comparison", "c5")
+    assert code == 2 and one_line(err)
+
+
+def test_no_help_prints_a_doubled_percent_sign(cli, capsys):
+    from lrtui.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name, sub in commands.items():
+        text = sub.format_help()
+        assert "%%" not in text, name
+    assert "95%" in commands["compare"].format_help()
 
 
 def test_compare_refuses_runs_that_do_not_belong_together_unless_forced(cli, store):

@@ -33,6 +33,10 @@ def test_halving_ends_the_worst_points_at_the_first_rung(batch_runs, cli, tmp_pa
     assert set(result["comparison"]["pruned"]) >= {"StepLR lr=1e-05", "StepLR lr=2e-05"}
     assert not {g["name"] for g in result["comparison"]["groups"]} & set(result["comparison"]["pruned"])
     assert "pruned by successive halving (out of the verdict)" in err
+    bars = {line.partition("━")[0].strip(): line for line in err.splitlines() if "━" in line}
+    for bad in ("StepLR lr=1e-05", "StepLR lr=2e-05"):  # its bar stops where the pruner ended it, and says so
+        assert "1/4 epochs" in bars[bad] and "pruned" in bars[bad] and "loss" not in bars[bad]
+    assert "pruned" not in bars["StepLR lr=0.1"]
 
 
 def test_batched_and_one_by_one_prune_the_same_runs(cli, tmp_path):

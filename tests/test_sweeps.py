@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,7 @@ def test_the_progress_bars_keep_their_counts_whole_in_the_terminals_width(column
     assert code == 0, err
     bars = [line for line in err.splitlines() if "━" in line]
     assert len(bars) == 4 and all(len(line) <= columns and "4/4 epochs" in line for line in bars)
+    assert all(re.search(r" \d+:\d\d$", line) for line in bars)  # the time each took
     labels = [line.partition("━")[0].strip() for line in bars]
     if columns == 160:
         assert labels == [f"StepLR gamma={g} step_size={s} x2" for g in (0.1, 0.5) for s in (1, 2)]
@@ -318,3 +320,19 @@ def test_a_presets_sweep_past_the_limit_is_refused_by_run_as_by_sweep(cli, tmp_p
         assert (code, out, err.strip().splitlines()) == (2, "", [
             f"lrtui {command}: {command}: has 30,000 runs (10,000 points x 3 seeds), more than 10,000: narrow it, "
             "or give --yes"])
+
+
+def test_a_bar_shows_its_time_so_far_and_an_estimate_of_what_remains():
+    from types import SimpleNamespace
+
+    from lrtui.headless import Times
+
+    def bar(**state):
+        fields = {"start_time": 0.0, "finished": False, "finished_time": None, "elapsed": 0.0, "time_remaining": None,
+                  "stop_time": None}
+        return Times().render(SimpleNamespace(**fields | state)).plain
+
+    assert bar(start_time=None) == "-"  # not started
+    assert bar(elapsed=65.2, time_remaining=3725.0) == "1:05<1:02:05"  # going on: what remains, estimated
+    assert bar(elapsed=65.2, time_remaining=3725.0, stop_time=70.0) == "1:05"  # pruned: stopped where it is
+    assert bar(finished=True, finished_time=81.9) == "1:21"  # ended: its time alone
