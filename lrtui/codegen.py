@@ -7,10 +7,9 @@ does an expression that plain Python cannot compute as lrtui does (numpy's float
 """
 from __future__ import annotations
 
-import numpy as np
-
 from lrtui.catalogue import Schedule, resolve, warmup_milestones
 from lrtui.expr import Expr
+from lrtui.lazy import np
 from lrtui.optimizers import OPTIMIZERS, OptimizerConfig
 from lrtui.params import AUTO, ConfigError
 from lrtui.preview import preview

@@ -16,13 +16,12 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import numpy as np
-
+from lrtui.lazy import np
 from lrtui.params import ConfigError
 
-FUNCTIONS = {  # name: (numpy function, number of arguments; None for two or more)
-    "min": (np.minimum, None), "max": (np.maximum, None), "exp": (np.exp, 1), "log": (np.log, 1),
-    "sqrt": (np.sqrt, 1), "cos": (np.cos, 1), "sin": (np.sin, 1), "floor": (np.floor, 1), "abs": (np.abs, 1),
+FUNCTIONS = {  # name: (numpy function's name, number of arguments; None for two or more)
+    "min": ("minimum", None), "max": ("maximum", None), "exp": ("exp", 1), "log": ("log", 1),
+    "sqrt": ("sqrt", 1), "cos": ("cos", 1), "sin": ("sin", 1), "floor": ("floor", 1), "abs": ("abs", 1),
 }
 CONSTANTS = {"pi": math.pi}
 BINARY = {ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
@@ -214,7 +213,8 @@ def _closure(node: ast.expr, vector: bool, probe: bool) -> Callable[[dict], Any]
             return lambda env: np.where(test(env) != 0, body(env), orelse(env))
         return lambda env: body(env) if test(env) else orelse(env)
     if isinstance(node, ast.Call):
-        fn, arity = FUNCTIONS[node.func.id]
+        name, arity = FUNCTIONS[node.func.id]
+        fn = getattr(np, name)
         args = sub[1:] if len(sub) > len(node.args) else sub  # the callee's Name is no argument
         if arity is None:  # min/max of two or more: fold the binary ufunc
             return lambda env: functools.reduce(fn, [a(env) for a in args])

@@ -7,8 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
+from lrtui.lazy import np
 from lrtui.params import ConfigError, Param, above, between, check_all
 from lrtui.smoothing import Ema
 

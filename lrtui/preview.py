@@ -10,10 +10,9 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-import numpy as np
-
 from lrtui.catalogue import Schedule, build, moves_momentum, resolve
 from lrtui.catalogue import notes as catalogue_notes
+from lrtui.lazy import np
 from lrtui.optimizers import OptimizerConfig
 from lrtui.params import ConfigError
 from lrtui.schedules import Spec

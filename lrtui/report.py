@@ -7,12 +7,11 @@ import math
 import textwrap
 from typing import Any
 
-import numpy as np
-
 from lrtui.catalogue import CATALOGUE
 from lrtui.engine import first_line
 from lrtui.finder import ADVICE, SUGGESTIONS, TOO_FLAT, Finding
 from lrtui.labels import shortened
+from lrtui.lazy import np
 from lrtui.params import AUTO, REQUIRED, ConfigError
 from lrtui.paths import SHIPPED_PRESETS
 from lrtui.presets import Preset, Run, available

@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import numpy as np
-
+from lrtui.lazy import np
 from lrtui.params import AUTO, NOT_EMPTY, REQUIRED, SORTED, SORTED_DISTINCT, ConfigError, Param, above, at_least, between
 
-Curves = dict[str, np.ndarray]  # "lr" and, where a scheduler moves it, "momentum"
+Curves = dict[str, "np.ndarray"]  # "lr" and, where a scheduler moves it, "momentum"
 
 
 @dataclass(frozen=True)

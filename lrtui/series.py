@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
+from lrtui.lazy import np
 
 
 LARGEST = 1e300  # plotext overflows scaling magnitudes near the float maximum (about 1.8e308)...

@@ -13,7 +13,8 @@ from statistics import NormalDist
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
+from lrtui.lazy import np
+
 
 MIN_PAIRS = 3  # complete (shared) seeds a pair needs before any verdict
 POWER_Z = NormalDist().inv_cdf(0.975) + NormalDist().inv_cdf(0.8)  # a two-sided 5% test with 80% power
@@ -199,25 +200,27 @@ def _same(xs: np.ndarray) -> bool:
 
 
 def _p(diffs: np.ndarray) -> float:
-    """Two-sided paired t test on the differences; without variance, certain either way (never nan)."""
-    from scipy import stats  # a second to import: not for `lrtui --help`
+    """Two-sided paired t test on the differences; without variance, certain either way (never nan).
+    Student's t distribution from scipy.special's own functions (stdtr, its cdf; stdtrit, its quantile):
+    scipy.stats would cost a second to import, at the first verdict of every command and of the app."""
+    from scipy.special import stdtr
 
     if len(diffs) < 2:
         return 1.0
     if _same(diffs):
         return 0.0 if diffs[0] != 0 else 1.0
     t = diffs.mean() / _sem(diffs)  # ttest_rel's statistic, without its warning on near-equal values
-    return float(2 * stats.t.sf(abs(t), len(diffs) - 1))
+    return float(2 * stdtr(len(diffs) - 1, -abs(t)))
 
 
 def _interval(xs: np.ndarray) -> tuple[float, float]:
     """The mean's 95% Student-t interval; of one value or equal values, the mean itself."""
-    from scipy import stats
+    from scipy.special import stdtrit
 
     if len(xs) < 2 or _same(xs):
         return float(xs.mean()), float(xs.mean())
-    low, high = stats.t.interval(0.95, len(xs) - 1, loc=xs.mean(), scale=_sem(xs))
-    return float(low), float(high)
+    half = float(stdtrit(len(xs) - 1, 0.975)) * _sem(xs)
+    return float(xs.mean()) - half, float(xs.mean()) + half
 
 
 def _sem(xs: np.ndarray) -> float:
