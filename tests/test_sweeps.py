@@ -205,6 +205,23 @@ async def test_the_app_compares_a_sweep_presets_points(store, tmp_path: Path):
             "gamma=0.1", "gamma=0.1", "gamma=0.5", "gamma=0.5"]
 
 
+async def test_the_app_refuses_a_sweep_past_the_limit_as_the_command_line_does(store, tmp_path: Path):
+    from lrtui.ui.app import LrtuiApp
+
+    path = tmp_path / "big.toml"
+    path.write_text(SWEPT.replace("samples = 2", "samples = 5000").replace("seeds = 2", "seeds = 3"))
+    app = LrtuiApp(presets.load(path), store=store)
+    said = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        handed = []
+        app.trainer.submit = handed.append
+        app._say = said.append
+        await pilot.press("c")
+        assert handed == [] and not app.book.queue
+        assert "has 30,000 runs (10,000 points x 3 seeds), more than 10,000" in said[0].text
+        assert "lrtui sweep swept --yes" in said[0].text
+
+
 def test_preview_sweep_draws_each_points_curve_as_its_own_preview_does(cli):
     code, out, err = cli("preview", "StepLR", "--sweep", "--grid", "gamma=0.1,0.5", "--grid", "step_size=3,7",
                          "--epochs", "20", "--format", "json")

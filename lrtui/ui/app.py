@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from lrtui import finder, presets
+from lrtui.sweeps import MAX_POINTS
 from lrtui.catalogue import CATALOGUE, starter
 from lrtui.verdict import DEFAULT_METRIC, METRICS, Comparison
 from lrtui.draft import Draft
@@ -303,10 +304,16 @@ class LrtuiApp(App):
         return self.preset and replace(self.preset, training=self.draft.training)
 
     def action_compare(self) -> None:
-        """The preset's runs x the form's seeds: a comparison, round-robin by seed."""
-        from lrtui.engine import jobs
+        """The preset's runs x the form's seeds: a comparison, round-robin by seed (no more than the
+        command line trains without --yes)."""
+        from lrtui.engine import plan
 
-        self._enqueue(jobs(self._compared(), data_dir=self.data_dir))
+        planned = plan([self._compared()], data_dir=self.data_dir)
+        if len(planned) > MAX_POINTS:
+            self._say(Said(f"{self.preset.name} has {len(planned):,} runs ({planned.size}), more than {MAX_POINTS:,}: "
+                           f"narrow it, or train it with `lrtui sweep {self.preset.name} --yes`", "warning"))
+            return
+        self._enqueue(list(planned))
 
     def _enqueue(self, jobs: list) -> None:
         self._submit(self.book.enqueue(jobs))
