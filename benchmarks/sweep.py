@@ -1,7 +1,9 @@
 """A sweep three ways, side by side in one run: a 3 x 3 grid (StepLR's gamma x step_size) x 3 seeds on
 spirals, trained by the local engine batched, by the local engine one by one, and as Ray Tune trials
 on a local Ray (as many at a time as this machine has CPUs); Ray's overhead per trial; and what
-successive halving (--prune halving) saves on the local engine, batched and one by one."""
+successive halving (--prune halving) saves on the local engine, batched and one by one. And how soon a
+sweep of ten million runs (100 x 100 points x 1,000 seeds, --yes) has its first batch planned and
+checked, ready to train: a plan makes its jobs as it trains them."""
 from __future__ import annotations
 
 import os
@@ -54,6 +56,8 @@ def main() -> None:
     (batched, epochs), (alone, _) = local("auto"), local("off")
     print(f"sweep, 3 x 3 grid x 3 seeds = {trials} runs of {EPOCHS} epochs on spirals, CPU ({cpus} cores), wall s:")
     print(f"  local batched {batched:.1f}   local one by one {alone:.1f}   ratio {batched / alone:.2f}")
+    print(f"  a sweep of 10,000,000 runs with --yes: its first batch planned and checked in {first_batch():.2f} s "
+          "(goal: within a second)")
     try:
         import ray  # noqa: F401
     except ImportError:
@@ -70,6 +74,22 @@ def main() -> None:
     (pruned_batched, kept), (pruned_alone, kept_alone) = local("auto", prune=True), local("off", prune=True)
     print(f"  --prune halving: batched {pruned_batched:.1f} ({pruned_batched / batched:.2f} x unpruned), one by one "
           f"{pruned_alone:.1f} ({pruned_alone / alone:.2f} x); epochs trained {kept} and {kept_alone} of {epochs}")
+
+
+def first_batch() -> float:
+    """Seconds from the command line's arguments to the first batch of a ten-million-run sweep."""
+    from lrtui import cli, headless
+
+    values = lambda n, scale: ",".join(str(v * scale) for v in range(1, n + 1))  # noqa: E731
+    args = cli.build_parser().parse_args(["sweep", "StepLR", "--grid", f"gamma={values(100, 0.01)}", "--grid",
+                                          f"step_size={values(100, 1)}", "--seeds", "1000", "--yes", "--device", "cpu"])
+    start = time.perf_counter()
+    preset = presets.Preset("sweep-StepLR", runs=(presets.Run("StepLR", validate("StepLR", {"step_size": 30}),
+                                                              validate_optimizer({})),))
+    planned = cli._planned([replace(preset, sweep=cli.sweep_args.space(None, args))], args, "sweep")
+    headless.Watched(planned, "sweep")
+    next(batches(planned))
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

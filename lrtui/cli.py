@@ -287,7 +287,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         if space.size * len(preset.runs) > MAX_POINTS:
             raise ConfigError("sweep", f"has {space.size * len(preset.runs):,} points, more than the {MAX_POINTS:,} a "
                                        "preview draws: narrow it")
-        sweeps.check(preset.runs, space, seed)
+        sweeps.check(preset.runs, space, seed, every=False)  # every point is made and checked next
         preset = replace(preset, runs=tuple(sweeps.point_runs(preset.runs, space, seed)))
     args.format = args.format or ("plot" if args.sweep else "table")
     curves = [preview(run.schedule, run.optimizer, preset.length(run), exact=args.exact) for run in preset.runs]
@@ -397,9 +397,9 @@ def _planned(chosen: list, args: argparse.Namespace, command: str) -> Any:
         tasks.find(part.training["task"])  # an unknown task or a bad task file is bad input: refuse before training
         engine.resolve_device(part.training["device"])  # so is a device that is not here (else after a progress bar)
         if part.preset.sweep:
-            sweeps.check(part.preset.runs, part.preset.sweep, part.training["seed"])
+            sweeps.check(part.preset.runs, part.preset.sweep, part.training["seed"], every=False)
     if len(plan) <= MAX_POINTS:
-        for job in plan.round(0):
+        for job in plan.round(0):  # each point made, so checked
             per_epoch = 1 if job.schedule.interval == "epoch" else tasks.known_batches(job.task, job.batch_size)
             if per_epoch:  # a schedule that does not fit the run (a warmup longer than it), an lr not finite
                 try:

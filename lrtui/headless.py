@@ -83,20 +83,19 @@ class Watched:
 
     def __init__(self, plan: Any, command: str):
         self.jobs: dict[str, Job] = {}  # by key, as the plan makes them
-        self.seeds = {g: len(part.seeds) for part, groups in zip(plan.parts, plan.groups) for g in groups}
-        self.epochs = {g: part.training["epochs"] for part, groups in zip(plan.parts, plan.groups) for g in groups}
-        self.one = len(self.seeds) > MAX_BARS
-        groups = list(self.seeds)
+        self.one = sum(part.groups for part in plan.parts) > MAX_BARS
+        seeds = {} if self.one else {g: len(part.seeds) for part, groups in zip(plan.parts, plan.groups) for g in groups}
+        groups = list(seeds)
         unit = "runs" if self.one else "epochs"
-        total = len(plan) if self.one else max(self.epochs[g] * self.seeds[g] for g in groups)
-        wanted = 36 if self.one else max(len(g + self.times(g)) for g in groups)
+        total = len(plan) if self.one else max(part.training["epochs"] * len(part.seeds) for part in plan.parts)
+        wanted = 36 if self.one else max(len(g + self.times(seeds[g])) for g in groups)
         room = Console(file=sys.stderr).width - 59 - 2 * len(str(total)) - (len(unit) - 6)  # what the rest leaves the label
         # at 80 columns the counts stay whole: the bar gives the label up to 6 columns, the label is
         # fitted to the room (labels.fitted), samples/s shown only where there is room for it
         bar = max(6, min(12, 12 + room - wanted))
         room += 12 - bar
         self.width = max(12, min(wanted, 36, room))
-        times = 0 if self.one else max(map(len, map(self.times, groups)))
+        times = 0 if self.one else max(len(self.times(n)) for n in seeds.values())
         self.names = {} if self.one else dict(zip(groups, fitted(groups, self.width - times)))
         rate = " {task.fields[rate]:>8} samples/s" if room - self.width >= 19 else ""
         columns = (TextColumn(f"{{task.description:<{self.width}}}"), BarColumn(bar_width=bar), MofNCompleteColumn(),
@@ -109,9 +108,10 @@ class Watched:
     def expect(self, jobs: Any) -> None:
         self.jobs.update((job.key, job) for job in jobs)
 
-    def times(self, group: str) -> str:
+    @staticmethod
+    def times(seeds: int) -> str:
         """What a bar over several seeds says after its label: ' x5'."""
-        return f" x{self.seeds[group]}" if self.seeds[group] > 1 else ""
+        return f" x{seeds}" if seeds > 1 else ""
 
     def __call__(self, events: list[Event]) -> None:
         progress = self.progress
@@ -124,9 +124,9 @@ class Watched:
                         self.bars[None] = progress.add_task("", total=self.total, state=state("-", "-"), rate="-")
                     progress.update(self.bars[None], description=fitted([f"{job.group} seed {job.seed}"], self.width)[0])
                 elif job.group not in self.bars:
-                    self.bars[job.group] = progress.add_task(self.names[job.group] + self.times(job.group),
-                                                             total=self.epochs[job.group] * self.seeds[job.group],
-                                                             state=state("-", "-"), rate="-")
+                    seeds = len(job.config["training"]["seeds"])
+                    self.bars[job.group] = progress.add_task(self.names[job.group] + self.times(seeds),
+                                                             total=job.epochs * seeds, state=state("-", "-"), rate="-")
                 self.runs[event.key] = {"id": event.run_id, "bar": self.bars[None if self.one else job.group],
                                         "stepped": False}
                 continue

@@ -115,9 +115,9 @@ def parse(data: dict) -> Preset:
         raise ConfigError("runs", "needs at least one [[runs]] table")
     runs = tuple(_under(f"runs[{i}]", lambda r=r: _run(r, base_opt)) for i, r in enumerate(runs))
     sweep = None
-    if "sweep" in data:  # its points checked now, with the preset's seed (and again where they are trained)
+    if "sweep" in data:  # its points checked now (all of them within the limit), with the preset's seed
         sweep = _under("sweep", lambda: sweeps.space(_table(data["sweep"])))
-        _under("sweep", lambda: sweeps.check(runs, sweep, training["seed"]))
+        _under("sweep", lambda: sweeps.check(runs, sweep, training["seed"], sweep.size * len(runs) <= sweeps.MAX_POINTS))
     return Preset(_text(data, "name"), _text(data, "description"), training, optimizer, runs, sweep=sweep)
 
 

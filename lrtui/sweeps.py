@@ -142,11 +142,11 @@ def space(table: dict) -> Space:
     return Space(axes, samples or 1)
 
 
-def check(runs: tuple, space: Space, seed: int) -> None:
+def check(runs: tuple, space: Space, seed: int, every: bool) -> None:
     """Every value an axis can give (its grid's values, its distribution's bounds and middle), each
     set alone in each run, through the catalogue: what no point could train is refused before any is
-    made. Then every point, where there are at most MAX_POINTS; in a larger sweep, what only a
-    combination breaks is found as its point is made (point_runs)."""
+    made. Then, with `every`, every point; else what only a combination breaks is found as its point
+    is made (point_runs)."""
     for run in runs:
         for a in space.axes:
             for value in a.reach():
@@ -156,7 +156,7 @@ def check(runs: tuple, space: Space, seed: int) -> None:
                     where = (f"at the sweep's point {label({a.key: value})}" if a.dist is None else
                              f"{a.key}={a.shown} can draw {value:g}")
                     raise ConfigError(e.key, f"{e.problem} ({where} of {run.label})") from None
-    if space.size * len(runs) <= MAX_POINTS:
+    if every:
         for _ in point_runs(runs, space, seed):
             pass
 

@@ -112,7 +112,7 @@ BAD = {
     "runs not tables": ('name = "bad"\nruns = [1, 2]\n', "runs"),
     "unknown scheduler": (HEAD + '[[runs]]\nscheduler = { name = "StepLr", params = { step_size = 3 } }\n',
                           "runs[0].scheduler.name"),
-    "bad parameter": (HEAD + OK_RUN + '[[runs]]\nscheduler = { name = "StepLR", params = { step_size = 3, gamma = 2.0 } }\n',
+    "bad parameter": (HEAD + OK_RUN + '[[runs]]\nscheduler = { name = "StepLR", params = { step_size = 3, gamma = -2.0 } }\n',
                       "runs[1].scheduler.params.gamma"),
     "missing parameter": (HEAD + '[[runs]]\nscheduler = { name = "StepLR" }\n', "runs[0].scheduler.params.step_size"),
     "unknown parameter": (HEAD + '[[runs]]\nscheduler = { name = "StepLR", params = { step_size = 3, gama = 0.5 } }\n',

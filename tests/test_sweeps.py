@@ -62,8 +62,8 @@ def test_a_bad_key_or_value_is_refused_naming_the_key_and_the_rule(key, value, r
 
 def test_a_point_the_catalogue_refuses_is_named_with_the_rule():
     with pytest.raises(ConfigError) as info:
-        list(sweeps.point_runs((STEP,), sweeps.space({"gamma": [0.5, 5.0]}), seed=0))
-    assert info.value.key == "scheduler.params.gamma" and "point gamma=5 of StepLR" in info.value.problem
+        list(sweeps.point_runs((STEP,), sweeps.space({"gamma": [0.5, -5.0]}), seed=0))
+    assert info.value.key == "scheduler.params.gamma" and "point gamma=-5 of StepLR" in info.value.problem
     with pytest.raises(ConfigError) as info:
         list(sweeps.point_runs((STEP,), sweeps.space({"T_max": [5]}), seed=0))
     assert "StepLR has no parameter 'T_max'" in info.value.problem
@@ -103,7 +103,7 @@ def test_a_presets_sweep_plans_every_point_over_its_seeds_and_round_trips(tmp_pa
 
 
 @pytest.mark.parametrize("good, bad, key", [
-    ("gamma = [0.1, 0.5]", "gamma = [0.1, 5.0]", "sweep.scheduler.params.gamma"),
+    ("gamma = [0.1, 0.5]", "gamma = [0.1, -5.0]", "sweep.scheduler.params.gamma"),
     ("gamma = [0.1, 0.5]", "gamma = []", "sweep.scheduler.params.gamma"),
     ("samples = 2", "samples = 0", "sweep.samples"),
     ("gamma = [0.1, 0.5]", '"x.y" = [1]', "sweep.x.y"),
@@ -157,8 +157,8 @@ def test_the_progress_bars_keep_their_counts_whole_in_the_terminals_width(column
                                           "log_uniform(0.01,1), got 'uniform(0.1)'"),
     (["--random", "optimizer.lr=log_uniform(0,1)"], "lrtui sweep: optimizer.lr: log_uniform needs low > 0 (a log "
                                                      "range cannot reach zero), got [0, 1]"),
-    (["--grid", "gamma=0.5,2"], "lrtui sweep: scheduler.params.gamma: StepLR needs a number in (0, 1], got 2 (at the sweep's point "
-                                "gamma=2 of StepLR)"),
+    (["--grid", "gamma=0.5,-2"], "lrtui sweep: scheduler.params.gamma: StepLR needs a number > 0, got -2 (at the sweep's point "
+                                 "gamma=-2 of StepLR)"),
     (["--random", "optimizer.lr=uniform(0.01,0.1)", "--samples", "10001"],
      "lrtui sweep: samples: needs an integer from 1 to 10000, got 10001"),
     (["--grid", "step_size=" + ",".join(map(str, range(1, 101))), "--grid", "gamma=" + ",".join(map(str, range(1, 102)))],
@@ -174,7 +174,7 @@ def test_the_progress_bars_keep_their_counts_whole_in_the_terminals_width(column
                                                "log_uniform, int_uniform), and this sweep has none"),
     (["--random", "optimizer.lr=uniform(-1,1)"], "lrtui sweep: optimizer.lr: SGD needs a number > 0, got -1 "
                                                  "(optimizer.lr=uniform(-1, 1) can draw -1 of StepLR)"),
-    (["--random", "gamma=int_uniform(0,1)"], "lrtui sweep: scheduler.params.gamma: StepLR needs a number in (0, 1], got 0 "
+    (["--random", "gamma=int_uniform(0,1)"], "lrtui sweep: scheduler.params.gamma: StepLR needs a number > 0, got 0 "
                                              "(scheduler.params.gamma=int_uniform(0, 1) can draw 0 of StepLR)"),
     (["--random", "gamma=int_uniform(0," + "9" * 400 + ")"],
      "lrtui sweep: scheduler.params.gamma: int_uniform needs [low, high], two finite numbers (integers within 64 "
