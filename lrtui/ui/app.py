@@ -70,7 +70,7 @@ class LrtuiApp(App):
         Binding("A", "apply('steepest')", "Apply steepest lr", show=False, tooltip="its steepest lr to the form",
                 id="apply_steepest"),
         Binding("t", "check_lr", "Try the range test's lrs", show=False,
-                tooltip="short runs at its lrs, batched: a then applies the best", id="check_lr"),
+                tooltip="try its lrs in short runs", id="check_lr"),
         Binding("ctrl+s", "save", "Save", show=False, tooltip="save the form or the preset", id="save"),
         Binding("l", "log", "Log", show=False, tooltip="log scale", id="log"),
         Binding("m", "smooth", "Smooth", show=False, tooltip="smooth the loss (EMA)", id="smooth"),
