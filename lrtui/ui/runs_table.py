@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -77,26 +78,26 @@ class RunsTable(DataTable):
 
     def on_mount(self) -> None:
         self.border_subtitle = "space show/hide  del delete  o sort"
-        self._columns(COLUMNS)
+        self._columns(COLUMNS, {})
 
-    def _columns(self, columns: tuple) -> None:
+    def _columns(self, columns: tuple, widths: dict[str, int]) -> None:
+        """The columns, each as wide as its widest cell: set here, not widened by DataTable as cells
+        change (a column it widens in place keeps its rows drawn at the old width: `finishe`)."""
         self.clear(columns=True)
         for title, _ in columns:
-            self.add_column(title, key=title or "shown")
-        self.columns_shown = columns
+            self.add_column(title, key=title or "shown", width=widths.get(title or "shown"))
+        self.columns_shown = (columns, widths)
 
     def show(self, rows: list[Row]) -> None:
         """Runs, each labelled by what differs among them (lrtui.labels), a comparison of several seeds
         as a row per schedule (with the verdict's columns) and its runs under it where expanded. Cells
-        change in place while the same rows are listed in the same order (no relayout while training);
-        otherwise the rows are rebuilt, keeping the cursor on the same row."""
+        change in place while the same rows are listed in the same order and no column changes width
+        (no relayout while training); otherwise the rows are rebuilt, keeping the cursor on the same row."""
         self.listed = rows
         self.border_title = "runs" if rows else "runs: none yet (r trains the form, p picks a preset)"
         grouped = any(r.group for r in rows)
         self.border_subtitle = "space show/hide  enter seeds  o sort" if grouped else "space show/hide  del delete  o sort"
         columns = COLUMNS[:5] + GROUP_COLUMNS + COLUMNS[5:] if grouped else COLUMNS
-        if columns != self.columns_shown:
-            self._columns(columns)
         named = {_key(r): r.group.name if r.group else label
                  for r, label in zip(rows, labels([r.summary.config for r in rows])) if r.parent is None}
         named = dict(zip(named, fitted(list(named.values()), LABEL_WIDTH)))
@@ -109,17 +110,24 @@ class RunsTable(DataTable):
         top = ranked + [r for r in runs if figure(r) is None] + [r for r in top if r.summary.id is None]
         rows = [row for r in top for row in (r, *(m for m in rows if m.parent == _key(r)))]
         keys = [_key(r) for r in rows]
-        if keys == [k.value for k in self.rows]:
-            for r in rows:
-                for (title, _), cell in zip(columns, _cells(r, named.get(_key(r), ""), columns)):
-                    if self.get_cell(_key(r), title or "shown") != cell:
-                        self.update_cell(_key(r), title or "shown", cell, update_width=True)
+        cells = {_key(r): _cells(r, named.get(_key(r), ""), columns) for r in rows}
+        widths = {title or "shown": max([cell_len(title), *(cell_len(_plain(row[i])) for row in cells.values())])
+                  for i, (title, _) in enumerate(columns)}
+        fitted_before = (columns, widths) == self.columns_shown
+        if fitted_before and keys == [k.value for k in self.rows]:
+            for key, row in cells.items():
+                for (title, _), cell in zip(columns, row):
+                    if self.get_cell(key, title or "shown") != cell:
+                        self.update_cell(key, title or "shown", cell)
             return
         current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
         at_top = self.cursor_row == 0  # then it stays there, where new runs appear
-        self.clear()
-        for r in rows:
-            self.add_row(*_cells(r, named.get(_key(r), ""), columns), key=_key(r))
+        if fitted_before:
+            self.clear()
+        else:
+            self._columns(columns, widths)
+        for key, row in cells.items():
+            self.add_row(*row, key=key)
         if current in keys and not at_top:
             self.move_cursor(row=keys.index(current))
 
@@ -183,6 +191,10 @@ def _group_cell(group: Group, field: str) -> str:
     if pair.diff is None:
         return "-"
     return f"{pair.diff:+.2g}" if field == "vs_best" else f"{pair.wins:.0%}"
+
+
+def _plain(cell: Any) -> str:
+    return cell.plain if isinstance(cell, Text) else cell
 
 
 def _key(r: Row) -> str:
