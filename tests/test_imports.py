@@ -55,3 +55,13 @@ def test_importing_any_core_module_loads_no_torch():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'torchvision', 'textual'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["list", "schedulers"], ["list", "presets"], ["list", "tasks"]])
+def test_help_and_list_answer_without_numpy(argv):
+    """numpy is imported where an array is first made (lrtui.lazy), so these answer a tenth of a
+    second sooner; scipy likewise, at the first verdict only."""
+    code = ("import sys\nfrom lrtui.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'scipy', 'torch'}), file=sys.stderr)" % argv)
+    err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stderr
+    assert err.strip().splitlines()[-1] == "[]"
