@@ -17,10 +17,11 @@ from pathlib import Path
 
 import torch
 
-from lrtui import presets, recorder
-from lrtui.catalogue import validate
-from lrtui.engine import Batch, batches, jobs
-from lrtui.store import Store
+from lrtui.plan import presets
+from lrtui.plan.planning import Batch, batches, jobs
+from lrtui.runs import recorder
+from lrtui.runs.store import Store
+from lrtui.schedule.catalogue import validate
 
 EPOCHS, ROUNDS = 10, 3
 EXTRA = (("OneCycleLR", {"max_lr": 0.3, "total_steps": "auto"}, "step"),

@@ -13,11 +13,12 @@ from pathlib import Path
 import torch
 
 from lrtui import tasks
-from lrtui.catalogue import validate
-from lrtui import recorder
-from lrtui.engine import Job, device_name, resolve_device
-from lrtui.optimizers import validate_optimizer
-from lrtui.store import Store
+from lrtui.engine import device_name, resolve_device
+from lrtui.plan.planning import Job
+from lrtui.runs import recorder
+from lrtui.runs.store import Store
+from lrtui.schedule.catalogue import validate
+from lrtui.schedule.optimizers import validate_optimizer
 
 EPOCHS = 3
 

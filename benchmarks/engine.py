@@ -11,11 +11,13 @@ from pathlib import Path
 
 import torch
 
-from lrtui import presets, tasks
-from lrtui.catalogue import build
-from lrtui import recorder
-from lrtui.engine import Job, evaluate, jobs, seed_everything
-from lrtui.store import Store
+from lrtui import tasks
+from lrtui.engine import evaluate, seed_everything
+from lrtui.plan import presets
+from lrtui.plan.planning import Job, jobs
+from lrtui.runs import recorder
+from lrtui.runs.store import Store
+from lrtui.schedule.catalogue import build
 
 EPOCHS, ROUNDS = 10, 9
 

@@ -11,14 +11,15 @@ import tempfile
 import threading
 from pathlib import Path
 
-from lrtui import presets
-from lrtui.catalogue import starter
-from lrtui import recorder
-from lrtui.engine import find_job, jobs
-from lrtui.events import EpochEnded, Steps
-from lrtui.finder import SUGGESTIONS, Finding, Sweep, analyse, sweep
-from lrtui.optimizers import validate_optimizer
-from lrtui.store import Store
+from lrtui.engine.events import EpochEnded, Steps
+from lrtui.plan import presets
+from lrtui.plan.planning import find_job, jobs
+from lrtui.judge.findings import SUGGESTIONS, Finding, analyse
+from lrtui.plan.range_test import Sweep, sweep
+from lrtui.runs import recorder
+from lrtui.runs.store import Store
+from lrtui.schedule.catalogue import starter
+from lrtui.schedule.optimizers import validate_optimizer
 
 CASES = {"spirals": 40, "shapes": 12}  # task: epochs of the schedule (CosineAnnealingLR, T_max the run)
 OPTIMIZERS = {"SGD": {"momentum": 0.9}, "AdamW": {}}

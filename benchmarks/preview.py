@@ -10,9 +10,9 @@ import statistics
 import sys
 import time
 
-from lrtui.catalogue import validate
-from lrtui.optimizers import validate_optimizer
-from lrtui.preview import exact_curve, fast
+from lrtui.schedule.catalogue import validate
+from lrtui.schedule.optimizers import validate_optimizer
+from lrtui.schedule.preview import exact_curve, fast
 
 STEPS = 100_000
 CASES = [

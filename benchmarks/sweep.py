@@ -13,25 +13,26 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from lrtui import presets, recorder, sweeps
-from lrtui.catalogue import validate
-from lrtui.engine import batches, jobs
-from lrtui.optimizers import validate_optimizer
-from lrtui.store import Store
+from lrtui.plan import presets, search_space
+from lrtui.plan.planning import batches, jobs
+from lrtui.runs import recorder
+from lrtui.runs.store import Store
+from lrtui.schedule.catalogue import validate
+from lrtui.schedule.optimizers import validate_optimizer
 
 EPOCHS = 5
 
 
 def plan() -> list:
     run = presets.Run("StepLR", validate("StepLR", {"step_size": 2}), validate_optimizer({"name": "SGD", "lr": 0.1}))
-    space = sweeps.space({"gamma": [0.1, 0.3, 0.5], "step_size": [1, 2, 3]})
+    space = search_space.space({"gamma": [0.1, 0.3, 0.5], "step_size": [1, 2, 3]})
     return jobs(presets.Preset("sweep-bench", runs=(run,), sweep=space), epochs=EPOCHS, seeds=3, device="cpu")
 
 
 def local(batch_runs: int | str, prune: bool = False) -> tuple[float, int]:
     """Wall seconds, and the epochs trained."""
-    from lrtui.pruning import Halving
-    from lrtui.verdict import DEFAULT_METRIC
+    from lrtui.judge.pruning import Halving
+    from lrtui.judge.verdict import DEFAULT_METRIC
 
     store = Store.at(Path(tempfile.mkdtemp()))
     planned = [replace(job, batch_runs=batch_runs) for job in plan()]
@@ -43,10 +44,10 @@ def local(batch_runs: int | str, prune: bool = False) -> tuple[float, int]:
 
 
 def on_ray() -> float:
-    from lrtui import raytune
+    from lrtui.backends import ray_tune
 
     start = time.perf_counter()
-    raytune.run_all(plan(), Store.at(Path(tempfile.mkdtemp())))
+    ray_tune.run_all(plan(), Store.at(Path(tempfile.mkdtemp())))
     return time.perf_counter() - start
 
 
@@ -78,16 +79,17 @@ def main() -> None:
 
 def first_batch() -> float:
     """Seconds from the command line's arguments to the first batch of a ten-million-run sweep."""
-    from lrtui import cli, headless
+    from lrtui.backends import local
+    from lrtui.cli.main import main
 
     values = lambda n, scale: ",".join(str(v * scale) for v in range(1, n + 1))  # noqa: E731
-    args = cli.build_parser().parse_args(["sweep", "StepLR", "--grid", f"gamma={values(100, 0.01)}", "--grid",
+    args = main.build_parser().parse_args(["sweep", "StepLR", "--grid", f"gamma={values(100, 0.01)}", "--grid",
                                           f"step_size={values(100, 1)}", "--seeds", "1000", "--yes", "--device", "cpu"])
     start = time.perf_counter()
     preset = presets.Preset("sweep-StepLR", runs=(presets.Run("StepLR", validate("StepLR", {"step_size": 30}),
                                                               validate_optimizer({})),))
-    planned = cli._planned([replace(preset, sweep=cli.sweep_args.space(None, args))], args, "sweep")
-    headless.Watched(planned, "sweep")
+    planned = main._planned([replace(preset, sweep=main.sweep_args.space(None, args))], args, "sweep")
+    local.Watched(planned, "sweep")
     next(batches(planned))
     return time.perf_counter() - start
 

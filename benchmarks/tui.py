@@ -25,9 +25,10 @@ def _seconds(store, run_id: int) -> float:
 
 
 def throughput() -> None:
-    from lrtui import presets, recorder
-    from lrtui.engine import jobs
-    from lrtui.store import Store
+    from lrtui.plan import presets
+    from lrtui.plan.planning import jobs
+    from lrtui.runs import recorder
+    from lrtui.runs.store import Store
     from lrtui.ui.app import LrtuiApp
 
     store = Store.at(Path(tempfile.mkdtemp()))
@@ -65,7 +66,7 @@ import time
 start = time.perf_counter()
 import asyncio, tempfile
 from pathlib import Path
-from lrtui.store import Store
+from lrtui.runs.store import Store
 from lrtui.ui.app import LrtuiApp
 async def main():
     app = LrtuiApp(store=Store.at(Path(tempfile.mkdtemp())))
@@ -139,7 +140,7 @@ def redraw() -> None:
 
 
 def key_latency() -> None:
-    from lrtui.store import Store
+    from lrtui.runs.store import Store
     from lrtui.ui.app import LrtuiApp
 
     async def measure() -> list[float]:

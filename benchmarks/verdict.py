@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from lrtui.verdict import compare
+from lrtui.judge.verdict import compare
 
 GROUPS, SEEDS = 16, 20
 
@@ -42,7 +42,7 @@ FIRST_VERDICT = """
 import time
 start = time.perf_counter()
 {before}
-from lrtui.verdict import compare
+from lrtui.judge.verdict import compare
 compare({{"a": {{0: 1.0, 1: 1.1, 2: 1.3}}, "b": {{0: 1.2, 1: 1.4, 2: 1.5}}}})
 print(time.perf_counter() - start)
 """
@@ -66,7 +66,7 @@ def startup(rounds: int = 5) -> None:
         special.append(_fresh(FIRST_VERDICT.format(before="")))
         stats.append(_fresh(FIRST_VERDICT.format(before="import scipy.stats")))
         help_.append(_wall([*lrtui, "--help"]))
-        with_numpy.append(_wall([sys.executable, "-c", "import numpy, sys; from lrtui.cli import main; main(['--help'])"]))
+        with_numpy.append(_wall([sys.executable, "-c", "import numpy, sys; from lrtui.cli.main import main; main(['--help'])"]))
         listing.append(_wall([*lrtui, "list", "schedulers"]))
         bare.append(_wall([sys.executable, "-c", "pass"]))
     m = statistics.median

@@ -1,3 +1,3 @@
-from lrtui.cli import main
+from lrtui.cli.main import main
 
 raise SystemExit(main())

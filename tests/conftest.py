@@ -11,7 +11,7 @@ def isolated_dirs(tmp_path, monkeypatch):
 @pytest.fixture
 def store(tmp_path):
     """The store at the runs folder that `isolated_dirs` makes the default."""
-    from lrtui.store import Store
+    from lrtui.runs.store import Store
 
     return Store.at(tmp_path / "runs")
 
@@ -19,7 +19,7 @@ def store(tmp_path):
 @pytest.fixture
 def cli(capsys):
     """`lrtui ARGS...` run in this process: returns (exit code, stdout, stderr)."""
-    from lrtui.cli import main
+    from lrtui.cli.main import main
 
     def run(*argv: str) -> tuple[int, str, str]:
         try:
@@ -38,6 +38,6 @@ def training_in_a_thread(request, monkeypatch):
     process to spawn and no second import of torch per app. A test of the child process itself is
     marked `child_process`."""
     if "child_process" not in request.keywords:
-        from lrtui.trainer import ThreadTrainer
+        from lrtui.backends.child import ThreadTrainer
 
         monkeypatch.setattr("lrtui.ui.app.Trainer", ThreadTrainer)

@@ -24,7 +24,7 @@ async def set_field(pilot, section, name, text):
 
 def started(run_id: int, label: str, epochs: int, steps_per_epoch: int, notes: tuple[str, ...] = ()):
     """The RunStarted of a training run the training process recorded as `run_id` (its key: "k<id>")."""
-    from lrtui.events import RunStarted
+    from lrtui.engine.events import RunStarted
 
     return RunStarted(f"k{run_id}", label, "train", {"scheduler": {"name": "StepLR"}}, None, "spirals", 0, "cpu",
                       "cpu", epochs, steps_per_epoch, notes, run_id)

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pilot import started, until
 
-from lrtui import presets
-from lrtui.events import EpochEnded, RunEnded, Steps
-from lrtui.store import Store
+from lrtui.engine.events import EpochEnded, RunEnded, Steps
+from lrtui.plan import presets
+from lrtui.runs.store import Store
 from lrtui.ui import app as app_module
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
 from lrtui.ui.messages import TrainingEvents
-from pilot import started, until
 
 PER_EPOCH = 47  # spirals' batches of 128
 
@@ -166,7 +166,7 @@ async def type_into(pilot, key, text):
 
 
 async def pick(pilot, name):
-    from lrtui.catalogue import CATALOGUE
+    from lrtui.schedule.catalogue import CATALOGUE
 
     schedulers = pilot.app.query_one("#schedulers")
     schedulers.highlighted = list(CATALOGUE).index(name)
@@ -290,7 +290,7 @@ STEPS = st.lists(st.one_of(st.tuples(st.just("type"), st.integers(0, 40), TEXTS)
 
 
 async def test_random_text_in_every_field_and_random_keys_never_kill_the_app(store):
-    from lrtui.catalogue import CATALOGUE
+    from lrtui.schedule.catalogue import CATALOGUE
 
     app = LrtuiApp(store=store, device="cpu")
     async with app.run_test(size=(120, 36)) as pilot:

@@ -11,13 +11,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from task_source import COMMON
 
 from lrtui import engine
-from lrtui.catalogue import validate
-from lrtui.engine import Batch, Job, batches
-from lrtui.events import EpochEnded, RunEnded, RunStarted, Status, Steps
-from lrtui.optimizers import validate_optimizer
-from task_source import COMMON
+from lrtui.engine.events import EpochEnded, RunEnded, RunStarted, Status, Steps
+from lrtui.plan import planning
+from lrtui.plan.planning import Batch, Job, batches
+from lrtui.schedule.catalogue import validate
+from lrtui.schedule.optimizers import validate_optimizer
 
 
 def job(name: str, params: dict, optimizer: dict, *, task: str = "spirals", seed: int = 0, epochs: int = 3,
@@ -353,11 +354,11 @@ def test_a_stack_of_linear_layers_is_batched_by_hand_as_vmap_would():
 
 @pytest.mark.parametrize("text, sizes", [("", [5]), ("batch_runs = 3\n", [3, 2]), ('batch_runs = "off"\n', [1] * 5)])
 def test_a_presets_batch_runs_sets_how_many_runs_train_together(text, sizes, tmp_path):
-    from lrtui import presets
+    from lrtui.plan import presets
 
     path = tmp_path / "batched.toml"
     path.write_text(f'name = "batched"\n[training]\nepochs = 1\n{text}[[runs]]\nscheduler = {{ name = "StepLR", params = {{ step_size = 1 }} }}\n')
-    plan = engine.jobs(presets.load(path), seeds=5)
+    plan = planning.jobs(presets.load(path), seeds=5)
     assert [len(u.jobs) if isinstance(u, Batch) else 1 for u in batches(plan)] == sizes
 
 

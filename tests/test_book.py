@@ -2,10 +2,11 @@
 the training events growing the runs, a death of the training process, the store's reads."""
 from dataclasses import dataclass, replace
 
-from lrtui.events import EpochEnded, RunEnded, Status, Steps
+from pilot import started
+
+from lrtui.engine.events import EpochEnded, RunEnded, Status, Steps
 from lrtui.ui import watch
 from lrtui.ui.book import Book
-from pilot import started
 
 
 @dataclass
@@ -41,9 +42,9 @@ def test_jobs_go_to_the_training_process_one_at_a_time_in_order():
 
 
 def test_compatible_queued_runs_go_to_the_training_process_as_one_batch():
-    from lrtui.catalogue import validate
-    from lrtui.engine import Batch, FindJob, Job
-    from lrtui.optimizers import validate_optimizer
+    from lrtui.plan.planning import Batch, FindJob, Job
+    from lrtui.schedule.catalogue import validate
+    from lrtui.schedule.optimizers import validate_optimizer
 
     def real(lr, **kw):
         return Job(f"lr {lr}", validate("StepLR", {"step_size": 1}), validate_optimizer({"name": "SGD", "lr": lr}), 2, **kw)

@@ -4,13 +4,13 @@ import threading
 
 import numpy as np
 import pytest
+from pilot import until
 from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 from textual.app import App
 
 from lrtui.ui.charts import Chart, Series, colour
-from pilot import until
 
 
 class OneChart(App):
@@ -175,7 +175,7 @@ async def test_a_build_that_ends_late_for_old_data_does_not_replace_the_newer_fi
 def test_a_line_without_its_flat_stretches_draws_the_same():
     from textual_plotext.plot import Plot
 
-    from lrtui.series import without_flats
+    from lrtui.runs.series import without_flats
 
     t = np.arange(300, dtype=float)
     lr = 0.1 * 0.5 ** np.floor(t / 70)

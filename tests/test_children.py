@@ -3,15 +3,15 @@ held to catalogue.validate and its lr curve to torch's own SequentialLR."""
 from __future__ import annotations
 
 import numpy as np
+from pilot import until
 from textual.app import App
 from textual.widgets import Input, OptionList, Static
 from torch.optim import lr_scheduler as S
+from torch_truth import torch_lrs
 
-from lrtui.catalogue import build, starter, validate
+from lrtui.schedule.catalogue import build, starter, validate
 from lrtui.ui import children
 from lrtui.ui.children import ChildrenScreen
-from pilot import until
-from torch_truth import torch_lrs
 
 PENDING = object()
 WARM_COSINE = {"schedulers": [{"name": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 4}},

@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 import torch
-
-from lrtui.catalogue import CATALOGUE
 from torch_truth import torch_lrs
+
+from lrtui.schedule.catalogue import CATALOGUE
 
 
 def test_preview_json_is_what_torch_produces(cli):
@@ -66,8 +66,8 @@ def test_csv_has_every_step_of_every_run(cli):
 
 
 def test_csv_reads_back_as_the_previews_floats_exactly(cli, tmp_path):
-    from lrtui.presets import load
-    from lrtui.preview import preview
+    from lrtui.plan.presets import load
+    from lrtui.schedule.preview import preview
 
     path = tmp_path / "mixed.toml"
     path.write_text('[training]\nepochs = 7\nsteps_per_epoch = 30\n'
@@ -152,8 +152,9 @@ def test_plot_legend_is_under_the_chart_one_line_per_run_in_order(cli, monkeypat
 def test_coloured_plot_gives_each_run_its_own_colour_and_its_swatch_that_colour(monkeypatch, tmp_path):
     import re
 
-    from lrtui import presets, report
-    from lrtui.preview import preview
+    from lrtui.output import report
+    from lrtui.plan import presets
+    from lrtui.schedule.preview import preview
 
     monkeypatch.setenv("LINES", "31")  # plotext clips a chart to the terminal
     preset = presets.find(str(levels(tmp_path)))
@@ -230,7 +231,7 @@ def test_a_broken_user_preset_is_listed_with_its_problem(cli, tmp_path, monkeypa
 
 
 def test_help_answers_without_importing_torch():
-    probe = ("import sys\nfrom lrtui.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+    probe = ("import sys\nfrom lrtui.cli.main import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
              "print('torch' in sys.modules, 'textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "False False"
@@ -248,7 +249,7 @@ def _config(scheduler="StepLR", params=None, lr=0.1, seed=0, epochs=20):
 
 
 def test_labels_name_the_scheduler_and_what_differs_among_the_runs():
-    from lrtui.labels import labels
+    from lrtui.plan.labels import labels
 
     assert labels([_config(), _config(params={"step_size": 30, "gamma": 0.1}, lr=0.05)]) == [
         "StepLR step_size=10 lr=0.1", "StepLR step_size=30 lr=0.05"]
@@ -264,7 +265,7 @@ def test_labels_name_the_scheduler_and_what_differs_among_the_runs():
 
 
 def test_names_too_long_for_their_room_keep_what_tells_them_apart():
-    from lrtui.labels import fitted
+    from lrtui.plan.labels import fitted
 
     sweep = ["StepLR gamma=0.1 lr=0.3", "StepLR gamma=0.5 lr=0.3"]
     assert fitted(sweep, 30) == sweep  # they fit: as they are
@@ -277,7 +278,7 @@ def test_names_too_long_for_their_room_keep_what_tells_them_apart():
 
 
 def _store_runs(folder, configs):
-    from lrtui.store import Store
+    from lrtui.runs.store import Store
 
     store = Store.at(folder)
     for i, config in enumerate(configs):
@@ -292,7 +293,8 @@ def _store_runs(folder, configs):
 def test_runs_tells_apart_runs_that_differ_only_in_seed_and_fits_80_columns(cli, tmp_path):
     from rich.console import Console
 
-    from lrtui import report, scores
+    from lrtui.judge import scores
+    from lrtui.output import report
 
     store = _store_runs(tmp_path / "runs", [_config(seed=1), _config(seed=2)])
     code, out, _ = cli("runs", "--runs-dir", str(tmp_path / "runs"))
@@ -314,9 +316,9 @@ def test_runs_tells_apart_runs_that_differ_only_in_seed_and_fits_80_columns(cli,
 
 
 def test_a_schedule_whose_lr_does_not_change_within_the_run_is_noted_from_its_curve():
-    from lrtui.catalogue import validate
-    from lrtui.optimizers import validate_optimizer
-    from lrtui.preview import preview, unchanging
+    from lrtui.schedule.catalogue import validate
+    from lrtui.schedule.optimizers import validate_optimizer
+    from lrtui.schedule.preview import preview, unchanging
 
     sgd = validate_optimizer({"name": "SGD", "lr": 0.1})
 

@@ -52,8 +52,8 @@ def test_a_seed_numpy_cannot_take_is_refused(cli, tmp_path, command, seed):
 def test_the_largest_seed_is_accepted():
     import numpy as np
 
-    from lrtui.params import check_all
-    from lrtui.presets import TRAINING
+    from lrtui.plan.presets import TRAINING
+    from lrtui.schedule.params import check_all
 
     seed = check_all(TRAINING, {"seed": 2**32 - 1}, "training")["seed"]
     np.random.seed(seed)  # what the engine does with it
@@ -82,8 +82,8 @@ def test_values_nested_within_the_limit_get_their_own_message(cli):
 
 @pytest.mark.parametrize("depth", [1, 200])
 def test_a_composite_inside_a_composite_is_refused_whatever_its_depth(cli, tmp_path, depth):
-    from lrtui.catalogue import validate
-    from lrtui.params import ConfigError
+    from lrtui.schedule.catalogue import validate
+    from lrtui.schedule.params import ConfigError
 
     with pytest.raises(ConfigError, match="cannot hold ChainedScheduler"):
         validate("ChainedScheduler", {"schedulers": [tomllib_value(chained(depth))]})
@@ -143,9 +143,9 @@ def test_a_preview_that_steps_torch_has_a_lower_limit(cli):
 
 
 def test_a_preview_at_the_limit_is_drawn():
-    from lrtui.catalogue import validate
-    from lrtui.optimizers import validate_optimizer
-    from lrtui.preview import MAX_STEPS, preview
+    from lrtui.schedule.catalogue import validate
+    from lrtui.schedule.optimizers import validate_optimizer
+    from lrtui.schedule.preview import MAX_STEPS, preview
 
     lr = preview(validate("ConstantLR", {"total_iters": MAX_STEPS - 1}), validate_optimizer({"lr": 0.3}), MAX_STEPS).lr
     assert len(lr) == MAX_STEPS and lr[-2] == pytest.approx(0.1) and lr[-1] == pytest.approx(0.3)
@@ -173,9 +173,9 @@ def test_a_long_preview_as_json_is_every_value_of_the_curve_exactly(cli):
 
     import numpy as np
 
-    from lrtui.catalogue import validate
-    from lrtui.optimizers import validate_optimizer
-    from lrtui.preview import preview
+    from lrtui.schedule.catalogue import validate
+    from lrtui.schedule.optimizers import validate_optimizer
+    from lrtui.schedule.preview import preview
 
     code, out, _ = cli("preview", "OneCycleLR", "--set", "max_lr=0.1", "--epochs", "2", "--steps-per-epoch", "50000",
                        "--format", "json")
@@ -258,7 +258,7 @@ def test_code_winner_of_a_comparison_none_of_whose_runs_finished_names_no_winner
 def test_a_store_missing_a_column_is_upgraded_or_refused_in_one_line(cli, tmp_path, dropped, upgraded):
     import sqlite3
 
-    from lrtui.store import SCHEMA, Store
+    from lrtui.runs.store import SCHEMA, Store
 
     runs = tmp_path / "old"
     runs.mkdir()

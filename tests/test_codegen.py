@@ -6,10 +6,10 @@ import warnings
 import numpy as np
 import pytest
 
-from lrtui.catalogue import validate
-from lrtui.codegen import snippet
-from lrtui.optimizers import validate_optimizer
-from lrtui.preview import preview, synthetic_metric
+from lrtui.output.snippets import snippet
+from lrtui.schedule.catalogue import validate
+from lrtui.schedule.optimizers import validate_optimizer
+from lrtui.schedule.preview import preview, synthetic_metric
 
 EPOCHS, STEPS = 12, 5
 SGD = validate_optimizer({"name": "SGD", "lr": 0.1, "momentum": 0.9})

@@ -7,10 +7,10 @@ import textwrap
 
 import numpy as np
 import pytest
-
-from lrtui import engine, presets
-from lrtui.codegen import snippet
 from task_source import COMMON
+
+from lrtui.output.snippets import snippet
+from lrtui.plan import planning, presets
 
 TASK = COMMON + '''
 
@@ -127,7 +127,7 @@ def write(store, comparison, group, seed, status, final, task="t.py:build", epoc
     """A stored run of a comparison, as the recorder writes one, with final val loss `final`."""
     preset = presets.parse({"name": "p", "runs": [{"label": group, "scheduler": {
         "name": "StepLR", "params": {"step_size": 1 if group == "a" else 2}}}]})
-    job = engine.jobs(preset, seed=seed, epochs=epochs, task=task)[0]
+    job = planning.jobs(preset, seed=seed, epochs=epochs, task=task)[0]
     writer = store.start(group, "p", job.config, task, "cpu", "cpu", seed, 3, comparison=comparison, group=group)
     for epoch in range(epochs):
         writer.epoch({"epoch": epoch, "lr": 0.1, "train_loss": final + 1, "val_loss": final + epochs - 1 - epoch,
@@ -193,7 +193,7 @@ def test_export_takes_a_comparison_or_the_last_one(cli, store):
 
 
 def test_no_help_prints_a_doubled_percent_sign(cli, capsys):
-    from lrtui.cli import build_parser
+    from lrtui.cli.main import build_parser
 
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices

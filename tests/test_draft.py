@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from lrtui import engine, presets
-from lrtui.catalogue import INTERVAL, WARMUP, starter, validate
-from lrtui.cli import build_parser
-from lrtui.draft import Draft
-from lrtui.optimizers import OPTIMIZERS, validate_optimizer
-from lrtui.params import ConfigError
+from lrtui.cli.main import build_parser
+from lrtui.plan import planning, presets
+from lrtui.plan.draft import Draft
+from lrtui.schedule.catalogue import INTERVAL, WARMUP, starter, validate
+from lrtui.schedule.optimizers import OPTIMIZERS, validate_optimizer
+from lrtui.schedule.params import ConfigError
 
 BASE = presets.Preset("").training
 
@@ -45,11 +45,11 @@ def test_a_bad_override_is_refused_as_the_cli_refuses_it(cli, argv, override):
 
 def test_jobs_merge_the_same_way():
     preset = presets.find("seed-four")
-    job = engine.jobs(preset, epochs=3, seed=None, task="tasks.py:build")[0]
+    job = planning.jobs(preset, epochs=3, seed=None, task="tasks.py:build")[0]
     assert (job.epochs, job.seed, job.task) == (3, preset.training["seed"], "tasks.py:build")
     assert job.config["training"] == {k: v for k, v in presets.training_settings(
         preset.training, epochs=3, task="tasks.py:build").items() if k != "steps_per_epoch"} | {"seeds": [0]}
-    assert str(problem(lambda: engine.jobs(preset, epochs=0))) == str(
+    assert str(problem(lambda: planning.jobs(preset, epochs=0))) == str(
         problem(lambda: presets.training_settings(preset.training, epochs=0)))
 
 

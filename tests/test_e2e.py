@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from lrtui.store import Store
+from lrtui.runs.store import Store
 
 PRESET = """name = "aaa-e2e"
 description = "two quick runs for the end-to-end test"
@@ -117,7 +117,7 @@ def test_a_comparison_over_seeds_ends_in_the_verdict_the_command_line_gives(term
         time.sleep(0.2)
         screen = terminal.screen()
     assert screen.count("3/3   finished") == 2 and "mean±95%" in screen
-    from lrtui import scores, verdict
+    from lrtui.judge import scores, verdict
 
     store = Store.at(tmp_path / "runs")
     runs = store.comparison(store.last_comparison())

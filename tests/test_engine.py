@@ -15,17 +15,17 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from lrtui import engine, recorder
-from lrtui.catalogue import moves_momentum, validate
-from lrtui.engine import shared
-from lrtui.engine import Job
-from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
-from lrtui.optimizers import validate_optimizer
-from lrtui.params import ConfigError
-from lrtui.preview import preview
-from lrtui.store import Store
 from task_source import COMMON
+
+from lrtui.engine import shared
+from lrtui.engine.events import EpochEnded, RunEnded, RunStarted, Steps
+from lrtui.plan.planning import Job
+from lrtui.runs import recorder
+from lrtui.runs.store import Store
+from lrtui.schedule.catalogue import moves_momentum, validate
+from lrtui.schedule.optimizers import validate_optimizer
+from lrtui.schedule.params import ConfigError
+from lrtui.schedule.preview import preview
 
 TASKS = COMMON + '''
 import sys

@@ -1,4 +1,4 @@
-"""The safe expression language (lrtui.expr): what it computes, what it refuses, and that refusing
+"""The safe expression language (lrtui.schedule.expr): what it computes, what it refuses, and that refusing
 never runs anything. Expected values are plain Python written here by hand."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from lrtui.expr import Expr, Formula, parse, parse_formula
-from lrtui.params import ConfigError
+from lrtui.schedule.expr import Expr, Formula, parse, parse_formula
+from lrtui.schedule.params import ConfigError
 
 T = np.arange(0.0, 60.0)  # the points every valid expression is checked at
 

@@ -11,14 +11,16 @@ import numpy as np
 import pytest
 import torch
 
-from lrtui import engine, finder, recorder
-from lrtui.catalogue import validate
-from lrtui.engine import FindJob, Job
-from lrtui.events import RunEnded, RunStarted, Steps
-from lrtui.finder import analyse, smoothed, sweep
-from lrtui.optimizers import validate_optimizer
-from lrtui.params import ConfigError
-from lrtui.store import Store
+from lrtui.engine.events import RunEnded, RunStarted, Steps
+from lrtui.judge.findings import analyse, smoothed
+from lrtui.plan import planning
+from lrtui.plan.planning import FindJob, Job
+from lrtui.plan.range_test import sweep
+from lrtui.runs import recorder
+from lrtui.runs.store import Store
+from lrtui.schedule.catalogue import validate
+from lrtui.schedule.optimizers import validate_optimizer
+from lrtui.schedule.params import ConfigError
 
 USER_TASK = '''
 import torch
@@ -267,7 +269,7 @@ def test_find_with_bad_input_exits_2_with_one_line(cli, argv, names):
 
 def test_job_keeps_the_training_settings_and_the_optimizer():
     opt = validate_optimizer({"name": "SGD", "momentum": 0.9, "lr": 0.3})
-    job = engine.find_job({"task": "spirals", "epochs": 9, "batch_size": 64, "seed": 3, "device": "cpu"}, opt,
+    job = planning.find_job({"task": "spirals", "epochs": 9, "batch_size": 64, "seed": 3, "device": "cpu"}, opt,
                           sweep({}), "seed-four")
     assert (job.task, job.batch_size, job.seed, job.device, job.preset) == ("spirals", 64, 3, "cpu", "seed-four")
     assert job.config["optimizer"] == {"name": "SGD", **opt.params} and job.config["sweep"]["steps"] == 300

@@ -25,16 +25,23 @@ def test_the_import_contracts_hold():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+HEADLESS = "The core is headless: only lrtui.ui imports Textual"
+RICH = "Only the app and the terminal's outputs draw with rich"
+ENGINE = "The engine records nothing and launches nothing: lrtui.engine imports no lrtui.runs, no lrtui.backends"
+STORE = "Only the recorder and the readers touch the store"
+LAYERS = "The CLI and the app on top, each package importing only those below it"
+
+
 @pytest.mark.parametrize("module, line, contracts", [
-    ("params.py", "import textual", {"The core is headless: only lrtui.ui imports Textual"}),
-    ("scores.py", "from lrtui.ui import app", {"Only the CLI, to launch the app, imports lrtui.ui",
-                                               "Front ends over the recorder over the loops over the domain"}),
-    ("finder.py", "import rich", {"Only the app and the console outputs draw with rich"}),
-    ("scores.py", "from lrtui.store import Store", {"Only the recorder and the readers import the store",
-                                                    "Front ends over the recorder over the loops over the domain"}),
-    ("engine/training.py", "from lrtui import recorder", {
-        "The loops record nothing: lrtui.engine imports no store",
-        "Front ends over the recorder over the loops over the domain"}),
+    ("schedule/params.py", "import textual", {HEADLESS}),
+    ("plan/range_test.py", "import rich", {RICH}),
+    ("engine/training.py", "from lrtui.runs import recorder", {ENGINE, LAYERS}),
+    ("engine/batched.py", "from lrtui.backends import local", {ENGINE, LAYERS}),
+    ("output/sweep_views.py", "from lrtui.runs.store import Store", {STORE}),
+    ("judge/scores.py", "from lrtui.ui import app", {LAYERS}),
+    ("ui/app.py", "from lrtui.cli import main", {LAYERS}),
+    ("schedule/catalogue.py", "from lrtui.plan import presets", {LAYERS}),
+    ("judge/verdict.py", "from lrtui.runs import series", {LAYERS}),  # runs and judge are independent
 ])
 def test_a_forbidden_import_breaks_its_contract(tmp_path, module, line, contracts):
     shutil.copytree(ROOT / "lrtui", tmp_path / "lrtui", ignore=shutil.ignore_patterns("__pycache__"))
@@ -61,7 +68,7 @@ def test_importing_any_core_module_loads_no_torch():
 def test_help_and_list_answer_without_numpy(argv):
     """numpy is imported where an array is first made (lrtui.lazy), so these answer a tenth of a
     second sooner; scipy likewise, at the first verdict only."""
-    code = ("import sys\nfrom lrtui.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+    code = ("import sys\nfrom lrtui.cli.main import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'scipy', 'torch'}), file=sys.stderr)" % argv)
     err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stderr
     assert err.strip().splitlines()[-1] == "[]"

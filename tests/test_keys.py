@@ -2,12 +2,12 @@
 (Enter, or a digit, a sign or a point); tab walks the panes, arrows move within them; a field of a
 few values cycles."""
 import pytest
-from torch.optim.lr_scheduler import StepLR
-
-from lrtui.store import Store
-from lrtui.ui.app import LrtuiApp
 from pilot import started, until
+from torch.optim.lr_scheduler import StepLR
 from torch_truth import torch_lrs
+
+from lrtui.runs.store import Store
+from lrtui.ui.app import LrtuiApp
 
 
 @pytest.fixture
@@ -208,7 +208,7 @@ async def test_a_choice_field_holding_another_value_cycles_to_its_first(store):
 
 
 async def test_c_runs_every_run_of_the_loaded_preset_and_is_dimmed_without_one(store):
-    from lrtui import presets
+    from lrtui.plan import presets
 
     app = LrtuiApp(presets.find("seed-four"), store=store)
     async with app.run_test(size=(120, 36)) as pilot:

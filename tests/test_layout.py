@@ -1,13 +1,13 @@
 """80x24, the SSH default, is a good screen: a chart tall enough to read a staircase, five runs with
 their key figures, the form whole while it is edited, a whole error message."""
 import pytest
+from pilot import until
 from rich.console import Console
 from rich.text import Text
 
-from lrtui.store import Store
+from lrtui.runs.store import Store
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
-from pilot import until
 
 EPOCH = {"lr": 0.1, "train_loss": 1.0, "val_loss": 0.9, "val_acc": 0.5, "seconds": 0.2, "samples_per_s": 100.0}
 

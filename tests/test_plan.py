@@ -1,12 +1,12 @@
 """Planning a comparison: the preset's runs x its seeds, paired and round-robin by seed."""
 import pytest
 
-from lrtui import engine, presets
-from lrtui.params import ConfigError
+from lrtui.plan import planning, presets
+from lrtui.schedule.params import ConfigError
 
 
 def plan(seeds, name="seed-four", **overrides):
-    return engine.jobs(presets.find(name), seeds=seeds, epochs=2, **overrides)
+    return planning.jobs(presets.find(name), seeds=seeds, epochs=2, **overrides)
 
 
 def test_one_seed_is_todays_plan_one_job_per_run_on_the_presets_seed():
@@ -31,7 +31,7 @@ def test_a_list_of_seeds_keeps_its_order_and_a_preset_may_give_them():
     assert [j.seed for j in plan([7, 0, 3])][::4] == [7, 0, 3]
     preset = presets.parse({"training": {"seeds": [4, 2]}, "runs": [{"scheduler": {"name": "StepLR",
                                                                                       "params": {"step_size": 1}}}]})
-    assert [j.seed for j in engine.jobs(preset)] == [4, 2]
+    assert [j.seed for j in planning.jobs(preset)] == [4, 2]
 
 
 def test_paired_jobs_on_one_seed_differ_only_in_their_schedule():
@@ -51,9 +51,9 @@ def test_bad_seeds_are_refused_naming_the_setting(seeds):
 def test_runs_of_one_label_get_groups_of_their_own_and_presets_sharing_a_label_are_told_apart():
     table = {"name": "twins", "runs": [{"scheduler": {"name": "StepLR", "params": {"step_size": 1}}},
                                        {"scheduler": {"name": "StepLR", "params": {"step_size": 2}}}]}
-    twins = engine.jobs(presets.parse(table), seeds=2, comparison="c")
+    twins = planning.jobs(presets.parse(table), seeds=2, comparison="c")
     assert [j.group for j in twins] == ["StepLR", "StepLR #2"] * 2
     other = presets.parse({"name": "other", "runs": table["runs"][:1]})
-    both = list(engine.plan([presets.parse(table), other], seeds=2))
+    both = list(planning.plan([presets.parse(table), other], seeds=2))
     assert [(j.seed, j.group) for j in both] == [(0, "twins: StepLR"), (0, "StepLR #2"), (0, "other: StepLR"),
                                                  (1, "twins: StepLR"), (1, "StepLR #2"), (1, "other: StepLR")]

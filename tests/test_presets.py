@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lrtui import presets
-from lrtui.params import ConfigError
 from lrtui.paths import SHIPPED_PRESETS
-from lrtui.preview import exact_curve, preview
+from lrtui.plan import presets
+from lrtui.schedule.params import ConfigError
+from lrtui.schedule.preview import exact_curve, preview
 
 SHIPPED = {
     "seed-four", "resnet-multistep", "cosine-warmup", "one-cycle", "sgdr", "cyclic", "wsd", "polynomial",

@@ -15,11 +15,11 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from torch.optim import lr_scheduler as S
 
-from lrtui import preview as P
-from lrtui.catalogue import CATALOGUE, resolve, validate
-from lrtui.optimizers import validate_optimizer
-from lrtui.params import ConfigError
-from lrtui.recipes import formula
+from lrtui.schedule import preview as P
+from lrtui.schedule.catalogue import CATALOGUE, resolve, validate
+from lrtui.schedule.optimizers import validate_optimizer
+from lrtui.schedule.params import ConfigError
+from lrtui.schedule.recipes import formula
 
 SGD = {"name": "SGD", "lr": 0.1}
 SGD_MOMENTUM = {"name": "SGD", "lr": 0.1, "momentum": 0.9}

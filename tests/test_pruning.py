@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from lrtui.events import Status
-from lrtui.scores import Entry, group_scores, judge
-from lrtui.verdict import DEFAULT_METRIC, compare
+from lrtui.engine.events import Status
+from lrtui.judge.scores import Entry, group_scores, judge
+from lrtui.judge.verdict import DEFAULT_METRIC, compare
 
 # two lrs that learn, then two that barely move: at the first rung (1 epoch) each of those is worse
 # than every run before it, so the pruner ends it; the first point has only itself to beat
@@ -72,11 +72,11 @@ def test_a_point_is_pruned_on_every_seed_and_the_others_keep_theirs(batch_runs, 
 
 
 def test_halving_never_prunes_a_run_after_its_last_epoch():
-    from lrtui.engine import Job
-    from lrtui.catalogue import validate
-    from lrtui.events import EpochEnded
-    from lrtui.optimizers import validate_optimizer
-    from lrtui.pruning import Halving
+    from lrtui.engine.events import EpochEnded
+    from lrtui.judge.pruning import Halving
+    from lrtui.plan.planning import Job
+    from lrtui.schedule.catalogue import validate
+    from lrtui.schedule.optimizers import validate_optimizer
 
     jobs = [Job(f"p{i}", validate("StepLR", {"step_size": 1}), validate_optimizer({}), 2, group=f"p{i}")
             for i in range(2)]
@@ -133,8 +133,8 @@ def test_the_view_of_two_keys_marks_the_pruned_cells():
 
     from rich.console import Console
 
-    from lrtui import sweep_views
-    from lrtui.verdict import Comparison, GroupStats, Verdict
+    from lrtui.judge.verdict import Comparison, GroupStats, Verdict
+    from lrtui.output import sweep_views
 
     runs = [{"group": f"g{g} s{s}", "config": {"point": {"scheduler.params.gamma": g, "scheduler.params.step_size": s}}}
             for g in (0.1, 0.5) for s in (1, 2)]
@@ -148,9 +148,10 @@ def test_the_view_of_two_keys_marks_the_pruned_cells():
 
 
 async def test_the_app_lists_a_point_pruned_on_every_seed_as_pruned(cli, store):
+    from pilot import until
+
     from lrtui.ui.app import LrtuiApp
     from lrtui.ui.runs_table import RunsTable
-    from pilot import until
 
     code, out, err = cli(*SWEEP, "--seeds", "0,1", "--runs-dir", str(store.path.parent))
     assert code == 0, err

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from lrtui.store import Store
+from lrtui.runs.store import Store
 
 GRID = ("StepLR", "--grid", "gamma=0.1,0.5", "--set", "step_size=1", "--epochs", "2", "--device", "cpu", "--json")
 RANDOM = ("StepLR", "--random", "optimizer.lr=log_uniform(0.01,0.3)", "--samples", "2", "--set", "step_size=1",

@@ -1,14 +1,16 @@
 """Loops run without a store; the recorder alone writes what their events say, under each job's key."""
 import threading
 
-from lrtui import engine, recorder
-from lrtui.catalogue import validate
-from lrtui.engine import Job
-from lrtui.events import EpochEnded, RunEnded, RunStarted, Steps
-from lrtui.finder import sweep
-from lrtui.optimizers import validate_optimizer
-from lrtui.recorder import Recorder
-from lrtui.store import Store
+from lrtui import engine
+from lrtui.engine.events import EpochEnded, RunEnded, RunStarted, Steps
+from lrtui.plan import planning
+from lrtui.plan.planning import Job
+from lrtui.plan.range_test import sweep
+from lrtui.runs import recorder
+from lrtui.runs.recorder import Recorder
+from lrtui.runs.store import Store
+from lrtui.schedule.catalogue import validate
+from lrtui.schedule.optimizers import validate_optimizer
 
 
 def job(epochs: int = 3, seed: int = 0) -> Job:
@@ -33,7 +35,7 @@ def test_a_loop_runs_with_no_store_and_names_every_event_by_its_jobs_key(tmp_pat
     assert [e.epoch for e in events if isinstance(e, EpochEnded)] == [0, 1, 2]
     assert events[-1] == RunEnded(j.key, "finished", None)
     assert not list(tmp_path.rglob("*.sqlite"))
-    sweep_job = engine.find_job({"task": "spirals", "batch_size": 64, "seed": 0, "device": "cpu"},
+    sweep_job = planning.find_job({"task": "spirals", "batch_size": 64, "seed": 0, "device": "cpu"},
                                 validate_optimizer({"name": "SGD"}), sweep({"steps": 20}))
     found = loop_events(sweep_job)
     assert found[0].kind == "find" and sum(len(e.lr) for e in found if isinstance(e, Steps)) == 20
@@ -63,7 +65,7 @@ def test_events_made_elsewhere_are_recorded_as_their_run_and_a_retried_key_repla
 
 
 def test_a_range_test_is_committed_step_by_step(store):
-    sweep_job = engine.find_job({"task": "spirals", "batch_size": 64, "seed": 0, "device": "cpu"},
+    sweep_job = planning.find_job({"task": "spirals", "batch_size": 64, "seed": 0, "device": "cpu"},
                                 validate_optimizer({"name": "SGD"}), sweep({"steps": 20}))
     events = loop_events(sweep_job)
     started, first_steps = events[0], next(e for e in events if isinstance(e, Steps))

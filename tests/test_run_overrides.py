@@ -3,7 +3,6 @@ import json
 
 import pytest
 import torch
-
 from torch_truth import torch_lrs
 
 
@@ -40,7 +39,7 @@ def test_set_reaches_each_run_whose_scheduler_has_the_parameter(cli):
 def test_optimizer_trains_every_run_with_it_at_the_presets_lr(cli, tmp_path):
     code, out, err = cli("run", "seed-four", "--epochs", "1", "--device", "cpu", "--optimizer", "Adam", "--json")
     assert code == 0, err
-    from lrtui.store import Store
+    from lrtui.runs.store import Store
     store = Store.at(tmp_path / "runs", False)
     for run in json.loads(out)["runs"]:
         assert store.run(run["id"])["config"]["optimizer"] == {"name": "Adam", "lr": 0.1, "betas": [0.9, 0.999],

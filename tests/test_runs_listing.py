@@ -1,6 +1,6 @@
 """`lrtui runs` reads what its table shows: a training run's epochs, never its step rows (100k of them
 for a long run); a range test's steps, from which its suggestion comes."""
-from lrtui.store import Store
+from lrtui.runs.store import Store
 
 
 def test_lrtui_runs_reads_the_steps_of_range_tests_only(cli, tmp_path, monkeypatch):

@@ -13,13 +13,14 @@ import threading
 from pathlib import Path
 
 import pytest
-
-from lrtui import engine, recorder
-from lrtui.catalogue import validate
-from lrtui.optimizers import validate_optimizer
-from lrtui.params import ConfigError
-from lrtui.store import Store, StoreError
 from task_source import COMMON
+
+from lrtui.plan import planning
+from lrtui.runs import recorder
+from lrtui.runs.store import Store, StoreError
+from lrtui.schedule.catalogue import validate
+from lrtui.schedule.optimizers import validate_optimizer
+from lrtui.schedule.params import ConfigError
 
 TASKS = COMMON + '''
 
@@ -196,7 +197,7 @@ def test_a_task_that_cannot_train_is_refused_in_one_line_before_anything_is_stor
 def test_the_engine_refuses_a_task_that_cannot_train_with_config_error(tmp_path, tasks_file):
     store = Store.at(tmp_path / "runs")
     for build in BEFORE_TRAINING:
-        job = engine.Job("r", validate("StepLR", {"step_size": 1}), validate_optimizer({"name": "SGD", "lr": 0.1}),
+        job = planning.Job("r", validate("StepLR", {"step_size": 1}), validate_optimizer({"name": "SGD", "lr": 0.1}),
                          2, task=f"{tasks_file}:{build}", device="cpu")
         with pytest.raises(ConfigError, match=build):
             recorder.run(job, store, lambda events: pytest.fail("no event before the run starts"), threading.Event())

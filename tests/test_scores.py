@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from lrtui import scores
+from lrtui.judge import scores
+from lrtui.plan import planning
 
 CONFIG = {"preset": "mine", "scheduler": {"name": "StepLR", "params": {"step_size": 1}},
           "training": {"task": "synthetic", "seed": 7}}
@@ -85,7 +86,7 @@ def stored_run(group, seed, status="finished", val_losses=(1.0,), task="spirals"
 
 
 def test_stored_runs_score_by_group_and_seed_failures_none_and_unfinished_left_out():
-    from lrtui.verdict import METRICS
+    from lrtui.judge.verdict import METRICS
 
     runs = [stored_run("a", 0, val_losses=(2.0, 0.5)), stored_run("b", 0, "diverged"), stored_run("a", 1, "failed"),
             stored_run("b", 1, "stopped"), stored_run("b", 2, "interrupted"), stored_run("c", 0, "running"),
@@ -96,8 +97,8 @@ def test_stored_runs_score_by_group_and_seed_failures_none_and_unfinished_left_o
 
 
 def test_two_runs_of_a_group_on_one_seed_or_a_metric_the_runs_lack_are_refused():
-    from lrtui.params import ConfigError
-    from lrtui.verdict import METRICS
+    from lrtui.judge.verdict import METRICS
+    from lrtui.schedule.params import ConfigError
 
     with pytest.raises(ConfigError, match="two runs of a on seed 0"):
         scores.group_scores(map(scores.Entry.stored, [stored_run("a", 0), stored_run("a", 0)]), METRICS["final_val_loss"])
@@ -118,10 +119,10 @@ def test_runs_that_differ_in_task_epochs_or_batch_size_do_not_belong_together():
 
 
 def test_a_stored_config_is_read_once_with_what_a_range_test_or_an_older_store_lacks_filled_in():
-    from lrtui import engine, presets
-    from lrtui.stored import RANGE_TEST, RunConfig
+    from lrtui.plan import presets
+    from lrtui.plan.config import RANGE_TEST, RunConfig
 
-    job = engine.jobs(presets.find("seed-four"), seeds=[3, 5])[1]
+    job = planning.jobs(presets.find("seed-four"), seeds=[3, 5])[1]
     setup = RunConfig.of(job.config)
     assert (setup.scheduler, setup.params, setup.preset, setup.warmup, setup.interval) == (
         "MultiStepLR", {"milestones": [30, 80]}, "seed-four", 0, "epoch")  # as given: the defaults are left out

@@ -1,12 +1,12 @@
-"""The one EMA (lrtui.smoothing): debiased, weight of each new value, and the same curve in the range
+"""The one EMA (lrtui.engine.smoothing): debiased, weight of each new value, and the same curve in the range
 test and the run charts."""
 import math
 
 import numpy as np
 import pytest
 
-from lrtui import finder
-from lrtui.smoothing import Ema
+from lrtui.engine.smoothing import Ema
+from lrtui.judge import findings
 from lrtui.ui.runview import LOSS_WEIGHT, RunView
 
 
@@ -46,4 +46,4 @@ def test_the_charts_smoothed_loss_is_the_emas_over_the_finite_losses_as_the_rang
     assert list(smooth.y) == pytest.approx(expected)
     assert smooth.y[0] == pytest.approx(loss[0]) and LOSS_WEIGHT == 0.1  # debiased; each new loss weighs a tenth
     assert list(smooth.y[:10]) == pytest.approx(by_hand(loss[:10], 0.1))
-    assert list(finder.smoothed(loss, LOSS_WEIGHT)) == pytest.approx(want)  # the range test's, on the same losses
+    assert list(findings.smoothed(loss, LOSS_WEIGHT)) == pytest.approx(want)  # the range test's, on the same losses

@@ -2,7 +2,8 @@
 Update after an intended change of the screen with `pytest tests/test_snapshots.py --snapshot-update`."""
 import pytest
 
-from lrtui.store import Store
+from lrtui.plan import planning
+from lrtui.runs.store import Store
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
 
@@ -51,12 +52,12 @@ def test_a_comparison_over_seeds_at_80x24(snap_compare, tmp_path):
     first one's seeds listed under it and drawn as their mean and range, the verdict on the status line."""
     import math
 
-    from lrtui import engine, presets
+    from lrtui.plan import presets
 
     store = Store.at(tmp_path)
     preset = presets.find("seed-four")
     preset = presets.Preset("three", training=preset.training, runs=preset.runs[1:])
-    for job in engine.jobs(preset, epochs=4, seeds=3, comparison="c0ffee00"):
+    for job in planning.jobs(preset, epochs=4, seeds=3, comparison="c0ffee00"):
         rank = [r.label for r in preset.runs].index(job.label)
         writer = store.start(job.label, preset.name, job.config, "spirals", "cpu", "cpu", job.seed, 4 * 10,
                              comparison=job.comparison, group=job.group)

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from lrtui import store as store_module
-from lrtui.catalogue import validate
-from lrtui import recorder
-from lrtui.engine import Job
-from lrtui.events import EpochEnded, Steps
-from lrtui.optimizers import validate_optimizer
-from lrtui.preview import preview
-from lrtui.store import SCHEMA_VERSION, Store, StoreError
+from lrtui.engine.events import EpochEnded, Steps
+from lrtui.plan.planning import Job
+from lrtui.runs import recorder
+from lrtui.runs import store as store_module
+from lrtui.runs.store import SCHEMA_VERSION, Store, StoreError
+from lrtui.schedule.catalogue import validate
+from lrtui.schedule.optimizers import validate_optimizer
+from lrtui.schedule.preview import preview
 
 TASK = '''
 import torch

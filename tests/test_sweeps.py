@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from lrtui import presets, sweeps
-from lrtui.catalogue import starter
-from lrtui.engine import jobs
-from lrtui.optimizers import validate_optimizer
-from lrtui.params import ConfigError
+from lrtui.plan import presets, search_space
+from lrtui.plan.planning import jobs
+from lrtui.schedule.catalogue import starter
+from lrtui.schedule.optimizers import validate_optimizer
+from lrtui.schedule.params import ConfigError
 
 STEP = presets.Run("StepLR", starter("StepLR"), validate_optimizer({"name": "SGD", "lr": 0.1}))
 
 
 def test_a_grid_is_the_product_of_its_values_and_random_keys_are_drawn_from_the_seed():
-    space = sweeps.space({"gamma": [0.1, 0.5], "step_size": [5, 10, 20], "optimizer.lr": {"log_uniform": [0.01, 1.0]},
+    space = search_space.space({"gamma": [0.1, 0.5], "step_size": [5, 10, 20], "optimizer.lr": {"log_uniform": [0.01, 1.0]},
                           "warmup": {"int_uniform": [0, 3]}, "samples": 4})
     points = list(space.points(seed=7))
     assert space.size == len(points) == 2 * 3 * 4
@@ -33,7 +33,7 @@ def test_a_grid_is_the_product_of_its_values_and_random_keys_are_drawn_from_the_
 
 
 def test_log_uniform_draws_are_uniform_in_the_log():
-    axis = sweeps.axis("optimizer.lr", {"log_uniform": [1e-4, 1.0]})
+    axis = search_space.axis("optimizer.lr", {"log_uniform": [1e-4, 1.0]})
     import random
 
     rng = random.Random(0)
@@ -56,21 +56,21 @@ def test_log_uniform_draws_are_uniform_in_the_log():
 ])
 def test_a_bad_key_or_value_is_refused_naming_the_key_and_the_rule(key, value, rule):
     with pytest.raises(ConfigError) as info:
-        sweeps.space({key: value})
-    assert info.value.key == sweeps.path(key) and rule in info.value.problem
+        search_space.space({key: value})
+    assert info.value.key == search_space.path(key) and rule in info.value.problem
 
 
 def test_a_point_the_catalogue_refuses_is_named_with_the_rule():
     with pytest.raises(ConfigError) as info:
-        list(sweeps.point_runs((STEP,), sweeps.space({"gamma": [0.5, -5.0]}), seed=0))
+        list(search_space.point_runs((STEP,), search_space.space({"gamma": [0.5, -5.0]}), seed=0))
     assert info.value.key == "scheduler.params.gamma" and "point gamma=-5 of StepLR" in info.value.problem
     with pytest.raises(ConfigError) as info:
-        list(sweeps.point_runs((STEP,), sweeps.space({"T_max": [5]}), seed=0))
+        list(search_space.point_runs((STEP,), search_space.space({"T_max": [5]}), seed=0))
     assert "StepLR has no parameter 'T_max'" in info.value.problem
 
 
 def test_each_point_is_a_run_with_the_points_values_set():
-    [low, high] = sweeps.point_runs((STEP,), sweeps.space({"gamma": [0.2, 0.7], "optimizer.momentum": [0.9],
+    [low, high] = search_space.point_runs((STEP,), search_space.space({"gamma": [0.2, 0.7], "optimizer.momentum": [0.9],
                                                             "warmup": [2]}), seed=0)
     assert (low.label, high.label) == ("StepLR gamma=0.2 momentum=0.9 warmup=2", "StepLR gamma=0.7 momentum=0.9 warmup=2")
     assert low.schedule.params["gamma"] == 0.2 and low.schedule.warmup == 2
@@ -252,8 +252,8 @@ def test_a_sweep_of_two_keys_ends_with_a_table_of_the_means_the_best_marked(cli)
 
 
 def test_the_view_of_one_key_plots_the_metric_against_it_on_a_log_axis_where_it_spans_decades():
-    from lrtui import sweep_views
-    from lrtui.verdict import DEFAULT_METRIC, Comparison, GroupStats, Verdict
+    from lrtui.judge.verdict import DEFAULT_METRIC, Comparison, GroupStats, Verdict
+    from lrtui.output import sweep_views
 
     runs = [{"group": f"p{lr}", "config": {"point": {"optimizer.lr": lr, "warmup": 2}}} for lr in (0.01, 0.1, 1.0)]
     assert sweep_views.swept(sweep_views.points(runs)) == ["optimizer.lr"]  # warmup is the same everywhere
@@ -267,12 +267,12 @@ def test_the_view_of_one_key_plots_the_metric_against_it_on_a_log_axis_where_it_
 async def test_w_shows_the_latest_sweeps_result_view_in_the_app(cli, store):
     import io
 
+    from pilot import until
     from rich.console import Console
     from textual.widgets import Static
 
     from lrtui.ui.app import LrtuiApp
     from lrtui.ui.screens import ResultScreen
-    from pilot import until
 
     code, out, err = cli("sweep", "StepLR", "--grid", "gamma=0.1,0.5", "--grid", "step_size=1,2", "--epochs", "2",
                          "--device", "cpu", "--json", "--runs-dir", str(store.path.parent))
@@ -292,9 +292,10 @@ async def test_w_shows_the_latest_sweeps_result_view_in_the_app(cli, store):
 
 
 async def test_the_apps_runs_table_tells_a_sweeps_points_apart_at_80_columns(cli, store):
+    from pilot import until
+
     from lrtui.ui.app import LrtuiApp
     from lrtui.ui.runs_table import RunsTable
-    from pilot import until
 
     code, out, err = cli("sweep", "StepLR", "--grid", "gamma=0.1,0.5", "--grid", "step_size=1,2", "--epochs", "1",
                          "--seeds", "0,1", "--device", "cpu", "--runs-dir", str(store.path.parent))
@@ -310,8 +311,8 @@ async def test_the_apps_runs_table_tells_a_sweeps_points_apart_at_80_columns(cli
 def test_a_sweep_past_the_limit_with_yes_makes_its_jobs_as_it_trains_them(cli, monkeypatch):
     """Ten million runs (100 x 100 points x 1,000 seeds) with --yes: the first run starts after a
     handful of jobs are made (not ten million of them, each point checked), on one bar over the plan."""
-    from lrtui import headless
-    from lrtui.engine.plan import Part
+    from lrtui.backends import local
+    from lrtui.plan.planning import Part
 
     made, seen = [], {}
     job = Part.job
@@ -321,7 +322,7 @@ def test_a_sweep_past_the_limit_with_yes_makes_its_jobs_as_it_trains_them(cli, m
         seen["made"] = len(made)
         return None, True
 
-    monkeypatch.setattr(headless, "in_worker", first_unit)
+    monkeypatch.setattr(local, "in_worker", first_unit)
     values = ",".join(str(v / 100) for v in range(1, 101))
     code, out, err = cli("sweep", "StepLR", "--grid", f"gamma={values}", "--grid", f"step_size={','.join(map(str, range(1, 101)))}",
                          "--seeds", "1000", "--yes", "--epochs", "1", "--device", "cpu")
@@ -342,7 +343,7 @@ def test_a_presets_sweep_past_the_limit_is_refused_by_run_as_by_sweep(cli, tmp_p
 def test_a_bar_shows_its_time_so_far_and_an_estimate_of_what_remains():
     from types import SimpleNamespace
 
-    from lrtui.headless import Times
+    from lrtui.backends.local import Times
 
     def bar(**state):
         fields = {"start_time": 0.0, "finished": False, "finished_time": None, "elapsed": 0.0, "time_remaining": None,

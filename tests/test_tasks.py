@@ -14,10 +14,13 @@ import pytest
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from lrtui import catalogue, engine, recorder
-from lrtui.optimizers import validate_optimizer
-from lrtui.params import ConfigError
-from lrtui.store import Store
+from lrtui import engine
+from lrtui.plan import planning
+from lrtui.runs import recorder
+from lrtui.runs.store import Store
+from lrtui.schedule import catalogue
+from lrtui.schedule.optimizers import validate_optimizer
+from lrtui.schedule.params import ConfigError
 from lrtui.tasks import Context, check_built, find, known_batches
 from lrtui.tasks.batches import TensorBatches, split
 
@@ -43,7 +46,7 @@ def match(got, expected):
 
 
 def job(task, epochs, *, optimizer=None, batch_size=128, seed=0):
-    return engine.Job("test", catalogue.validate("StepLR", {"step_size": 30}),
+    return planning.Job("test", catalogue.validate("StepLR", {"step_size": 30}),
                       validate_optimizer(optimizer or {"name": "SGD", "lr": 0.1}), epochs, task=task,
                       batch_size=batch_size, seed=seed, device="cpu")
 
@@ -297,7 +300,7 @@ def test_imagefolder_cnn_learns_digits_in_a_few_epochs(tmp_path):
     write_digits(tmp_path / "digits", 50)
     task = f"imagefolder:{tmp_path / 'digits'}"
     store = Store.at(tmp_path / "runs")
-    run = engine.Job("digits", catalogue.validate("CosineAnnealingLR", {"T_max": 12}),
+    run = planning.Job("digits", catalogue.validate("CosineAnnealingLR", {"T_max": 12}),
                      validate_optimizer({"name": "SGD", "lr": 0.05, "momentum": 0.9}), 12, task=task,
                      batch_size=32, device="cpu")
     assert recorder.run(run, store, lambda events: None, threading.Event()) == "finished"
@@ -506,7 +509,7 @@ def test_example_user_task_trains_through_the_engine(tmp_path):
     assert last["val_loss"] < first["val_loss"] < 0.3  # 0.3: about the targets' variance (predicting the mean)
     # a second run with the seed (another schedule, as in a comparison) starts from the same weights and
     # batches: its first step's loss is the same, bit for bit
-    other = engine.Job("other", catalogue.validate("ExponentialLR", {"gamma": 0.5}),
+    other = planning.Job("other", catalogue.validate("ExponentialLR", {"gamma": 0.5}),
                        validate_optimizer({"name": "SGD", "lr": 0.1}), 1, task=f"{EXAMPLE}:build", device="cpu")
     assert recorder.run(other, store, events.extend, threading.Event()) == "finished"
     again = store.run(store.runs()[0]["id"])

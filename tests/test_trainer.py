@@ -4,11 +4,11 @@ import time
 
 import pytest
 
-from lrtui import presets
-from lrtui.engine import jobs
-from lrtui.events import EpochEnded, RunEnded
-from lrtui.store import Store
-from lrtui.trainer import Ready, Refused, ThreadTrainer, Trainer
+from lrtui.backends.child import Ready, Refused, ThreadTrainer, Trainer
+from lrtui.engine.events import EpochEnded, RunEnded
+from lrtui.plan import presets
+from lrtui.plan.planning import jobs
+from lrtui.runs.store import Store
 
 
 def collect(trainer, until, seconds=60):

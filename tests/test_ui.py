@@ -3,16 +3,17 @@
 import numpy as np
 import pytest
 import torch
+from pilot import field_input, set_field, until
+from torch_truth import torch_lrs
 
-from lrtui import presets
-from lrtui.catalogue import CATALOGUE, validate
-from lrtui.optimizers import validate_optimizer
-from lrtui.preview import preview
+from lrtui.judge import findings
+from lrtui.plan import presets
+from lrtui.schedule.catalogue import CATALOGUE, validate
+from lrtui.schedule.optimizers import validate_optimizer
+from lrtui.schedule.preview import preview
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
 from lrtui.ui.form import Field, ParamForm
-from pilot import field_input, set_field, until
-from torch_truth import torch_lrs
 
 
 async def run_to_finished(pilot, epochs):
@@ -208,7 +209,7 @@ async def test_a_killed_training_process_is_said_its_run_interrupted_and_a_new_o
 
 
 async def test_every_scheduler_gets_a_form_from_its_declaration(store):
-    from lrtui.catalogue import starter
+    from lrtui.schedule.catalogue import starter
     from lrtui.ui.form import Draft
 
     app = LrtuiApp(store=store)
@@ -225,7 +226,7 @@ async def test_every_scheduler_gets_a_form_from_its_declaration(store):
 
 async def test_copy_as_code_shows_the_snippet_of_the_form_and_export_writes_the_shown_runs(store, tmp_path,
                                                                                             monkeypatch):
-    from lrtui.codegen import snippet
+    from lrtui.output.snippets import snippet
 
     monkeypatch.chdir(tmp_path)
     app = LrtuiApp(store=store)
@@ -291,7 +292,7 @@ async def test_the_line_under_the_form_says_what_the_highlighted_scheduler_does(
 
 
 async def test_f_runs_the_range_test_and_a_puts_its_suggestion_in_the_form(store):
-    from lrtui.finder import analyse
+    from lrtui.judge.findings import analyse
 
     app = LrtuiApp(store=store, device="cpu")
     async with app.run_test(size=(160, 48)) as pilot:
@@ -329,7 +330,7 @@ async def test_f_runs_the_range_test_and_a_puts_its_suggestion_in_the_form(store
 
 
 async def test_a_range_test_is_stopped_by_s_and_escape_goes_back_to_the_schedule(store):
-    from lrtui.finder import Sweep
+    from lrtui.plan.range_test import Sweep
 
     app = LrtuiApp(store=store, device="cpu")
     app.range_test.settings = Sweep(start_lr=1e-7, end_lr=1e-6, steps=10_000)  # never diverges, runs for a while
@@ -461,11 +462,11 @@ async def test_three_notifications_leave_one_toast_over_the_charts_top(store):
 async def test_t_tries_the_range_tests_lrs_by_training_and_a_then_applies_the_best(store):
     """After f, t trains the form's schedule at each suggestion and a factor of 3 around them (batched,
     one comparison in the store); once they end, a puts in the lr whose run ended lowest."""
-    from lrtui import finder
+    from lrtui.plan import range_test
 
     app = LrtuiApp(store=store, device="cpu")
     async with app.run_test(size=(160, 48)) as pilot:
-        app.range_test.settings = finder.sweep({"steps": 200, "check_epochs": 1})
+        app.range_test.settings = range_test.sweep({"steps": 200, "check_epochs": 1})
         app.query_one("#schedulers").focus()
         await pilot.press("f")
         await until(pilot, lambda: app.range_test.finding is not None)
@@ -474,7 +475,7 @@ async def test_t_tries_the_range_tests_lrs_by_training_and_a_then_applies_the_be
         await pilot.press("t")
         await until(pilot, lambda: app.range_test.checked is not None, seconds=60)
         runs = store.comparison(app.range_test.check)
-        assert {r["config"]["point"]["optimizer.lr"] for r in runs} == set(finder.candidates(app.range_test.finding))
+        assert {r["config"]["point"]["optimizer.lr"] for r in runs} == set(findings.candidates(app.range_test.finding))
         final = {r["config"]["point"]["optimizer.lr"]: r["epochs"][-1]["val_loss"] for r in runs}
         assert app.range_test.checked == min(final, key=final.get)
         assert "(checked best)" in str(app.query_one("#status").render())

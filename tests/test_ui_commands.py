@@ -5,13 +5,13 @@ import subprocess
 import sys
 
 import pytest
+from pilot import until
 from textual.widgets import Input, RadioButton
 
-from lrtui import presets
-from lrtui.codegen import snippet
+from lrtui.output.snippets import snippet
 from lrtui.paths import user_presets_dir
+from lrtui.plan import presets
 from lrtui.ui.app import LrtuiApp
-from pilot import until
 
 PER_EPOCH = 47  # spirals' batches at batch size 128
 MINE = """name = "mine"

@@ -1,14 +1,16 @@
 """A comparison over seeds in the app: `c` trains the preset's runs x the form's seeds, the runs table
 lists a row per schedule (expanded into its seeds on demand), the charts draw each schedule as its
 mean and range, and the status line carries the verdict, the same as the store's runs give."""
-from lrtui import presets, scores, verdict
-from lrtui.codegen import stored_snippet
-from lrtui.events import EpochEnded, RunEnded, RunStarted, Status
+from pilot import set_field, until
+
+from lrtui.engine.events import EpochEnded, RunEnded, RunStarted, Status
+from lrtui.judge import scores, verdict
+from lrtui.output.snippets import stored_snippet
+from lrtui.plan import presets
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
 from lrtui.ui.messages import TrainingEvents
 from lrtui.ui.runs_table import RunsTable
-from pilot import set_field, until
 
 PAIR = presets.parse({"name": "pair", "training": {"epochs": 1}, "optimizer": {"name": "SGD", "lr": 0.1}, "runs": [
     {"label": "steps", "scheduler": {"name": "StepLR", "params": {"step_size": 1, "gamma": 0.5}}},

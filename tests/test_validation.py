@@ -7,11 +7,11 @@ import tomllib
 
 import pytest
 import tomli_w
-
-from lrtui.catalogue import CATALOGUE, INTERVALS, Schedule, validate
-from lrtui.optimizers import OPTIMIZERS, OptimizerConfig, validate_optimizer
-from lrtui.params import ConfigError
 from torch_truth import torch_lrs
+
+from lrtui.schedule.catalogue import CATALOGUE, INTERVALS, Schedule, validate
+from lrtui.schedule.optimizers import OPTIMIZERS, OptimizerConfig, validate_optimizer
+from lrtui.schedule.params import ConfigError
 
 CYCLIC = {"base_lr": 0.01, "max_lr": 0.1}
 ONE_CYCLE = {"max_lr": 0.1}
@@ -334,9 +334,9 @@ def test_what_torch_takes_and_has_a_use_is_accepted_with_a_note_and_previewed_as
 
     from torch.optim import lr_scheduler as S
 
-    from lrtui.catalogue import notes
-    from lrtui.optimizers import validate_optimizer
-    from lrtui.preview import preview
+    from lrtui.schedule.catalogue import notes
+    from lrtui.schedule.optimizers import validate_optimizer
+    from lrtui.schedule.preview import preview
 
     schedule = validate(name, params)
     assert notes(schedule) == [note]
@@ -401,7 +401,7 @@ def test_valid_optimizers():
 
 
 def test_a_warmup_as_long_as_the_run_is_refused_when_the_length_is_known():
-    from lrtui.catalogue import resolve
+    from lrtui.schedule.catalogue import resolve
 
     schedule = validate("CosineAnnealingLR", {}, warmup=10)
     assert resolve(schedule, 11)["T_max"] == 1
@@ -419,8 +419,8 @@ def test_an_optional_parameter_can_be_left_unset():
 
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
 def test_every_scheduler_starts_from_its_declared_examples(name):
-    from lrtui.catalogue import starter
-    from lrtui.preview import preview
+    from lrtui.schedule.catalogue import starter
+    from lrtui.schedule.preview import preview
 
     schedule = starter(name)
     required = [p.name for p in CATALOGUE[name].params if p.required]
@@ -446,7 +446,7 @@ def torch_phase_ends(pct_start: float, total_steps: int, three_phase: bool) -> l
 @pytest.mark.parametrize("three_phase", [True, False])
 def test_one_cycle_is_refused_exactly_where_torch_phases_are_empty_or_overlap(three_phase):
     """Each phase must be longer than nothing: 0 < end 1 < end 2 (< end 3), torch's own boundaries."""
-    from lrtui.catalogue import resolve
+    from lrtui.schedule.catalogue import resolve
 
     for total in (3, 4, 5, 9, 10, 11, 40, 99):
         for pct in (0.1, 0.25, 0.3, 1 / 3, 0.45, 0.5, 0.5 + 1 / (2 * total), 0.55, 0.6, 0.75, 0.9):
@@ -467,7 +467,7 @@ def test_one_cycle_three_phase_at_pct_start_one_half_trains_through_every_step()
 
     schedule = validate("OneCycleLR", {"max_lr": 0.1, "pct_start": 0.5, "three_phase": True, "total_steps": 20})
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    from lrtui.catalogue import build
+    from lrtui.schedule.catalogue import build
 
     stepper = build(schedule, opt, 20)
     for _ in range(20):  # as training steps it: once after each of the run's 20 batches
@@ -479,7 +479,7 @@ def test_one_cycle_three_phase_at_pct_start_one_half_trains_through_every_step()
                                           ("poly_warmup", {}), ("warmup_cosine", {"total": 500})])
 @pytest.mark.parametrize("warmup", [99, 100, 150])
 def test_a_recipe_warmup_at_least_the_run_is_refused_like_a_generic_one(name, params, warmup):
-    from lrtui.catalogue import resolve
+    from lrtui.schedule.catalogue import resolve
 
     schedule = validate(name, {**params, "warmup": warmup})
     with pytest.raises(ConfigError) as e:

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from lrtui import verdict
-from lrtui.verdict import METRICS, compare, holm
+from lrtui.judge import verdict
+from lrtui.judge.verdict import METRICS, compare, holm
 
 LOSS = METRICS["final_val_loss"]
 ACC = METRICS["best_val_acc"]
@@ -300,7 +300,7 @@ def test_one_seed_has_no_interval_to_show():
 
     from rich.console import Console
 
-    from lrtui.report import comparison_table
+    from lrtui.output.report import comparison_table
 
     c = compare({"a": {0: 1.0}, "b": {0: 1.5}})
     assert c.verdict.text == "not enough seeds yet: 1 complete pair, 3 needed"
@@ -348,7 +348,7 @@ def test_to_json_is_json_safe_and_holds_everything():
 
 
 def test_the_short_verdict_names_the_best_the_tied_or_says_why_there_is_none():
-    from lrtui.verdict import compare
+    from lrtui.judge.verdict import compare
 
     clear = compare({"a": {s: 1.0 + 0.01 * s for s in range(5)}, "b": {s: 2.0 + 0.01 * s for s in range(5)}})
     assert clear.verdict.short == "a is best"
@@ -363,7 +363,7 @@ def test_the_t_distribution_from_scipy_special_is_scipy_stats_own(df):
     p values and intervals equal scipy.stats's on every degree of freedom a comparison meets."""
     from scipy import stats
 
-    from lrtui.verdict import _interval, _p
+    from lrtui.judge.verdict import _interval, _p
 
     rng = np.random.default_rng(df)
     xs = rng.normal(0.3, 1.0, df + 1)

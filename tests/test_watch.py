@@ -6,13 +6,13 @@ import threading
 import time
 
 import pytest
+from pilot import until
 
-from lrtui.store import Store, StoreError
-from lrtui.ui.app import LrtuiApp
+from lrtui.runs.store import Store, StoreError
 from lrtui.ui import watch
+from lrtui.ui.app import LrtuiApp
 from lrtui.ui.runs_table import COLUMNS
 from lrtui.ui.watch import Held, look
-from pilot import until
 
 EPOCH = {"lr": 0.1, "train_loss": 1.0, "val_loss": 1.1, "val_acc": 0.5, "seconds": 0.2, "samples_per_s": 100.0}
 

@@ -1,13 +1,13 @@
 """Training, from plan to events: `plan` turns presets and overrides into jobs, `training` and
 `range_test` are the loops (what they share is in `shared`), and `run` hands a job to its loop.
-Loops emit events and import no store: lrtui.recorder records them."""
+Loops emit events and import no store: lrtui.runs.recorder records them."""
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from lrtui.engine.plan import Batch, FindJob, Job, Plan, batches, find_job, jobs, lr_check, new_comparison, plan
+from lrtui.engine.events import Event, Status
 from lrtui.engine.shared import Prune, device_name, evaluate, explain, first_line, resolve_device, seed_everything
-from lrtui.events import Event, Status
+from lrtui.plan.planning import Batch, FindJob, Job, Plan, batches, find_job, jobs, lr_check, new_comparison, plan
 
 __all__ = ["Batch", "FindJob", "Job", "Prune", "batches", "device_name", "evaluate", "explain", "first_line",
            "find_job", "jobs", "lr_check", "new_comparison", "plan", "Plan", "resolve_device", "run", "seed_everything"]

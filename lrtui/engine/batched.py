@@ -23,16 +23,25 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
-from lrtui.catalogue import build, moves_momentum
-from lrtui.engine.plan import Batch, Job
+from lrtui.engine.events import EpochEnded, Event, RunEnded, Status, Steps
 from lrtui.engine.linear_stack import by_hand, linear_layers
-from lrtui.engine.shared import (Loop, NoBatches, Prune, explain, first_line, on_device, prepare, random_state,
-                                 resolve_device)
+from lrtui.engine.shared import (
+    Loop,
+    NoBatches,
+    Prune,
+    explain,
+    first_line,
+    on_device,
+    prepare,
+    random_state,
+    resolve_device,
+)
 from lrtui.engine.sizing import fitting, probe_batch, timed
 from lrtui.engine.streams import Stream, draws_alone
 from lrtui.engine.training import schedule_notes, train
-from lrtui.events import EpochEnded, Event, RunEnded, Status, Steps
-from lrtui.params import AUTO
+from lrtui.plan.planning import Batch, Job
+from lrtui.schedule.catalogue import build, moves_momentum
+from lrtui.schedule.params import AUTO
 
 FASTER = 1.0  # auto batches where K runs as one step in at most this share of K steps alone (where it
 # measures no loss, it gains: the steps of runs alone also draw their own batches, which it leaves out)

@@ -1,5 +1,5 @@
 """The LR range test's loop: a fresh model trained briefly while the lr grows from tiny to large
-(lrtui.finder reads the sweep).
+(lrtui.plan.range_test reads the sweep).
 
 It trains its own copy of the task's model, built from the seed, with its own optimizer: nothing of
 the caller's is touched, so nothing needs restoring. Each step's loss is read at once (the sweep stops
@@ -11,11 +11,11 @@ import itertools
 import math
 from typing import Any, Callable, Iterable, Iterator
 
-from lrtui.engine.plan import FindJob
+from lrtui.engine.events import Event, Status
 from lrtui.engine.shared import Loop, NoBatches, on_device, prepare
-from lrtui.events import Event, Status
-from lrtui.finder import diverged
-from lrtui.smoothing import Ema
+from lrtui.engine.smoothing import Ema
+from lrtui.plan.planning import FindJob
+from lrtui.plan.range_test import diverged
 
 
 def find(job: FindJob, emit: Callable[[list[Event]], None], stop: Any) -> Status:

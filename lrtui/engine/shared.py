@@ -8,16 +8,16 @@ import time
 from typing import Any, Callable, Protocol
 
 from lrtui import tasks
-from lrtui.engine.plan import Job, Setup
-from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, Steps
-from lrtui.params import ConfigError
+from lrtui.engine.events import EpochEnded, Event, RunEnded, RunStarted, Status, Steps
+from lrtui.plan.planning import Job, Setup
+from lrtui.schedule.params import ConfigError
 
 FLUSH_SECONDS = 0.1
 
 
 
 class Prune(Protocol):
-    """A sweep's pruner (lrtui.pruning.Halving), asked by the loops: after each epoch of a run, and
+    """A sweep's pruner (lrtui.judge.pruning.Halving), asked by the loops: after each epoch of a run, and
     before a run starts."""
 
     def __call__(self, epoch: EpochEnded) -> str | None:

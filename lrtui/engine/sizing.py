@@ -7,8 +7,8 @@ import os
 import time
 from typing import Any, Callable
 
-from lrtui.engine.plan import MAX_BATCH
 from lrtui.engine.shared import on_device, random_state, set_random_state
+from lrtui.plan.planning import MAX_BATCH
 
 MEMORY_SHARE = 0.5  # of the device's free memory, the most that auto lets a batch's members take
 

@@ -10,11 +10,11 @@ import math
 import time
 from typing import Any, Callable
 
-from lrtui.catalogue import build, moves_momentum
-from lrtui.engine.plan import Job
+from lrtui.engine.events import EpochEnded, Event, Status
 from lrtui.engine.shared import Loop, NoBatches, Prune, evaluate, on_device, prepare
-from lrtui.events import EpochEnded, Event, Status
-from lrtui.params import ConfigError
+from lrtui.plan.planning import Job
+from lrtui.schedule.catalogue import build, moves_momentum
+from lrtui.schedule.params import ConfigError
 
 
 def train(job: Job, emit: Callable[[list[Event]], None], stop: Any, notes: tuple[str, ...] = (),
@@ -83,7 +83,7 @@ def schedule_notes(job: Job, length: int, model: Any) -> tuple[str, ...]:
     (where torch would fail it)."""
     import torch
 
-    from lrtui.preview import notes, run_curve
+    from lrtui.schedule.preview import notes, run_curve
 
     dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
     holds = (str(dtype).removeprefix("torch."), torch.finfo(dtype).max)

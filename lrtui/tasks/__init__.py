@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from lrtui.params import ConfigError
+from lrtui.schedule.params import ConfigError
 
 BUILTIN = {  # name: (module, one line, training samples where known in advance)
     "spirals": ("spirals", "3-arm spiral classification, small MLP: seconds on a CPU, lr-sensitive (default)", 6000),

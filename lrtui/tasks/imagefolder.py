@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lrtui.params import ConfigError
+from lrtui.schedule.params import ConfigError
 from lrtui.tasks.batches import TensorBatches, split
 
 SIZE, VAL_FRACTION = 32, 0.2

@@ -8,7 +8,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from lrtui.params import ConfigError
+from lrtui.schedule.params import ConfigError
 from lrtui.tasks.batches import TensorBatches
 
 WHERE = {"mnist": "MNIST/raw", "fashion-mnist": "FashionMNIST/raw", "cifar10": "cifar-10-batches-py"}

@@ -2,7 +2,7 @@
 
 Attributes down, messages up: panes post their own messages (SchedulerList's OptionHighlighted,
 ParamForm.Changed, RunsTable.Toggled); the app holds the state and tells panes what to show. A child
-process trains one job at a time (lrtui.trainer); a thread worker hands its events to the app as
+process trains one job at a time (lrtui.backends.child); a thread worker hands its events to the app as
 TrainingEvents; the charts redraw from a timer, only when their data changed."""
 from __future__ import annotations
 
@@ -24,24 +24,32 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from lrtui import finder, presets
-from lrtui.sweeps import MAX_POINTS
-from lrtui.catalogue import CATALOGUE, starter
-from lrtui.verdict import DEFAULT_METRIC, METRICS, Comparison
-from lrtui.draft import Draft
-from lrtui.events import RunEnded, RunStarted, Status
-from lrtui.optimizers import validate_optimizer
-from lrtui.params import ConfigError
-from lrtui.preview import Curve, checked_exact, checked_fast, notes
-from lrtui.store import Store, StoreError
-from lrtui.trainer import Service, Trainer
-from lrtui.ui import commands, layout, watch
+from lrtui.backends.child import Service, Trainer
+from lrtui.engine.events import RunEnded, RunStarted, Status
+from lrtui.judge.verdict import DEFAULT_METRIC, METRICS, Comparison
+from lrtui.plan import presets, range_test
+from lrtui.plan.draft import Draft
+from lrtui.plan.search_space import MAX_POINTS
+from lrtui.runs.store import Store, StoreError
+from lrtui.schedule.catalogue import CATALOGUE, starter
+from lrtui.schedule.optimizers import validate_optimizer
+from lrtui.schedule.params import ConfigError
+from lrtui.schedule.preview import Curve, checked_exact, checked_fast, notes
+from lrtui.ui import commands, layout, plotting, watch
 from lrtui.ui.book import Book
 from lrtui.ui.charts import Chart
 from lrtui.ui.form import ParamForm
-from lrtui.ui.messages import (JobRefused, PreviewReady, PreviewRefused, Said, StoredRuns, TorchReady, TrainerDied,
-                               TrainerIdle, TrainingEvents)
-from lrtui.ui import plotting
+from lrtui.ui.messages import (
+    JobRefused,
+    PreviewReady,
+    PreviewRefused,
+    Said,
+    StoredRuns,
+    TorchReady,
+    TrainerDied,
+    TrainerIdle,
+    TrainingEvents,
+)
 from lrtui.ui.range_test import RangeTest
 from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.runview import batching
@@ -259,7 +267,7 @@ class LrtuiApp(App):
     @work(thread=True, group="trainer", exit_on_error=False)
     def _listen(self) -> None:
         """Hands what the training process reports to the app, as messages (never waiting on the UI)."""
-        from lrtui.trainer import Idle, Ready, Refused
+        from lrtui.backends.child import Idle, Ready, Refused
 
         while not self.closing.is_set():
             trainer = self.trainer
@@ -292,7 +300,7 @@ class LrtuiApp(App):
 
     def action_run(self) -> None:
         """The form's run, on each of its seeds."""
-        from lrtui.engine import jobs
+        from lrtui.plan.planning import jobs
 
         d = self.draft
         preset = presets.Preset(self.preset.name if self.preset else "tui", training=d.training,
@@ -306,7 +314,7 @@ class LrtuiApp(App):
     def action_compare(self) -> None:
         """The preset's runs x the form's seeds: a comparison, round-robin by seed (no more than the
         command line trains without --yes)."""
-        from lrtui.engine import plan
+        from lrtui.plan.planning import plan
 
         planned = plan([self._compared()], data_dir=self.data_dir)
         if len(planned) > MAX_POINTS:
@@ -621,7 +629,7 @@ class LrtuiApp(App):
 
     def action_find_settings(self) -> None:
         """The sweep's settings in a dialog; Enter there runs it."""
-        def chosen(settings: finder.Sweep | None) -> None:
+        def chosen(settings: range_test.Sweep | None) -> None:
             if settings:
                 self.range_test.settings = settings
                 self.action_find()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections import deque
 
-from lrtui.engine.plan import Batch, batches
-from lrtui.events import EpochEnded, Event, RunEnded, RunStarted, Status, Steps
+from lrtui.engine.events import EpochEnded, Event, RunEnded, RunStarted, Status, Steps
+from lrtui.judge.verdict import Comparison, Metric
+from lrtui.plan.planning import Batch, batches
 from lrtui.ui import groups, watch
 from lrtui.ui.charts import colour
 from lrtui.ui.messages import Said
 from lrtui.ui.runs_table import Row
 from lrtui.ui.runview import RunView
-from lrtui.verdict import Comparison, Metric
 
 
 class Book:

@@ -23,7 +23,7 @@ from textual import work
 from textual.message import Message
 from textual_plotext import PlotextPlot
 
-from lrtui.series import decades, downsample, plottable, without_flats
+from lrtui.runs.series import decades, downsample, plottable, without_flats
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red", "orange", "white")
 

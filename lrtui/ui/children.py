@@ -24,8 +24,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from lrtui.catalogue import CATALOGUE, Schedule, starter, validate
-from lrtui.params import ConfigError
+from lrtui.schedule.catalogue import CATALOGUE, Schedule, starter, validate
+from lrtui.schedule.params import ConfigError
 from lrtui.ui.fields import Field, read
 from lrtui.ui.screens import Modal
 

@@ -11,15 +11,15 @@ from typing import Callable
 from rich.markup import escape
 from textual.app import App
 
-from lrtui import presets
-from lrtui.catalogue import Schedule
-from lrtui.codegen import snippet, stored_snippet
-from lrtui.draft import Draft
-from lrtui.optimizers import OptimizerConfig
-from lrtui.params import ConfigError
-from lrtui.report import export_csv
+from lrtui.judge.verdict import Comparison, Metric
+from lrtui.output.report import export_csv
+from lrtui.output.snippets import snippet, stored_snippet
+from lrtui.plan import presets
+from lrtui.plan.draft import Draft
+from lrtui.schedule.catalogue import Schedule
+from lrtui.schedule.optimizers import OptimizerConfig
+from lrtui.schedule.params import ConfigError
 from lrtui.ui.screens import CodeScreen, NameScreen, PathScreen, ResultScreen
-from lrtui.verdict import Comparison, Metric
 
 
 def save(app: App, draft: Draft, loaded: presets.Preset | None) -> None:
@@ -77,7 +77,8 @@ def export(app: App, read: Callable[[int], dict], run_ids: list[int]) -> None:
 def sweep_results(app: App, views: list, metric: Metric, width: int) -> None:
     """The result view of the latest sweep the app holds (its runs' points): the metric against one
     swept key, a table of two, or the comparison table of more."""
-    from lrtui import report, scores, sweep_views
+    from lrtui.judge import scores
+    from lrtui.output import report, sweep_views
 
     swept = [v for v in views if v.config.get("point") and v.comparison]
     if not swept:

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Label
 
-from lrtui.params import AUTO, Param, parse_value
+from lrtui.schedule.params import AUTO, Param, parse_value
 from lrtui.tasks import BUILTIN
 
 STARTS_AN_EDIT = set("0123456789.-+")  # typed on a highlighted field: a new value begins

@@ -14,11 +14,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
-from lrtui.catalogue import INTERVAL, WARMUP
-from lrtui.draft import Draft
-from lrtui.optimizers import OPTIMIZERS
-from lrtui.params import ConfigError, Param
-from lrtui.presets import GIVEN_TRAINING
+from lrtui.plan.draft import Draft
+from lrtui.plan.presets import GIVEN_TRAINING
+from lrtui.schedule.catalogue import INTERVAL, WARMUP
+from lrtui.schedule.optimizers import OPTIMIZERS
+from lrtui.schedule.params import ConfigError, Param
 from lrtui.ui.children import ChildrenScreen
 from lrtui.ui.fields import ChoiceInput, Field, FormField, ListInput, read, show
 

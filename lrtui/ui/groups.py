@@ -8,11 +8,11 @@ from typing import Iterable
 
 import numpy as np
 
-from lrtui import scores, verdict
-from lrtui.events import Status
-from lrtui.params import ConfigError
-from lrtui.scores import Summary
-from lrtui.stored import RunConfig
+from lrtui.engine.events import Status
+from lrtui.judge import scores, verdict
+from lrtui.judge.scores import Summary
+from lrtui.plan.config import RunConfig
+from lrtui.schedule.params import ConfigError
 from lrtui.ui.charts import Series
 from lrtui.ui.runs_table import Group, Row
 from lrtui.ui.runview import RunView

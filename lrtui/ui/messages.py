@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from lrtui.events import Event
+from lrtui.engine.events import Event
 
 
 @dataclass(frozen=True)

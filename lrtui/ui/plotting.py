@@ -6,7 +6,7 @@ from typing import Iterable
 
 import numpy as np
 
-from lrtui.preview import Curve
+from lrtui.schedule.preview import Curve
 from lrtui.ui import groups
 from lrtui.ui.charts import Series
 from lrtui.ui.runview import RunView

@@ -9,13 +9,13 @@ trained best.
 finding. It is given the sweep's events and says what to show; the app does the showing."""
 from __future__ import annotations
 
-
 import numpy as np
 
-from lrtui import engine, finder, presets, scores
-from lrtui.events import Event, RunEnded, RunStarted, Status, Steps
-from lrtui.report import MARKS
-from lrtui.verdict import DEFAULT_METRIC
+from lrtui.engine.events import Event, RunEnded, RunStarted, Status, Steps
+from lrtui.judge import findings, scores
+from lrtui.judge.verdict import DEFAULT_METRIC
+from lrtui.output.report import MARKS
+from lrtui.plan import planning, presets, range_test
 from lrtui.ui.charts import Series
 from lrtui.ui.messages import Said
 from lrtui.ui.runview import RunView
@@ -23,19 +23,19 @@ from lrtui.ui.runview import RunView
 
 class RangeTest:
     def __init__(self) -> None:
-        self.settings = finder.Sweep()
+        self.settings = range_test.Sweep()
         self.sweep: RunView | None = None          # the sweep in progress or the last one
         self.started: RunStarted | None = None     # what its loop said of it as it began
-        self.finding: finder.Finding | None = None  # its analysis, once it has ended
+        self.finding: findings.Finding | None = None  # its analysis, once it has ended
         self.showing = False                       # the LR chart shows the sweep, not the schedule
         self.check: str | None = None              # the comparison of the check of its suggestions, once asked for
         self.checked: float | None = None          # the lr that trained best in it, once it has ended
         self.unapplied = False                     # the status line says the checked lr until `a` applies one
 
-    def job(self, draft, preset: str | None, data_dir) -> tuple[engine.FindJob, Said]:
+    def job(self, draft, preset: str | None, data_dir) -> tuple[planning.FindJob, Said]:
         """The range test of the form's optimizer and training settings, and what to say of it."""
         s = self.settings
-        job = engine.find_job(draft.training, draft.optimizer, s, preset, data_dir)
+        job = planning.find_job(draft.training, draft.optimizer, s, preset, data_dir)
         return job, Said(f"range test of {draft.optimizer.name} on {draft.training['task']}: lr {s.start_lr:g} "
                          f"to {s.end_lr:g} over {s.steps} steps")
 
@@ -56,35 +56,35 @@ class RangeTest:
             return True
         self.sweep.status = event.status
         smooth = self.started.config["sweep"]["smooth"]  # its own, if F changed since
-        self.finding = finder.analyse(list(self.sweep.lr), list(self.sweep.loss), smooth)  # every step came here
+        self.finding = findings.analyse(list(self.sweep.lr), list(self.sweep.loss), smooth)  # every step came here
         if event.status == Status.FAILED:
             return Said(f"range test failed: {event.error}", "error")
         if self.finding.suggestion is None:
-            return Said(f"range test: {finder.TOO_FLAT if self.finding.flat else 'too few steps to suggest an lr'}",
+            return Said(f"range test: {findings.TOO_FLAT if self.finding.flat else 'too few steps to suggest an lr'}",
                         "warning")
         return Said("range test finished: a or A applies its lr")  # the status line says which
 
     def suggestion(self, which: str | None) -> tuple[float, str] | Said:
-        """The lr to apply and what it is: `which` of finder.SUGGESTIONS, or (None) the lr the check
+        """The lr to apply and what it is: `which` of findings.SUGGESTIONS, or (None) the lr the check
         found best where one ran, else the suggested one; or why there is none."""
         self.unapplied = False
         if which is None and self.checked is not None:
             return self.checked, "checked best"
-        which = which or finder.SUGGESTIONS[0]
+        which = which or findings.SUGGESTIONS[0]
         lr = self.finding.suggestions[which] if self.finding else None
         if lr is None:
-            return Said(finder.TOO_FLAT if self.finding and self.finding.flat else
+            return Said(findings.TOO_FLAT if self.finding and self.finding.flat else
                         "no suggestion yet: f runs the range test", "warning")
         return lr, which
 
     def check_jobs(self, draft, data_dir) -> list | Said:
-        """The short runs that check the suggestions (engine.lr_check) on the form's schedule, optimizer and
+        """The short runs that check the suggestions (planning.lr_check) on the form's schedule, optimizer and
         training settings, or why there is nothing to check."""
         if not self.finding or self.finding.suggestion is None:
-            return self.suggestion(finder.SUGGESTIONS[0])
+            return self.suggestion(findings.SUGGESTIONS[0])
         run = presets.Run(draft.schedule.name, draft.schedule, draft.optimizer)
-        check = engine.lr_check(run, draft.training, finder.candidates(self.finding), self.settings.check_epochs)
-        jobs = engine.jobs(check, data_dir=data_dir)
+        check = planning.lr_check(run, draft.training, findings.candidates(self.finding), self.settings.check_epochs)
+        jobs = planning.jobs(check, data_dir=data_dir)
         self.check, self.checked, self.showing = jobs[0].comparison, None, False  # its runs draw on the charts
         return jobs
 
@@ -114,7 +114,7 @@ class RangeTest:
             return (f"[b]range test[/b]: a sets lr {found.suggestions['minimum']:.3g}, A steepest "
                     f"{found.suggestions['steepest']:.3g}, t tries them")
         if self.showing and found and found.flat:
-            return f"[b]range test[/b]: {finder.TOO_FLAT}"
+            return f"[b]range test[/b]: {findings.TOO_FLAT}"
         return None
 
     @property
@@ -127,8 +127,8 @@ class RangeTest:
         suggested solid and green, the steepest dotted and red), its title and the loss range to show."""
         view, found = self.sweep, self.finding
         lr, loss = np.array(view.lr), np.array(view.loss)
-        smooth = np.array(found.smoothed) if found else finder.smoothed(loss.tolist(), self.settings.smooth)
-        shown = found or finder.Finding(lr.tolist(), loss.tolist(), smooth.tolist(), dict.fromkeys(finder.SUGGESTIONS))
+        smooth = np.array(found.smoothed) if found else findings.smoothed(loss.tolist(), self.settings.smooth)
+        shown = found or findings.Finding(lr.tolist(), loss.tolist(), smooth.tolist(), dict.fromkeys(findings.SUGGESTIONS))
         lo, hi = shown.loss_range()
         series = [Series("loss", lr, loss, "gray", marker="dot", lines=False), Series("smoothed", lr, smooth, "cyan")]
         if found and found.suggestion is not None:

@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from lrtui.labels import fitted, labels
-from lrtui.scores import Summary
-from lrtui.verdict import GroupStats, PairStats
+from lrtui.judge.scores import Summary
+from lrtui.judge.verdict import GroupStats, PairStats
+from lrtui.plan.labels import fitted, labels
 
 # what tells runs apart and how they did first: at 80 columns the table shows up to lr@best, the rest scrolls
 COLUMNS = (("", "shown"), ("id", "id"), ("label", "label"), ("seed", "seed"), ("status", "status"),
@@ -89,7 +89,7 @@ class RunsTable(DataTable):
         self.columns_shown = (columns, widths)
 
     def show(self, rows: list[Row]) -> None:
-        """Runs, each labelled by what differs among them (lrtui.labels), a comparison of several seeds
+        """Runs, each labelled by what differs among them (lrtui.plan.labels), a comparison of several seeds
         as a row per schedule (with the verdict's columns) and its runs under it where expanded. Cells
         change in place while the same rows are listed in the same order and no column changes width
         (no relayout while training); otherwise the rows are rebuilt, keeping the cursor on the same row."""

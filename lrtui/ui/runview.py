@@ -10,12 +10,12 @@ from typing import Iterable
 import numpy as np
 from rich.markup import escape
 
-from lrtui.scores import Entry, Summary, summarise
-from lrtui.smoothing import Ema
-from lrtui.stored import RunConfig
+from lrtui.engine.events import Status
+from lrtui.engine.smoothing import Ema
+from lrtui.judge.scores import Entry, Summary, summarise
+from lrtui.plan.config import RunConfig
 from lrtui.tasks import known_batches
 from lrtui.ui.charts import Series
-from lrtui.events import Status
 
 LOSS_WEIGHT = 0.1  # of each new loss in the smoothed curve
 

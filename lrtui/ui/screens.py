@@ -15,8 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet, Static, TextArea
 from textual.widgets.option_list import Option
 
-from lrtui import finder, presets
-from lrtui.params import ConfigError
+from lrtui.plan import presets, range_test
+from lrtui.schedule.params import ConfigError
 from lrtui.ui.fields import ChoiceInput, Field, ListInput, TextInput, read
 from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.widgets import SchedulerList
@@ -204,14 +204,14 @@ class SweepScreen(Modal):
     """The range test's settings, a field each; Enter checks them all and returns the Sweep (a bad
     value is marked with its rule, the screen stays), Escape returns None."""
 
-    def __init__(self, settings: finder.Sweep):
+    def __init__(self, settings: range_test.Sweep):
         super().__init__()
         self.settings = settings
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("LR range test: Enter runs it with these settings, Escape cancels")
-            for param in finder.SETTINGS:
+            for param in range_test.SETTINGS:
                 yield Field("sweep", param, getattr(self.settings, param.name))
             yield Static(id="sweep-problem", classes="hint")
 
@@ -221,7 +221,7 @@ class SweepScreen(Modal):
             field.remove_class("-invalid")
         try:
             values = {f.param.name: read(f.param, f.query_one(Input).value) for f in self.query(Field)}
-            self.dismiss(finder.sweep(values))
+            self.dismiss(range_test.sweep(values))
         except ConfigError as e:
             self.query_one(f"#sweep-{e.key}").parent.add_class("-invalid")
             self.query_one("#sweep-problem", Static).update(f"[b]{e.key}[/b]: {escape(e.problem)}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lrtui.store import Store
-from lrtui.events import Status
+from lrtui.engine.events import Status
+from lrtui.runs.store import Store
 
 SECONDS = 1.0
 
