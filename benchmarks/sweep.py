@@ -44,10 +44,17 @@ def local(batch_runs: int | str, prune: bool = False) -> tuple[float, int]:
 
 
 def on_ray() -> float:
-    from lrtui.backends import ray_tune
+    from lrtui.backends.ray_tune import RayBackend
+
+    class Unwatched:  # no bars: the figure is Ray's
+        def expect(self, jobs):
+            pass
+
+        def __call__(self, events):
+            pass
 
     start = time.perf_counter()
-    ray_tune.run_all(plan(), Store.at(Path(tempfile.mkdtemp())))
+    RayBackend().run(plan(), Store.at(Path(tempfile.mkdtemp())), Unwatched())
     return time.perf_counter() - start
 
 
@@ -79,8 +86,8 @@ def main() -> None:
 
 def first_batch() -> float:
     """Seconds from the command line's arguments to the first batch of a ten-million-run sweep."""
-    from lrtui.backends import local
-    from lrtui.cli.main import main
+    from lrtui.output import progress
+    from lrtui.cli import main
 
     values = lambda n, scale: ",".join(str(v * scale) for v in range(1, n + 1))  # noqa: E731
     args = main.build_parser().parse_args(["sweep", "StepLR", "--grid", f"gamma={values(100, 0.01)}", "--grid",
@@ -89,7 +96,7 @@ def first_batch() -> float:
     preset = presets.Preset("sweep-StepLR", runs=(presets.Run("StepLR", validate("StepLR", {"step_size": 30}),
                                                               validate_optimizer({})),))
     planned = main._planned([replace(preset, sweep=main.sweep_args.space(None, args))], args, "sweep")
-    local.Watched(planned, "sweep")
+    progress.Watched(planned, "sweep")
     next(batches(planned))
     return time.perf_counter() - start
 

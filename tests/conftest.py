@@ -38,6 +38,4 @@ def training_in_a_thread(request, monkeypatch):
     process to spawn and no second import of torch per app. A test of the child process itself is
     marked `child_process`."""
     if "child_process" not in request.keywords:
-        from lrtui.backends.child import ThreadTrainer
-
-        monkeypatch.setattr("lrtui.ui.app.Trainer", ThreadTrainer)
+        monkeypatch.setenv("LRTUI_TRAINER", "thread")

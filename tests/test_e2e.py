@@ -62,7 +62,7 @@ def terminal(tmp_path):
     (tmp_path / "config" / "presets").mkdir(parents=True)
     (tmp_path / "config" / "presets" / "aaa-e2e.toml").write_text(PRESET)
     env = {"LRTUI_CONFIG_DIR": tmp_path / "config", "LRTUI_RUNS_DIR": tmp_path / "runs", "TERM": "xterm-256color",
-           "PATH": os.environ["PATH"]}
+           "LRTUI_TRAINER": "process", "PATH": os.environ["PATH"]}
     term = Terminal([sys.executable, "-m", "lrtui"], env)
     yield term
     term.close()

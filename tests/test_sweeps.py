@@ -343,7 +343,7 @@ def test_a_presets_sweep_past_the_limit_is_refused_by_run_as_by_sweep(cli, tmp_p
 def test_a_bar_shows_its_time_so_far_and_an_estimate_of_what_remains():
     from types import SimpleNamespace
 
-    from lrtui.backends.local import Times
+    from lrtui.output.progress import Times
 
     def bar(**state):
         fields = {"start_time": 0.0, "finished": False, "finished_time": None, "elapsed": 0.0, "time_remaining": None,

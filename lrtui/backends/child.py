@@ -122,6 +122,12 @@ class ThreadTrainer(Service):
         self.thread.join(timeout=10)
 
 
+def service(store_path: Path) -> Service:
+    """The app's trainer: a child process, or with LRTUI_TRAINER=thread a thread of this process (for
+    one that has torch imported already, as the test suite has, or a debugger that should see the run)."""
+    return ThreadTrainer(store_path) if os.environ.get("LRTUI_TRAINER") == "thread" else Trainer(store_path)
+
+
 def _serve(store_path: Path, jobs: Any, events: Any, stop: Any) -> None:
     import torch
 

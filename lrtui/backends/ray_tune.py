@@ -16,8 +16,9 @@ import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from lrtui.backends import Ran, Watcher
 from lrtui.engine import Prune, first_line
 from lrtui.engine.events import EpochEnded, Event, RunEnded, RunStarted, Status, decode, encode
 from lrtui.judge.pruning import reason
@@ -114,45 +115,52 @@ def _enough_gpus(gpus: float) -> None:
         raise ConfigError("--gpus-per-trial", f"asks for {gpus:g} GPUs a trial, and the cluster has {there:g}")
 
 
-def run_all(jobs: list[Job], store: Any, address: str | None = None, gpus_per_trial: float = 0,
-            cpus_per_trial: float = 1, prune: Prune | None = None,
-            emit: Callable[[list[Event]], None] = lambda events: None) -> tuple[list[tuple[int, Status]], bool]:
-    """Train `jobs` as Tune trials, their events recorded and then handed to `emit` (the progress bars);
-    returns (run id, status) of each run that started, in the plan's order, and whether the user
-    interrupted. With `prune` (lrtui.judge.pruning.Halving), a Tune stopper asks it after each epoch that
-    comes back, as the local loops do; the trials it stops end as pruned, saying so."""
-    import logging
+class RayBackend:
+    """Each job a Tune trial on the cluster at `address` (None: the one RAY_ADDRESS names, else a local
+    one), with `gpus_per_trial` GPUs and `cpus_per_trial` CPUs. Events are recorded here, in the local
+    store, as the trials report them: a trial that is cancelled ends as stopped, keeping what came.
+    With a pruner (lrtui.judge.pruning.Halving), a Tune stopper asks it after each epoch that comes
+    back, as the local loops do; the trials it stops end as pruned, saying so."""
 
-    import ray
-    from ray import tune
+    def __init__(self, address: str | None = None, gpus_per_trial: float = 0, cpus_per_trial: float = 1):
+        self.address, self.gpus_per_trial, self.cpus_per_trial = address, gpus_per_trial, cpus_per_trial
 
-    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")  # the store is the log
-    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    jobs, runtime_env = _shipped(jobs)
-    # a trial works in the shipped folder (Tune would move it to a trial folder of its own)
-    runtime_env["env_vars"] = {"RAY_CHDIR_TO_TRIAL_DIR": "0"}
-    _connect(address, runtime_env)
-    _enough_gpus(gpus_per_trial)
-    logging.getLogger("ray.tune").setLevel(logging.CRITICAL)  # a failed trial is said once, as its run's error
-    recorder = Recorder(store, emit)
-    trainable = tune.with_resources(_trial, {"cpu": cpus_per_trial, "gpu": gpus_per_trial})
-    space = {"job": tune.grid_search(jobs), "threads": max(1, int(cpus_per_trial))}
-    tuner = tune.Tuner(trainable, param_space=space,
-                       tune_config=tune.TuneConfig(reuse_actors=True),  # torch imported once a worker
-                       run_config=tune.RunConfig(storage_path=tempfile.mkdtemp(prefix="lrtui-ray-"), verbose=0,
-                                                 callbacks=[_Recorded(recorder)],
-                                                 stop=_Pruned(prune) if prune else None))
-    interrupted = False
-    try:
-        tuner.fit()
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        for key in list(recorder.writers):  # trials cancelled: their runs end as stopped, keeping what came
-            recorder([RunEnded(key, Status.STOPPED)])
-        ray.shutdown()
-    statuses = {run["key"]: run["status"] for run in (store.run(i, steps=False) for i in recorder.ids.values()) if run}
-    return [(recorder.ids[job.key], Status(statuses[job.key])) for job in jobs if job.key in recorder.ids], interrupted
+    def run(self, plan: Any, store: Any, watcher: Watcher, prune: Prune | None = None) -> tuple[list[Ran], bool]:
+        import logging
+
+        import ray
+        from ray import tune
+
+        os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")  # the store is the log
+        os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+        jobs = list(plan)  # Tune takes its trials as a list
+        watcher.expect(jobs)
+        jobs, runtime_env = _shipped(jobs)
+        # a trial works in the shipped folder (Tune would move it to a trial folder of its own)
+        runtime_env["env_vars"] = {"RAY_CHDIR_TO_TRIAL_DIR": "0"}
+        _connect(self.address, runtime_env)
+        _enough_gpus(self.gpus_per_trial)
+        logging.getLogger("ray.tune").setLevel(logging.CRITICAL)  # a failed trial is said once, as its run's error
+        recorder = Recorder(store, watcher)
+        trainable = tune.with_resources(_trial, {"cpu": self.cpus_per_trial, "gpu": self.gpus_per_trial})
+        space = {"job": tune.grid_search(jobs), "threads": max(1, int(self.cpus_per_trial))}
+        tuner = tune.Tuner(trainable, param_space=space,
+                           tune_config=tune.TuneConfig(reuse_actors=True),  # torch imported once a worker
+                           run_config=tune.RunConfig(storage_path=tempfile.mkdtemp(prefix="lrtui-ray-"), verbose=0,
+                                                     callbacks=[_Recorded(recorder)],
+                                                     stop=_Pruned(prune) if prune else None))
+        interrupted = False
+        try:
+            tuner.fit()
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            for key in list(recorder.writers):  # trials cancelled: their runs end as stopped, keeping what came
+                recorder([RunEnded(key, Status.STOPPED)])
+            ray.shutdown()
+        statuses = {run["key"]: run["status"] for run in (store.run(i, steps=False) for i in recorder.ids.values()) if run}
+        ran = [Ran(recorder.ids[job.key], Status(statuses[job.key])) for job in jobs if job.key in recorder.ids]
+        return ran, interrupted
 
 
 def _trial(config: dict) -> None:

@@ -418,25 +418,18 @@ def _planned(chosen: list, args: argparse.Namespace, command: str) -> Any:
 def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
     """Train the runs of `chosen` presets as one comparison, with the command line's overrides; print the
     verdict (over several seeds or points) or the summary."""
-    from lrtui.backends import local
+    from lrtui import backends
     from lrtui.judge import pruning, scores
-    from lrtui.output import report, sweep_views
+    from lrtui.output import progress, report, sweep_views
 
     plan = _planned(chosen, args, command)
     store = _store(args)
-    watched = local.Watched(plan, command)
+    watched = progress.Watched(plan, command)
     prune = pruning.Halving(args.metric or DEFAULT_METRIC, watched.jobs) if getattr(args, "prune", None) else None
-    if getattr(args, "backend", "local") == "ray":
-        from lrtui.backends import ray_tune
-
-        jobs = list(plan)  # Tune takes its trials as a list
-        watched.expect(jobs)
-        with watched.progress:
-            ran, interrupted = ray_tune.run_all(jobs, store, args.ray_address, args.gpus_per_trial or 0,
-                                               prune=prune, emit=watched)
-        results = [local.Ran(run_id, status) for run_id, status in ran]
-    else:
-        results, interrupted = local.run_all(plan, store, watched, prune)
+    chosen_backend = backends.backend(getattr(args, "backend", "local"), getattr(args, "ray_address", None),
+                                      getattr(args, "gpus_per_trial", None) or 0)
+    with watched:
+        results, interrupted = chosen_backend.run(plan, store, watched, prune)
     stored = [store.run(ran.run_id) for ran in results]
     compared = plan.seeded or command == "sweep"
     judged = judging.judge(stored, args) if stored else None
@@ -464,7 +457,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     from lrtui import engine, tasks
     from lrtui.backends import local
     from lrtui.judge import findings
-    from lrtui.output import report
+    from lrtui.output import progress, report
     from lrtui.plan import planning, presets, range_test
     from lrtui.schedule.catalogue import starter
 
@@ -479,7 +472,9 @@ def cmd_find(args: argparse.Namespace) -> int:
     tasks.find(job.task)  # bad input is refused before anything runs
     engine.resolve_device(job.device)
     store = _store(args)
-    run_id, status, interrupted = local.sweep(job, store)
+    with progress.RangeTestBar(job) as bar:
+        status, interrupted = local.range_test(job, store, bar)
+    run_id = bar.run_id
     run = store.run(run_id)
     found = findings.analyse(run["steps"]["lr"], run["steps"]["loss"], settings.smooth)
     if not args.json:
@@ -512,11 +507,12 @@ def _check(check: Any, args: argparse.Namespace, store: Any, console: Any) -> tu
     from lrtui.backends import local
     from lrtui.judge import scores
     from lrtui.judge.verdict import DEFAULT_METRIC
-    from lrtui.output import sweep_views
+    from lrtui.output import progress, sweep_views
     from lrtui.plan import planning
 
     plan = planning.plan([check], data_dir=data_dir(args.data_dir), download=args.download)
-    results, interrupted = local.run_all(plan, store, local.Watched(plan, "find"))
+    with progress.Watched(plan, "find") as watched:
+        results, interrupted = local.LocalBackend().run(plan, store, watched)
     stored = [store.run(ran.run_id, steps=False) for ran in results]
     judged = scores.judge([scores.Entry.stored(run) for run in stored], DEFAULT_METRIC)
     judging.show(judged, len(stored), plan.comparison, console)

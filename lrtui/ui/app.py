@@ -24,7 +24,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from lrtui.backends.child import Service, Trainer
+from lrtui.backends.child import Service, service
 from lrtui.engine.events import RunEnded, RunStarted, Status
 from lrtui.judge.verdict import DEFAULT_METRIC, METRICS, Comparison
 from lrtui.plan import presets, range_test
@@ -149,7 +149,7 @@ class LrtuiApp(App):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.trainer = Trainer(self.store.path)  # imports torch in its own process meanwhile (tests: a thread)
+        self.trainer = service(self.store.path)  # imports torch in its own process meanwhile (tests: a thread)
         self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(self.draft.schedule.name)
         self.query_one("#schedulers").border_title = "schedulers"
         self.query_one("#schedulers").focus()
@@ -294,7 +294,7 @@ class LrtuiApp(App):
         """A training process killed (out of memory, a signal): said, and another started for the queue."""
         self._say(self.book.died(message.why))
         self.torch_ready = False
-        self.trainer = Trainer(self.store.path)
+        self.trainer = service(self.store.path)
         self._submit(self.book.next())
         self._show_table()
 
