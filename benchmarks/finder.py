@@ -12,9 +12,9 @@ import threading
 from pathlib import Path
 
 from lrtui.engine.events import EpochEnded, Steps
+from lrtui.judge.findings import SUGGESTIONS, Finding, analyse
 from lrtui.plan import presets
 from lrtui.plan.planning import find_job, jobs
-from lrtui.judge.findings import SUGGESTIONS, Finding, analyse
 from lrtui.plan.range_test import Sweep, sweep
 from lrtui.runs import recorder
 from lrtui.runs.store import Store

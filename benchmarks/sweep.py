@@ -86,8 +86,8 @@ def main() -> None:
 
 def first_batch() -> float:
     """Seconds from the command line's arguments to the first batch of a ten-million-run sweep."""
-    from lrtui.output import progress
     from lrtui.cli import main
+    from lrtui.output import progress
 
     values = lambda n, scale: ",".join(str(v * scale) for v in range(1, n + 1))  # noqa: E731
     args = main.build_parser().parse_args(["sweep", "StepLR", "--grid", f"gamma={values(100, 0.01)}", "--grid",

@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch_truth import torch_lrs
 
+from lrtui.output import plots, tables
 from lrtui.schedule.catalogue import CATALOGUE
 
 
@@ -152,14 +153,13 @@ def test_plot_legend_is_under_the_chart_one_line_per_run_in_order(cli, monkeypat
 def test_coloured_plot_gives_each_run_its_own_colour_and_its_swatch_that_colour(monkeypatch, tmp_path):
     import re
 
-    from lrtui.output import report
     from lrtui.plan import presets
     from lrtui.schedule.preview import preview
 
     monkeypatch.setenv("LINES", "31")  # plotext clips a chart to the terminal
     preset = presets.find(str(levels(tmp_path)))
     curves = [preview(r.schedule, r.optimizer, preset.length(r)) for r in preset.runs]
-    lines = report.plot(preset, curves, 100, 12, colour=True).splitlines()
+    lines = plots.plot(preset, curves, 100, 12, colour=True).splitlines()
     chart, legend = lines[:-4], lines[-4:]
     assert len(chart) == 10  # never shorter than 10 rows
     colours = [re.match(r"\x1b\[[0-9;]*m", line).group() for line in legend]
@@ -294,7 +294,6 @@ def test_runs_tells_apart_runs_that_differ_only_in_seed_and_fits_80_columns(cli,
     from rich.console import Console
 
     from lrtui.judge import scores
-    from lrtui.output import report
 
     store = _store_runs(tmp_path / "runs", [_config(seed=1), _config(seed=2)])
     code, out, _ = cli("runs", "--runs-dir", str(tmp_path / "runs"))
@@ -305,7 +304,7 @@ def test_runs_tells_apart_runs_that_differ_only_in_seed_and_fits_80_columns(cli,
     console = Console(width=80, file=io.StringIO())
     long = _config(params={"step_size": 10, "gamma": 0.123456789, "last_epoch": -1}, lr=0.0123456789)
     store = _store_runs(tmp_path / "more", [long, _config(seed=3, epochs=7)])
-    console.print(report.summary_table([scores.stored(store.run(i)) for i in (1, 2)]))
+    console.print(tables.summary_table([scores.stored(store.run(i)) for i in (1, 2)]))
     lines = console.file.getvalue().splitlines()
     # the labels, without the scheduler both begin with, take a second line, cut there
     assert all(len(line) <= 80 for line in lines) and len(lines) == 5 and lines[1].split()[1] == "gamma=0.123…"

@@ -300,7 +300,7 @@ def test_one_seed_has_no_interval_to_show():
 
     from rich.console import Console
 
-    from lrtui.output.report import comparison_table
+    from lrtui.output.tables import comparison_table
 
     c = compare({"a": {0: 1.0}, "b": {0: 1.5}})
     assert c.verdict.text == "not enough seeds yet: 1 complete pair, 3 needed"

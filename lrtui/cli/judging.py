@@ -91,10 +91,10 @@ def compared(args: argparse.Namespace, store: Any) -> tuple[list[dict], str | No
 
 def show(judged: Any, runs: int, comparison: str | None, console: Any) -> None:
     """The comparison table and its verdict on `console`."""
-    from lrtui.output import report
+    from lrtui.output import pages, tables
 
-    console.print(report.comparison_table(judged))
-    console.print(report.comparison_text(judged, runs, comparison), end="", markup=False, highlight=False)
+    console.print(tables.comparison_table(judged))
+    console.print(pages.comparison_text(judged, runs, comparison), end="", markup=False, highlight=False)
 
 
 def compare(args: argparse.Namespace, store: Any, console: Any) -> int:

@@ -276,7 +276,7 @@ def selection(args: argparse.Namespace) -> Any:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from lrtui.output import report
+    from lrtui.output import export, plots, tables
     from lrtui.plan import search_space
     from lrtui.schedule.catalogue import CATALOGUE
     from lrtui.schedule.preview import notes, preview
@@ -298,15 +298,15 @@ def cmd_preview(args: argparse.Namespace) -> int:
     single = args.preset is None and args.target in CATALOGUE and not args.sweep  # one schedule: its curve alone
     out = sys.stdout
     if args.format == "json":
-        doc = [report.curve_json(run, c, preset) for run, c in zip(preset.runs, curves)]
+        doc = [export.curve_json(run, c, preset) for run, c in zip(preset.runs, curves)]
         out.write(json.dumps(doc[0] if single else {"preset": preset.name, "runs": doc}) + "\n")  # C encoder
     elif args.format == "csv":
-        out.write(report.preview_csv(preset, curves))
+        out.write(export.preview_csv(preset, curves))
     elif args.format == "plot":
         size = shutil.get_terminal_size((100, 30))
-        out.write(report.plot(preset, curves, size.columns, min(size.lines - 1, 30), args.log, _coloured(out)) + "\n")
+        out.write(plots.plot(preset, curves, size.columns, min(size.lines - 1, 30), args.log, _coloured(out)) + "\n")
     else:
-        out.write(report.table(preset, curves, max_rows=max(10, shutil.get_terminal_size((100, 40)).lines - 8)))
+        out.write(tables.table(preset, curves, max_rows=max(10, shutil.get_terminal_size((100, 40)).lines - 8)))
     return 0
 
 
@@ -420,7 +420,7 @@ def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
     verdict (over several seeds or points) or the summary."""
     from lrtui import backends
     from lrtui.judge import pruning, scores
-    from lrtui.output import progress, report, sweep_views
+    from lrtui.output import export, pages, progress, sweep_views, tables
 
     plan = _planned(chosen, args, command)
     store = _store(args)
@@ -434,7 +434,7 @@ def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
     compared = plan.seeded or command == "sweep"
     judged = judging.judge(stored, args) if stored else None
     if args.json:
-        json.dump({"runs": [report.run_json(run) for run in stored]}
+        json.dump({"runs": [export.run_json(run) for run in stored]}
                   | ({"comparison": judged.to_json()} if judged else {}), sys.stdout)
         sys.stdout.write("\n")
     console = _console(sys.stderr if args.json else sys.stdout)
@@ -443,11 +443,11 @@ def _train(chosen: list, args: argparse.Namespace, command: str) -> int:
         if command == "sweep" and (view := sweep_views.view(judged, stored, console.width, _coloured(console.file))):
             console.print(view) if not isinstance(view, str) else console.out(view, highlight=False)
     else:
-        console.print(report.summary_table([scores.stored(run) for run in stored],
+        console.print(tables.summary_table([scores.stored(run) for run in stored],
                                            [run["group"] or run["label"] for run in stored]))
     for ran, run in zip(results, stored):
         if ran.status == "failed":
-            print(f"lrtui {command}: {report.failure(run, ran.skipped)}", file=sys.stderr)
+            print(f"lrtui {command}: {pages.failure(run, ran.skipped)}", file=sys.stderr)
     if interrupted:
         return 130
     return 1 if any(ran.status == "failed" for ran in results) else 0
@@ -457,7 +457,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     from lrtui import engine, tasks
     from lrtui.backends import local
     from lrtui.judge import findings
-    from lrtui.output import progress, report
+    from lrtui.output import export, pages, plots, progress
     from lrtui.plan import planning, presets, range_test
     from lrtui.schedule.catalogue import starter
 
@@ -480,8 +480,8 @@ def cmd_find(args: argparse.Namespace) -> int:
     if not args.json:
         size = shutil.get_terminal_size((100, 30))
         if len(found.lr) > 1:
-            print(report.finding_plot(found, size.columns, min(size.lines - 8, 25), _coloured(sys.stdout)))
-        print(report.finding_text(found, run), end="")
+            print(plots.finding_plot(found, size.columns, min(size.lines - 8, 25), _coloured(sys.stdout)))
+        print(pages.finding_text(found, run), end="")
         print(f"stored as run {run_id}: `lrtui runs` lists it, `lrtui export {run_id}` has every step")
     checked = None
     if args.check and not interrupted and found.suggestion is not None:
@@ -492,8 +492,8 @@ def cmd_find(args: argparse.Namespace) -> int:
     elif args.check and not interrupted:
         print(f"lrtui find: nothing to check: {findings.TOO_FLAT if found.flat else 'no suggestion'}", file=sys.stderr)
     if args.json:
-        json.dump({"id": run_id, "status": status, "lr": found.lr, "loss": [report.finite(v) for v in found.loss],
-                   "smoothed": [report.finite(v) for v in found.smoothed], "suggestion": found.suggestion,
+        json.dump({"id": run_id, "status": status, "lr": found.lr, "loss": [export.finite(v) for v in found.loss],
+                   "smoothed": [export.finite(v) for v in found.smoothed], "suggestion": found.suggestion,
                    "suggestions": found.suggestions, "flat": found.flat, "config": run["config"]}
                   | ({"check": checked} if args.check else {}), sys.stdout)
         sys.stdout.write("\n")
@@ -536,7 +536,7 @@ def _check(check: Any, args: argparse.Namespace, store: Any, console: Any) -> tu
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from lrtui.judge import scores
-    from lrtui.output import report
+    from lrtui.output import pages, tables
 
     store = _store(args, write=bool(args.delete))
     if args.delete:
@@ -559,15 +559,15 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if not runs:
         print("no run ended with an error" if args.failed else "no runs stored yet: `lrtui run seed-four` makes four")
     elif args.failed:
-        _console(sys.stdout).print(report.errors_table(runs))
+        _console(sys.stdout).print(tables.errors_table(runs))
     else:
-        _console(sys.stdout).print(report.summary_table([  # a range test's summary reads its steps; a run's, its epochs
+        _console(sys.stdout).print(tables.summary_table([  # a range test's summary reads its steps; a run's, its epochs
             scores.stored(store.run(r["id"], steps=r["kind"] == "find")) for r in runs]))
         n = len(erred)
         if n:
             them = "them" if n > 1 else "it"
             print(f"{n} run{'s' * (n > 1)} ended with an error: `lrtui runs --failed` shows {them}")
-        print(report.comparisons_text(runs), end="")
+        print(pages.comparisons_text(runs), end="")
     return 0
 
 
@@ -584,7 +584,7 @@ def _console(file: Any) -> Any:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from lrtui.output import report
+    from lrtui.output import export
 
     store = _store(args, write=False)
     runs = []
@@ -598,10 +598,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
     try:
         if args.format == "json":
-            json.dump({"runs": [report.run_json(run, steps=True) for run in runs]}, out)
+            json.dump({"runs": [export.run_json(run, steps=True) for run in runs]}, out)
             out.write("\n")
         else:
-            report.export_csv(csv.writer(out), runs)
+            export.export_csv(csv.writer(out), runs)
     finally:
         if args.output:
             out.close()
@@ -613,10 +613,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from lrtui.output import report
+    from lrtui.output import pages
 
     width = shutil.get_terminal_size((100, 40)).columns
-    sys.stdout.write({"schedulers": report.schedulers, "presets": report.presets, "tasks": report.tasks}[args.what](
+    sys.stdout.write({"schedulers": pages.schedulers, "presets": pages.presets, "tasks": pages.tasks}[args.what](
         args.name, width))
     return 0
 

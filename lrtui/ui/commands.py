@@ -12,7 +12,8 @@ from rich.markup import escape
 from textual.app import App
 
 from lrtui.judge.verdict import Comparison, Metric
-from lrtui.output.report import export_csv
+from lrtui.output import pages, tables
+from lrtui.output.export import export_csv
 from lrtui.output.snippets import snippet, stored_snippet
 from lrtui.plan import presets
 from lrtui.plan.draft import Draft
@@ -78,7 +79,7 @@ def sweep_results(app: App, views: list, metric: Metric, width: int) -> None:
     """The result view of the latest sweep the app holds (its runs' points): the metric against one
     swept key, a table of two, or the comparison table of more."""
     from lrtui.judge import scores
-    from lrtui.output import report, sweep_views
+    from lrtui.output import sweep_views
 
     swept = [v for v in views if v.config.get("point") and v.comparison]
     if not swept:
@@ -92,9 +93,9 @@ def sweep_results(app: App, views: list, metric: Metric, width: int) -> None:
         app.notify(escape(f"sweep {latest[0].comparison}: {e.problem}"), severity="warning")
         return
     runs = [{"group": v.group, "config": v.config} for v in latest]
-    view = sweep_views.view(judged, runs, width, colour=False) or report.comparison_table(judged)
+    view = sweep_views.view(judged, runs, width, colour=False) or tables.comparison_table(judged)
     app.push_screen(ResultScreen(f"sweep {latest[0].comparison}", view,
-                                 report.comparison_text(judged, len(latest), latest[0].comparison)))
+                                 pages.comparison_text(judged, len(latest), latest[0].comparison)))
 
 
 def winner(app: App, comparison: Comparison | None, config: dict | None) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 from lrtui.engine.events import Event, RunEnded, RunStarted, Status, Steps
 from lrtui.judge import findings, scores
 from lrtui.judge.verdict import DEFAULT_METRIC
-from lrtui.output.report import MARKS
+from lrtui.output.plots import MARKS
 from lrtui.plan import planning, presets, range_test
 from lrtui.ui.charts import Series
 from lrtui.ui.messages import Said
