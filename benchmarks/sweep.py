@@ -71,9 +71,9 @@ def main() -> None:
     except ImportError:
         print("  on Ray: no ray here (pip install 'lrtui[ray]'); skipped")
     else:
-        ray = on_ray()
-        print(f"  local Ray ({cpus} trials at a time) {ray:.1f}, {ray / alone:.2f} x one by one; Ray's overhead per "
-              f"trial (Ray's wall x {cpus} at a time - one by one) / {trials}: {(ray * cpus - alone) / trials:.2f} s")
+        wall = on_ray()
+        print(f"  local Ray ({cpus} trials at a time) {wall:.1f}, {wall / alone:.2f} x one by one; Ray's overhead per "
+              f"trial (Ray's wall x {cpus} at a time - one by one) / {trials}: {(wall * cpus - alone) / trials:.2f} s")
     try:
         import optuna  # noqa: F401
     except ImportError:
@@ -86,7 +86,7 @@ def main() -> None:
 
 def first_batch() -> float:
     """Seconds from the command line's arguments to the first batch of a ten-million-run sweep."""
-    from lrtui.cli import main
+    from lrtui.cli import main, sweep_args, train
     from lrtui.output import progress
 
     values = lambda n, scale: ",".join(str(v * scale) for v in range(1, n + 1))  # noqa: E731
@@ -95,7 +95,7 @@ def first_batch() -> float:
     start = time.perf_counter()
     preset = presets.Preset("sweep-StepLR", runs=(presets.Run("StepLR", validate("StepLR", {"step_size": 30}),
                                                               validate_optimizer({})),))
-    planned = main._planned([replace(preset, sweep=main.sweep_args.space(None, args))], args, "sweep")
+    planned = train.planned([replace(preset, sweep=sweep_args.space(None, args))], args, "sweep")
     progress.Watched(planned, "sweep")
     next(batches(planned))
     return time.perf_counter() - start
