@@ -9,10 +9,19 @@ import platformdirs
 SHIPPED_PRESETS = Path(__file__).resolve().parent.parent / "presets"
 
 
+def config_dir() -> Path:
+    """$LRTUI_CONFIG_DIR, else the platform's user config dir (~/.config/lrtui)."""
+    return Path(os.environ.get("LRTUI_CONFIG_DIR") or platformdirs.user_config_dir("lrtui"))
+
+
 def user_presets_dir() -> Path:
-    """$LRTUI_CONFIG_DIR/presets, else the platform's user config dir (~/.config/lrtui/presets)."""
-    root = os.environ.get("LRTUI_CONFIG_DIR") or platformdirs.user_config_dir("lrtui")
-    return Path(root) / "presets"
+    """<config dir>/presets: the user's own presets."""
+    return config_dir() / "presets"
+
+
+def keymap_file() -> Path:
+    """<config dir>/keymap.toml: the app's keys the user moved (binding id = "keys")."""
+    return config_dir() / "keymap.toml"
 
 
 def runs_dir(given: str | Path | None = None) -> Path:

@@ -141,7 +141,7 @@ async def test_b_shows_the_momentum_one_cycle_moves_and_is_refused_where_none_mo
         assert list(chart.series[0].y) == list(app.curve.lr)
         await pick(pilot, "StepLR")
         await pilot.press("b")
-        assert not app.momentum and list(chart.series[0].y) == list(app.curve.lr)
+        assert not app.chart.momentum and list(chart.series[0].y) == list(app.curve.lr)
 
 
 async def test_a_schedule_that_does_not_move_within_the_run_is_said_on_the_status_line(store):

@@ -161,7 +161,7 @@ async def test_toggle_keys_and_help(store):
         await pilot.pause(0.3)
         assert app.query_one("#lr-chart", Chart).xlabel == "step"
         await pilot.press("m")
-        assert app.smooth
+        assert app.chart.smooth
         await pilot.press("question_mark")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"

@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 from lrtui.backends.child import Service, service
 from lrtui.engine.events import RunEnded, RunStarted, Status
 from lrtui.judge.verdict import DEFAULT_METRIC, METRICS, Comparison
+from lrtui.paths import keymap_file
 from lrtui.plan import presets, range_test
 from lrtui.plan.draft import Draft
 from lrtui.plan.search_space import MAX_POINTS
@@ -35,7 +36,7 @@ from lrtui.schedule.catalogue import CATALOGUE, starter
 from lrtui.schedule.optimizers import validate_optimizer
 from lrtui.schedule.params import ConfigError
 from lrtui.schedule.preview import Curve, checked_exact, checked_fast, notes
-from lrtui.ui import commands, layout, plotting, watch
+from lrtui.ui import commands, keymap, layout, plotting, watch
 from lrtui.ui.book import Book
 from lrtui.ui.charts import Chart
 from lrtui.ui.form import ParamForm
@@ -99,6 +100,7 @@ class LrtuiApp(App):
     NOTIFICATION_TIMEOUT = 3
     busy: reactive[bool] = reactive(False, bindings=True)  # the training process has a job: s stops it
     preset: reactive[presets.Preset | None] = reactive(None, bindings=True)  # loaded: c runs it
+    chart: reactive[plotting.ChartOptions] = reactive(plotting.ChartOptions, init=False)  # the chart keys' choices
 
     def __init__(self, preset: presets.Preset | None = None, store: Store | None = None, task: str | None = None,
                  device: str | None = None, data_dir: Path | None = None):
@@ -116,8 +118,6 @@ class LrtuiApp(App):
         self.closing = threading.Event()  # the app is closing: its threads end
         self.curve: Curve | None = None
         self.notes: list[str] = []  # what to know of the form's schedule (its lr does not move within its run): said on the status line
-        self.log_scale = self.smooth = self.x_steps = self.momentum = False
-        self.view = "both"  # the charts shown: both, lr or loss (a short screen shows one: lr for both)
         self.charts_dirty = True
         self.next_redraw = 0.0
         self.torch_ready = False
@@ -125,10 +125,10 @@ class LrtuiApp(App):
         self.crash: str | None = None  # one line saying where an unexpected error's traceback went
         self.range_test = RangeTest()
         self.metric = DEFAULT_METRIC      # what the verdict on a comparison judges
-        self.bands = True                 # a comparison's schedule drawn as its mean and range over seeds
         self.expanded: set[tuple[str, str]] = set()  # (comparison, group) rows listing their seeds
         self.judged: dict[str, Comparison] = {}      # the verdict on each comparison of several seeds
         self.unjudged: str | None = None             # why one could not be judged
+        self.keys, self.keys_refused = keymap.read(keymap_file(), self.BINDINGS)  # the user's keymap.toml
 
     def trained(self, preset: presets.Preset) -> presets.Preset:
         """A preset as the app trains it: its training settings with the command line's task and device."""
@@ -149,6 +149,9 @@ class LrtuiApp(App):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.set_keymap(self.keys)
+        for refused in self.keys_refused:
+            self.notify(refused, severity="warning", timeout=10)
         self.trainer = service(self.store.path)  # imports torch in its own process meanwhile (tests: a thread)
         self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(self.draft.schedule.name)
         self.query_one("#schedulers").border_title = "schedulers"
@@ -171,7 +174,7 @@ class LrtuiApp(App):
 
     def on_resize(self) -> None:
         layout.fit(self.screen, self.size.width, self.size.height)
-        layout.show_view(self.screen, self.view)
+        layout.show_view(self.screen, self.chart.view)
         self.charts_dirty = True
 
     def action_pane(self, by: int) -> None:
@@ -182,8 +185,11 @@ class LrtuiApp(App):
         pane.focus_first() if isinstance(pane, ParamForm) else pane.focus()
 
     def action_view(self) -> None:
-        self.view = layout.next_view(self.screen, self.view)
-        layout.show_view(self.screen, self.view)
+        self.chart = replace(self.chart, view=layout.next_view(self.screen, self.chart.view))
+
+    def watch_chart(self, old: plotting.ChartOptions, new: plotting.ChartOptions) -> None:
+        if new.view != old.view:
+            layout.show_view(self.screen, new.view)
         self._now()
 
     # -- choosing and editing ----------------------------------------------------------------------
@@ -258,7 +264,8 @@ class LrtuiApp(App):
 
     def _show_curve(self, curve: Curve) -> None:
         self.curve = curve
-        self.momentum = self.momentum and curve.momentum is not None  # b shows it only where it moves
+        if self.chart.momentum and curve.momentum is None:  # b shows it only where it moves
+            self.chart = replace(self.chart, momentum=False)
         self.notes = notes(self.draft.schedule.name, self.draft.schedule, curve)
         self._show_status()
         self.charts_dirty, self.next_redraw = True, 0.0  # an edit: at the next tick, whatever the throttle
@@ -482,20 +489,20 @@ class LrtuiApp(App):
         if not self.charts_dirty or now < self.next_redraw or not self.query("#lr-chart"):
             return
         self.charts_dirty = False
-        lr_series, loss_series = plotting.runs(self.book.runs.values(), self.x_steps, self.smooth, self.momentum,
-                                               self.bands)
+        chart = self.chart
+        lr_series, loss_series = plotting.runs(self.book.runs.values(), chart)
         if self.curve is not None:
             lr_series.insert(0, plotting.preview(self.curve, self.draft.schedule.interval, self._length(self.draft)[1],
-                                                 self.x_steps, self.momentum))
-        xlabel = "step" if self.x_steps else "epoch"
+                                                 chart))
+        xlabel = "step" if chart.x_steps else "epoch"
         self.query_one("#plots").set_class(self.range_test.shown, "-sweep")
         if self.range_test.shown:
             series, title, ylim = self.range_test.chart()
             self.query_one("#lr-chart", Chart).show(series, False, "lr", title, log_x=True, ylim=ylim)
         else:
-            title = f"{self.curve.momentum_name} (grey: the form's preview; b: the lr)" if self.momentum else None
-            self.query_one("#lr-chart", Chart).show(lr_series, self.log_scale, xlabel, title)
-        self.query_one("#loss-chart", Chart).show(loss_series, self.log_scale, xlabel,
+            title = f"{self.curve.momentum_name} (grey: the form's preview; b: the lr)" if chart.momentum else None
+            self.query_one("#lr-chart", Chart).show(lr_series, chart.log_scale, xlabel, title)
+        self.query_one("#loss-chart", Chart).show(loss_series, chart.log_scale, xlabel,
                                                   None if loss_series else "loss: r trains the form")
         for chart in self.query(Chart):
             chart.replot()
@@ -511,14 +518,12 @@ class LrtuiApp(App):
         self._redraw()
 
     def action_log(self) -> None:
-        self.log_scale = not self.log_scale
-        self._now()
+        self.chart = self.chart.toggled("log_scale")
 
     def action_bands(self) -> None:
-        self.bands = not self.bands
-        self.notify("a comparison's schedule: mean over seeds, min and max dotted" if self.bands else
+        self.chart = self.chart.toggled("bands")
+        self.notify("a comparison's schedule: mean over seeds, min and max dotted" if self.chart.bands else
                     "a comparison's schedule: every seed", timeout=2)
-        self._now()
 
     def action_metric(self) -> None:
         names = list(METRICS)
@@ -528,22 +533,19 @@ class LrtuiApp(App):
         self._show_status()
 
     def action_smooth(self) -> None:
-        self.smooth = not self.smooth
-        self.notify("loss: EMA smoothing" if self.smooth else "loss: raw", timeout=2)
-        self._now()
+        self.chart = self.chart.toggled("smooth")
+        self.notify("loss: EMA smoothing" if self.chart.smooth else "loss: raw", timeout=2)
 
     def action_momentum(self) -> None:
         """The lr chart shows the momentum or beta1 that OneCycleLR and CyclicLR move against the lr."""
         curve = self.curve
-        if not self.momentum and (curve is None or curve.momentum is None):
+        if not self.chart.momentum and (curve is None or curve.momentum is None):
             self.notify(f"{self.draft.schedule.name} moves no momentum (OneCycleLR and CyclicLR do)", severity="warning")
             return
-        self.momentum = not self.momentum
-        self._now()
+        self.chart = self.chart.toggled("momentum")
 
     def action_x_axis(self) -> None:
-        self.x_steps = not self.x_steps
-        self._now()
+        self.chart = self.chart.toggled("x_steps")
 
     def on_notify(self, _: Notify) -> None:
         """One toast at a time, the newest (a stack of them covers the charts at 80x24): the ones shown go
@@ -618,7 +620,7 @@ class LrtuiApp(App):
                             self.action_copy_winner)
         for binding in self.BINDINGS:
             if binding.description:
-                yield SystemCommand(binding.description, f"key: {binding.key}",
+                yield SystemCommand(binding.description, f"key: {keymap.shown(binding, self.keys)}",
                                     lambda action=binding.action: self.run_action(action))
 
     # -- the range test ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 over seeds, or each seed), as series on the x axis the chart keys chose."""
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 import numpy as np
@@ -12,22 +13,39 @@ from lrtui.ui.charts import Series
 from lrtui.ui.runview import RunView
 
 
-def preview(curve: Curve, interval: str, per_epoch: int, x_steps: bool, momentum: bool) -> Series:
+@dataclass(frozen=True)
+class ChartOptions:
+    """What the chart keys choose: l a log scale, m the loss smoothed, x steps (else epochs), b the
+    momentum (or beta1) for the lr, g a comparison's schedule as its band over seeds (else each
+    seed), v the charts shown (both, lr or loss)."""
+
+    log_scale: bool = False
+    smooth: bool = False
+    x_steps: bool = False
+    momentum: bool = False
+    bands: bool = True
+    view: str = "both"
+
+    def toggled(self, name: str) -> ChartOptions:
+        return replace(self, **{name: not getattr(self, name)})
+
+
+def preview(curve: Curve, interval: str, per_epoch: int, options: ChartOptions) -> Series:
     """The form's curve in grey, its x put in steps or epochs whatever the schedule steps by."""
     x = np.arange(len(curve.lr), dtype=float)
-    if interval == "step" and not x_steps:
+    if interval == "step" and not options.x_steps:
         x /= per_epoch
-    elif interval == "epoch" and x_steps:
+    elif interval == "epoch" and options.x_steps:
         x *= per_epoch
-    return Series("preview", x, curve.momentum if momentum else curve.lr, "gray")
+    return Series("preview", x, curve.momentum if options.momentum else curve.lr, "gray")
 
 
-def runs(views: Iterable[RunView], x_steps: bool, smooth: bool, momentum: bool,
-         bands: bool) -> tuple[list[Series], list[Series]]:
-    """The lr (or momentum) and loss series of the runs shown; with `bands`, each schedule of a
+def runs(views: Iterable[RunView], options: ChartOptions) -> tuple[list[Series], list[Series]]:
+    """The lr (or momentum) and loss series of the runs shown; with bands, each schedule of a
     comparison over seeds as its mean and range (groups.band) instead of a curve per seed."""
+    x_steps, smooth, momentum = options.x_steps, options.smooth, options.momentum
     views = list(views)
-    banded = groups.grouped(views) if bands else {}
+    banded = groups.grouped(views) if options.bands else {}
     in_bands = {v.id for members in banded.values() for v in members}
     lr_series: list[Series] = []
     loss_series: list[Series] = []

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from lrtui.plan import presets, range_test
 from lrtui.schedule.params import ConfigError
+from lrtui.ui import keymap
 from lrtui.ui.fields import ChoiceInput, Field, ListInput, TextInput, read
 from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.widgets import SchedulerList
@@ -28,13 +29,14 @@ PANES = (("schedulers", (SchedulerList,), ""), ("parameters", (Field, TextInput,
 CELL = 36  # two cells a row in the dialog's 76 columns
 
 
-def key_text(binding: Binding) -> str:
-    """Its keys as typed: `?` for question_mark, `space/enter` for "space,enter"."""
+def key_text(binding: Binding, keys: dict[str, str] | None = None) -> str:
+    """Its keys as typed (as the user's keymap has moved them): `?` for question_mark, `space/enter`
+    for "space,enter"."""
     def shown(key: str) -> str:
         character = key_to_character(key)
         return character if character and character.isprintable() and not character.isspace() else key
 
-    return "/".join(shown(key.strip()) for key in binding.key.split(","))
+    return "/".join(shown(key.strip()) for key in keymap.shown(binding, keys or {}).split(","))
 
 
 def key_help(binding: Binding) -> str:
@@ -42,10 +44,10 @@ def key_help(binding: Binding) -> str:
     return binding.tooltip or binding.description.lower()
 
 
-def keys_text(app: type[App]) -> str:
-    """Every key the app binds, with its help: the app's in two columns (a longer one alone in a row),
-    then each pane's own."""
-    keys = [(key_text(b), key_help(b)) for b in app.BINDINGS] + [(app.COMMAND_PALETTE_BINDING, PALETTE)]
+def keys_text(app: type[App], moved: dict[str, str] | None = None) -> str:
+    """Every key the app binds (as the user's keymap has `moved` them), with its help: the app's in two
+    columns (a longer one alone in a row), then each pane's own."""
+    keys = [(key_text(b, moved), key_help(b)) for b in app.BINDINGS] + [(app.COMMAND_PALETTE_BINDING, PALETTE)]
     cells = [(f"{key:<7} {text}", f"[b]{key:<7}[/b] {escape(text)}") for key, text in keys]
     short = [markup + " " * (CELL - len(plain)) for plain, markup in cells if len(plain) <= CELL]
     lines = ["  ".join(short[i:i + 2]).rstrip() for i in range(0, len(short), 2)]
@@ -66,7 +68,7 @@ class HelpScreen(Modal):
         with VerticalScroll(classes="dialog") as dialog:
             dialog.border_title = "[b]lrtui[/b]: which learning-rate schedule, with which parameters?"
             dialog.border_subtitle = "escape closes this"
-            yield Static(keys_text(type(self.app)))
+            yield Static(keys_text(type(self.app), getattr(self.app, "keys", None)))
 
 
 class ResultScreen(Modal):
