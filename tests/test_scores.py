@@ -6,6 +6,7 @@ import pytest
 
 from lrtui.judge import scores
 from lrtui.plan import planning
+from lrtui.plan.config import RANGE_TEST
 
 CONFIG = {"preset": "mine", "scheduler": {"name": "StepLR", "params": {"step_size": 1}},
           "training": {"task": "synthetic", "seed": 7}}
@@ -67,7 +68,7 @@ def test_a_range_test_has_only_its_suggested_lr():
            "steps": {"lr": lr.tolist(), "loss": loss.tolist()}}
     s = scores.stored(run)
     assert s.lr_at_best == pytest.approx(1e-2, rel=0.1)
-    assert (s.id, s.scheduler, s.epochs, s.seed, s.preset) == (4, scores.RANGE_TEST, 0, 3, None)
+    assert (s.id, s.scheduler, s.epochs, s.seed, s.preset) == (4, RANGE_TEST, 0, 3, None)
     assert s.best_val_loss is s.final_val_loss is s.best_acc is s.seconds_per_epoch is None
 
 
@@ -76,7 +77,7 @@ def test_a_queued_run_has_no_id_and_no_figures():
     assert (s.id, s.label, s.status, s.epochs, s.scheduler, s.seed, s.preset) == \
         (None, "next", "queued", 0, "StepLR", 7, "mine")
     assert s.best_val_loss is s.lr_at_best is s.final_val_loss is s.best_acc is s.seconds_per_epoch is None
-    assert scores.queued("sweep", {"sweep": {"smooth": 0.05}}).scheduler == scores.RANGE_TEST
+    assert scores.queued("sweep", {"sweep": {"smooth": 0.05}}).scheduler == RANGE_TEST
 
 
 def stored_run(group, seed, status="finished", val_losses=(1.0,), task="spirals", epochs=None, label=None):
