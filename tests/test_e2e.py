@@ -8,7 +8,10 @@ import uuid
 
 import pytest
 
+from lrtui.output import words
 from lrtui.runs.store import Store
+
+pytestmark = pytest.mark.xdist_group("tmux")  # one worker drives the terminals, one at a time
 
 PRESET = """name = "aaa-e2e"
 description = "two quick runs for the end-to-end test"
@@ -41,17 +44,18 @@ class Terminal:
                               capture_output=True, text=True).stdout
 
     def keys(self, *keys: str) -> None:
+        """Keys sent, not waited for: each test then waits for what only those keys put on the screen."""
         subprocess.run(["tmux", "-S", self.socket, "send-keys", "-t", self.name, *keys], check=True)
-        time.sleep(0.3)
 
-    def wait(self, text: str, seconds: float = 30) -> str:
+    def wait(self, text: str, seconds: float = 30, count: int = 1) -> str:
+        """The screen, once `text` is on it (`count` times at least); looked at every 0.2 s."""
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             screen = self.screen()
-            if text in screen:
+            if screen.count(text) >= count:
                 return screen
             time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
+        raise AssertionError(f"{text!r} never appeared {count} time(s); the screen:\n{self.screen()}")
 
     def close(self) -> None:
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
@@ -72,9 +76,9 @@ def test_load_a_preset_compare_stop_and_quit(terminal, tmp_path):
     terminal.wait("schedulers")
     terminal.wait("ready", 30)  # torch loaded in the background
     terminal.keys("p")
-    terminal.wait("Presets")
+    terminal.wait("Presets (Enter loads")  # the picker's own line ("Presets" alone is in the footer)
     terminal.keys("Enter")  # aaa-e2e sorts first
-    terminal.wait("e2e")
+    terminal.wait("aaa-e2e: 2 run(s)")  # loaded: the notification ("e2e" alone is in the picker's list)
     terminal.keys("c")
     terminal.wait("e2e-step: epoch", 60)
     terminal.keys("s")
@@ -94,7 +98,7 @@ def test_find_an_lr_and_apply_it(terminal, tmp_path):
     screen = terminal.wait("LR range test (finished)", 10)  # the chart replots at its next tick, after the status line
     assert "lr (log10)" in screen
     terminal.keys("a")
-    terminal.wait("lr = ", 10)  # the notification of what went where
+    terminal.wait("(the minimum lr)", 10)  # the notification of what went where: "lr = ... (the minimum lr)"
     terminal.keys("q")
     terminal.wait("EXITED 0", 5)
     runs = Store.at(tmp_path / "runs").runs()
@@ -106,16 +110,12 @@ def test_a_comparison_over_seeds_ends_in_the_verdict_the_command_line_gives(term
     (tmp_path / "config" / "presets" / "aab-seeds.toml").write_text(seeded)
     terminal.wait("ready", 30)
     terminal.keys("p")
-    terminal.wait("Presets")
+    terminal.wait("Presets (Enter loads")  # the picker's own line ("Presets" alone is in the footer)
     terminal.keys("Down", "Enter")  # aab-seeds, after aaa-e2e
     terminal.wait("aab-seeds: 2 run(s)")
     terminal.keys("c")
     screen = terminal.wait("3/3   finished", 90)
-    for _ in range(100):  # both schedules' rows, each with its three seeds done
-        if screen.count("3/3   finished") == 2:
-            break
-        time.sleep(0.2)
-        screen = terminal.screen()
+    screen = terminal.wait("3/3   finished", 20, count=2)  # both schedules' rows, each with its three seeds done
     assert screen.count("3/3   finished") == 2 and "mean±95%" in screen
     from lrtui.judge import scores, verdict
 
@@ -124,6 +124,6 @@ def test_a_comparison_over_seeds_ends_in_the_verdict_the_command_line_gives(term
     assert len(runs) == 6
     judged = verdict.compare(scores.group_scores(map(scores.Entry.stored, runs), verdict.DEFAULT_METRIC))
     terminal.wait(f"comparison {runs[0]['comparison']}: ", 10)  # the notification says its verdict in full
-    terminal.wait(f"verdict: {judged.verdict.short}"[:40], 20)  # the status line, under it, cut at 80 columns
+    terminal.wait(f"verdict: {words.short(judged.verdict)}"[:40], 20)  # the status line, under it, cut at 80 columns
     terminal.keys("q")
     terminal.wait("EXITED 0", 5)

@@ -139,7 +139,7 @@ def test_the_view_of_two_keys_marks_the_pruned_cells():
     runs = [{"group": f"g{g} s{s}", "config": {"point": {"scheduler.params.gamma": g, "scheduler.params.step_size": s}}}
             for g in (0.1, 0.5) for s in (1, 2)]
     groups = tuple(GroupStats(name, 3, 0, m, m, m, m, m) for name, m in (("g0.1 s1", 0.5), ("g0.5 s2", 0.7)))
-    judged = Comparison(DEFAULT_METRIC, groups, (), Verdict("best", "g0.1 s1", "", (), None), ("g0.1 s2", "g0.5 s1"))
+    judged = Comparison(DEFAULT_METRIC, groups, (), Verdict("best", "g0.1 s1"), ("g0.1 s2", "g0.5 s1"))
     console = Console(width=80, file=io.StringIO(), record=True, color_system=None)
     console.print(sweep_views.view(judged, runs, 80, colour=False))
     rows = [[cell.strip() for cell in line.strip("│").split("│")] for line in console.export_text().splitlines()

@@ -259,7 +259,7 @@ def test_the_view_of_one_key_plots_the_metric_against_it_on_a_log_axis_where_it_
     assert sweep_views.swept(sweep_views.points(runs)) == ["optimizer.lr"]  # warmup is the same everywhere
     groups = tuple(GroupStats(f"p{lr}", 3, 0, m, m - 0.1, m + 0.1, m - 0.05, m + 0.05)
                    for lr, m in ((0.1, 0.5), (0.01, 0.9), (1.0, 1.2)))
-    judged = Comparison(DEFAULT_METRIC, groups, (), Verdict("best", "p0.1", "", (), None))
+    judged = Comparison(DEFAULT_METRIC, groups, (), Verdict("best", "p0.1"))
     chart = sweep_views.view(judged, runs, 80, colour=False)
     assert "log10 lr" in chart and chart.rstrip().endswith("best: lr=0.1 (0.5)")
 

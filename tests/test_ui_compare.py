@@ -5,6 +5,7 @@ from pilot import set_field, until
 
 from lrtui.engine.events import EpochEnded, RunEnded, RunStarted, Status
 from lrtui.judge import scores, verdict
+from lrtui.output import words
 from lrtui.output.snippets import stored_snippet
 from lrtui.plan import presets
 from lrtui.ui.app import LrtuiApp
@@ -36,7 +37,10 @@ async def test_c_trains_every_run_on_every_seed_grouped_and_judged_as_the_store_
         await until(pilot, lambda: table.row_count == 2)  # one row per schedule from the start
         await until(pilot, lambda: len(app.book.runs) == 6 and all(v.status == "finished"
                                                                     for v in app.book.runs.values()), seconds=60)
-        await pilot.pause(0.3)
+        # redrawn since the last ending (the status line with it), the verdict said, every seed counted
+        await until(pilot, lambda: not app.charts_dirty and "verdict: " in status_text(app)
+                    and any(n.startswith("comparison ") for n in notes)
+                    and [str(table.get_cell_at((r, 3))) for r in range(table.row_count)] == ["3/3", "3/3"])
         views = sorted(app.book.runs.values(), key=lambda v: v.id)
         assert [(v.group, v.seed) for v in views] == [(g, s) for s in (0, 1, 2) for g in ("steps", "cosine")]
         assert all(len(v.epochs) == 2 for v in views)
@@ -45,8 +49,8 @@ async def test_c_trains_every_run_on_every_seed_grouped_and_judged_as_the_store_
         comparison = views[0].comparison
         truth = verdict.compare(scores.group_scores(map(scores.Entry.stored, store.comparison(comparison)),
                                                    verdict.DEFAULT_METRIC))
-        assert f"verdict: {truth.verdict.short} (by final val loss" in status_text(app)
-        assert any(truth.verdict.text in n for n in notes)  # said when the comparison ended
+        assert f"verdict: {words.short(truth.verdict)} (by final val loss" in status_text(app)
+        assert any(words.verdict(truth.verdict) in n for n in notes)  # said when the comparison ended
         assert [str(table.get_cell_at((r, 3))) for r in range(2)] == ["3/3", "3/3"]
         labels = [table.get_row_at(r)[2].plain for r in range(2)]
         best = truth.groups[0].name
@@ -75,11 +79,11 @@ async def test_c_trains_every_run_on_every_seed_grouped_and_judged_as_the_store_
         await pilot.press("M")
         await until(pilot, lambda: "(by best val loss" in status_text(app))
         app.action_copy_winner()  # the palette's "Copy the winner as code"
-        await pilot.pause(0.3)
+        await until(pilot, lambda: type(app.screen).__name__ == "CodeScreen" and app.screen.query("#code"))
         judged = list(app.judged.values())[-1]
         winner = next(v for v in views if v.group == judged.verdict.best)
         assert app.screen.query_one("#code").text == (
-            f"# the winner, by best val loss: {judged.verdict.text}\n{stored_snippet(winner.config, winner.group)}")
+            f"# the winner, by best val loss: {words.verdict(judged.verdict)}\n{stored_snippet(winner.config, winner.group)}")
 
 
 async def test_the_verdict_on_the_status_line_firms_up_as_pairs_complete(store):
@@ -96,9 +100,9 @@ async def test_the_verdict_on_the_status_line_firms_up_as_pairs_complete(store):
                                      group=group)
                 ended = EpochEnded(key, 0, 0.1, loss + 0.1, loss + 0.01 * seed, 0.5, 0.1, 100.0)
                 app.post_message(TrainingEvents([started, ended, RunEnded(key, Status.FINISHED)]))
-                await pilot.pause(0.1)
+                await until(pilot, lambda i=run_id: i in app.book.runs and app.book.runs[i].status == "finished")
                 app.next_redraw = 0.0
-                await pilot.pause(0.3)
+                await until(pilot, lambda: not app.charts_dirty)  # redrawn with it: the table and the status line
                 if seed < 2 and group == "bad":  # both schedules in, fewer than 3 pairs
                     assert "verdict: not enough seeds yet" in status_text(app)
         await until(pilot, lambda: "good is best" in status_text(app))

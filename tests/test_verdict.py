@@ -2,6 +2,7 @@
 where the claim is about rates (false positives, power)."""
 import json
 import math
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from scipy import stats
 
 from lrtui.judge import verdict
 from lrtui.judge.verdict import METRICS, compare, holm
+from lrtui.output import words
 
 LOSS = METRICS["final_val_loss"]
 ACC = METRICS["best_val_acc"]
@@ -78,7 +80,7 @@ def test_a_large_separation_over_8_seeds_names_the_best():
     assert (v.kind, v.best, v.tied, v.seeds_needed) == ("best", "cos", (), None)
     smallest = min(p.diff for p in c.pairs)
     assert smallest == pytest.approx(0.3, abs=0.02)
-    assert v.text == f"cos is best: better than every other by at least {smallest:.4g} on every comparison " \
+    assert words.verdict(v) == f"cos is best: better than every other by at least {smallest:.4g} on every comparison " \
                      "(p <= 0.05 after Holm)"
     assert all(p.wins == 1.0 and p.n == 8 and p.p_holm < 0.001 and p.unfinished == () for p in c.pairs)
 
@@ -201,7 +203,7 @@ def test_at_the_seeds_the_power_estimate_asks_for_a_real_difference_is_found_mos
     assert (v.kind, v.tied) == ("tied", ("a", "b"))
     expected = math.ceil(((stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) * sd / delta) ** 2)
     assert v.seeds_needed == expected == 50
-    assert v.text == f"a and b are tied for best (difference {delta:.4g}, interval " \
+    assert words.verdict(v) == f"a and b are tied for best (difference {delta:.4g}, interval " \
                      f"[{pilot.pairs[0].low:.4g}, {pilot.pairs[0].high:.4g}]): more seeds would tell (about 50)"
     rng = np.random.default_rng(9)
     found = 0
@@ -273,11 +275,11 @@ def test_a_consistent_but_tiny_difference_is_a_tie_whatever_its_p():
     assert pair.p_holm < 1e-6 and pair.wins == 1.0
     assert (c.verdict.kind, c.verdict.best, c.verdict.tied) == ("tied", "a", ("a", "b"))
     assert pair.high < 0.01 * c.groups[0].mean  # the whole interval under what would matter: settled
-    assert c.verdict.seeds_needed is None and c.verdict.text.endswith(
+    assert c.verdict.seeds_needed is None and words.verdict(c.verdict).endswith(
         f"the whole interval is under the {0.01 * c.groups[0].mean:.4g} that would matter")
     exact = compare(groups({"a": [1.0, 1.0, 1.0], "b": [1.001, 1.001, 1.001]}))  # no variance at all
     assert (exact.pairs[0].p, exact.verdict.kind, exact.verdict.seeds_needed) == (0.0, "tied", None)
-    assert exact.verdict.text == "a and b are tied for best (difference 0.001, interval [0.001, 0.001]): " \
+    assert words.verdict(exact.verdict) == "a and b are tied for best (difference 0.001, interval [0.001, 0.001]): " \
                                  "the whole interval is under the 0.01 that would matter"
 
 
@@ -291,7 +293,7 @@ def test_under_3_complete_pairs_is_too_few():
     c = compare({"a": {0: 1.0, 1: 1.0, 2: 1.0}, "b": {0: 2.0, 1: 2.0}, "c": {0: 3.0, 1: 3.0, 2: 3.0}})
     v = c.verdict
     assert (v.kind, v.best, v.tied) == ("too-few", "a", ())
-    assert v.text == "not enough seeds yet: 2 complete pairs, 3 needed"
+    assert words.verdict(v) == "not enough seeds yet: 2 complete pairs, 3 needed"
 
 
 def test_one_seed_has_no_interval_to_show():
@@ -303,7 +305,7 @@ def test_one_seed_has_no_interval_to_show():
     from lrtui.output.tables import comparison_table
 
     c = compare({"a": {0: 1.0}, "b": {0: 1.5}})
-    assert c.verdict.text == "not enough seeds yet: 1 complete pair, 3 needed"
+    assert words.verdict(c.verdict) == "not enough seeds yet: 1 complete pair, 3 needed"
     assert [g.shown for g in c.groups] == ["1", "1.5"]
     two = compare({"a": {0: 1.0, 1: 1.2}}).groups[0]
     assert two.shown == f"1.1±{(two.high - two.low) / 2:.2g}"
@@ -314,7 +316,7 @@ def test_one_seed_has_no_interval_to_show():
 
 def test_one_schedule_is_too_few():
     c = compare(groups({"only": [1.0, 1.1, 1.2, 1.3]}))
-    assert (c.verdict.kind, c.verdict.best, c.verdict.text) == ("too-few", "only", "one schedule: nothing to compare")
+    assert (c.verdict.kind, c.verdict.best, words.verdict(c.verdict)) == ("too-few", "only", "one schedule: nothing to compare")
     assert c.pairs == () and c.groups[0].n == 4
 
 
@@ -324,17 +326,17 @@ def test_three_tied_name_them_best_first_and_the_closest_pair():
     v = c.verdict
     assert v.kind == "tied" and v.tied[0] == v.best == c.groups[0].name and set(v.tied) == set("abc")
     closest = min(c.pairs, key=lambda p: abs(p.diff))
-    assert v.text.startswith(f"{', '.join(v.tied[:-1])} and {v.tied[-1]} are tied for best "
+    assert words.verdict(v).startswith(f"{', '.join(v.tied[:-1])} and {v.tied[-1]} are tied for best "
                              f"({closest.best} vs {closest.other}: difference {closest.diff:.4g}")
 
 
 # --- json
 
 
-def test_to_json_is_json_safe_and_holds_everything():
+def test_the_json_is_json_safe_and_holds_everything_the_verdict_is_made_of_and_its_sentence():
     c = compare({"a": {0: 1.0, 1: 1.1, 2: 1.2, 3: 0.9}, "b": {0: None, 1: 2.0, 2: 2.1},
                  "c": {0: None, 1: None, 2: None, 3: None}, "d": {0: 1.0, 1: 1.0, 2: 1.0, 3: 1.0}})
-    out = json.loads(json.dumps(c.to_json(), allow_nan=False))
+    out = json.loads(json.dumps(words.comparison_json(c), allow_nan=False))
     assert out["metric"] == "final_val_loss"
     assert [g["name"] for g in out["groups"]] == [g.name for g in c.groups]
     assert out["groups"][-1] == {"name": "c", "n": 4, "failed": 4, "mean": None, "low": None, "high": None,
@@ -343,18 +345,20 @@ def test_to_json_is_json_safe_and_holds_everything():
     assert out["pairs"][0].keys() == {"best", "other", "n", "diff", "low", "high", "wins", "p", "p_holm",
                                       "unfinished"}
     v = c.verdict
-    assert out["verdict"] == {"kind": v.kind, "best": v.best, "text": v.text, "tied": list(v.tied),
-                              "seeds_needed": v.seeds_needed}
+    assert v.kind == "tied" and out["verdict"] == {
+        "kind": v.kind, "best": v.best, "groups": 4, "pairs": v.pairs, "margin": None, "alpha": 0.05,
+        "tied": list(v.tied), "closest": {k: list(x) if isinstance(x, tuple) else x for k, x in asdict(v.closest).items()},
+        "threshold": v.threshold, "settled": v.settled, "seeds_needed": v.seeds_needed, "text": words.verdict(v)}
 
 
 def test_the_short_verdict_names_the_best_the_tied_or_says_why_there_is_none():
     from lrtui.judge.verdict import compare
 
     clear = compare({"a": {s: 1.0 + 0.01 * s for s in range(5)}, "b": {s: 2.0 + 0.01 * s for s in range(5)}})
-    assert clear.verdict.short == "a is best"
+    assert words.short(clear.verdict) == "a is best"
     same = compare({"a": {0: 1.0, 1: 2.0, 2: 1.5}, "b": {0: 1.1, 1: 1.8, 2: 1.6}})
-    assert same.verdict.short.startswith("tied: ") and set(same.verdict.tied) == {"a", "b"}
-    assert compare({"a": {0: 1.0}}).verdict.short == "one schedule: nothing to compare"
+    assert words.short(same.verdict).startswith("tied: ") and set(same.verdict.tied) == {"a", "b"}
+    assert words.short(compare({"a": {0: 1.0}}).verdict) == "one schedule: nothing to compare"
 
 
 @pytest.mark.parametrize("df", [1, 2, 3, 5, 9, 29, 200])

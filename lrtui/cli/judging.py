@@ -100,13 +100,14 @@ def show(judged: Any, runs: int, comparison: str | None, console: Any) -> None:
 def compare(args: argparse.Namespace, store: Any, console: Any) -> int:
     """`lrtui compare`: the table and verdict of stored runs, or its JSON."""
     from lrtui.judge import scores
+    from lrtui.output import words
 
     runs, comparison = compared(args, store)
     if (why := scores.mismatch(runs)) and not args.force:
         raise ConfigError("RUN_ID", f"{why}: they do not belong in one comparison (--force compares them anyway)")
     judged = judge(runs, args)
     if args.json:
-        json.dump({"comparison": judged.to_json() | {"id": comparison}}, sys.stdout)
+        json.dump({"comparison": words.comparison_json(judged) | {"id": comparison}}, sys.stdout)
         sys.stdout.write("\n")
     else:
         show(judged, len(runs), comparison, console)
@@ -116,6 +117,7 @@ def compare(args: argparse.Namespace, store: Any, console: Any) -> int:
 def winner(args: argparse.Namespace, store: Any) -> str:
     """The code of the schedule that won a stored comparison (the best mean where the verdict is not
     "best", said in a comment)."""
+    from lrtui.output import words
     from lrtui.output.snippets import stored_snippet
 
     if args.target or args.preset:
@@ -126,10 +128,10 @@ def winner(args: argparse.Namespace, store: Any) -> str:
                                       f"to write ({', '.join(sorted({run['status'] for run in runs}))})")
     judged = judge(runs, args)
     if judged.verdict.best is None:
-        raise ConfigError("--winner", f"no winner: {judged.verdict.text}")
+        raise ConfigError("--winner", f"no winner: {words.verdict(judged.verdict)}")
     run = next(r for r in runs if (r["group"] or r["label"]) == judged.verdict.best)
     head = f"# the winner of comparison {comparison}" if comparison else "# the winner of these runs"
     if judged.verdict.kind != "best":
         head += ": the best mean, but not a verdict"
-    quoted = "".join(f"# {line}\n" for line in textwrap.wrap(f"verdict: {judged.verdict.text}", 98))
+    quoted = "".join(f"# {line}\n" for line in textwrap.wrap(f"verdict: {words.verdict(judged.verdict)}", 98))
     return f"{head}\n{quoted}" + stored_snippet(run["config"], judged.verdict.best)

@@ -52,7 +52,7 @@ def train(chosen: list, args: argparse.Namespace, command: str) -> int:
     verdict (over several seeds or points) or the summary."""
     from lrtui import backends
     from lrtui.judge import pruning, scores
-    from lrtui.output import export, pages, progress, sweep_views, tables
+    from lrtui.output import export, pages, progress, sweep_views, tables, words
 
     plan = planned(chosen, args, command)
     store = arguments.open_store(args)
@@ -67,7 +67,7 @@ def train(chosen: list, args: argparse.Namespace, command: str) -> int:
     judged = judging.judge(stored, args) if stored else None
     if args.json:
         json.dump({"runs": [export.run_json(run) for run in stored]}
-                  | ({"comparison": judged.to_json()} if judged else {}), sys.stdout)
+                  | ({"comparison": words.comparison_json(judged)} if judged else {}), sys.stdout)
         sys.stdout.write("\n")
     console = arguments.console_on(sys.stderr if args.json else sys.stdout)
     if compared and judged:

@@ -100,21 +100,25 @@ class PairStats:
 
 @dataclass(frozen=True)
 class Verdict:
+    """What the data supports, as structure (lrtui.output.words says it in words, for the command line
+    and the app alike). "best": `best` is better than every other by at least `margin`, significantly
+    after Holm at `alpha`. "tied": the `tied` groups (the best first) cannot be told apart; `closest` is
+    the pair nearest a tie: `settled` where its whole interval is under `threshold` (the least
+    difference that matters), else about `seeds_needed` seeds would tell (None: more would change
+    nothing). "too-few": `groups` schedules (under two: nothing to compare), `pairs` complete pairs of
+    the MIN_PAIRS a verdict needs."""
+
     kind: str  # "best", "tied" or "too-few"
     best: str | None
-    text: str
-    tied: tuple[str, ...]  # with "tied": the groups tied with the best, best first
-    seeds_needed: int | None  # with "tied": about how many seeds would settle the closest pair
-
-    @property
-    def short(self) -> str:
-        """The verdict in a few words, for a status line (the text says how sure)."""
-        if self.kind == "best":
-            return f"{self.best} is best"
-        if self.kind == "tied":
-            return f"tied: {', '.join(self.tied)}" + (f" (about {self.seeds_needed} seeds would tell)"
-                                                     if self.seeds_needed else "")
-        return self.text
+    groups: int = 0
+    pairs: int = 0  # the fewest complete pairs of any group with the best
+    margin: float | None = None
+    alpha: float = 0.05
+    tied: tuple[str, ...] = ()
+    closest: PairStats | None = None
+    threshold: float = 0.0
+    settled: bool = False
+    seeds_needed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -141,14 +145,13 @@ def compare(scores: dict[str, dict[int, float | None]], metric: Metric = DEFAULT
     losses = {g: {s: sign * x if _finite(x) else None for s, x in runs.items()} for g, runs in scores.items()}
     order = sorted(losses, key=lambda g: _rank(g, losses))
     if not order:
-        return Comparison(metric, (), (), Verdict("too-few", None, "no schedules: nothing to compare", (), None),
-                          pruned)
+        return Comparison(metric, (), (), Verdict("too-few", None), pruned)
     groups = tuple(_group(g, scores[g]) for g in order)
     best, others = order[0], order[1:]
     paired = [_paired(losses[best], losses[g]) for g in others]
     ps = [_p(d) for d in paired]
     pairs = tuple(_pair(best, g, d, p, q, losses) for g, d, p, q in zip(others, paired, ps, holm(ps)))
-    return Comparison(metric, groups, pairs, _verdict(groups[0], pairs, paired, min_effect, alpha), pruned)
+    return Comparison(metric, groups, pairs, _verdict(groups, pairs, paired, min_effect, alpha), pruned)
 
 
 def holm(ps: list[float]) -> list[float]:
@@ -245,22 +248,17 @@ def _pair(best: str, other: str, diffs: np.ndarray, p: float, p_holm: float,
     return PairStats(best, other, len(diffs), float(diffs.mean()), *_interval(diffs), wins, p, p_holm, unfinished)
 
 
-def _verdict(best: GroupStats, pairs: tuple[PairStats, ...], paired: list[np.ndarray],
+def _verdict(groups: tuple[GroupStats, ...], pairs: tuple[PairStats, ...], paired: list[np.ndarray],
              min_effect: float, alpha: float) -> Verdict:
-    if not pairs:
-        return Verdict("too-few", best.name, "one schedule: nothing to compare", (), None)
-    fewest = min(p.n for p in pairs)
+    best = groups[0]
+    fewest = min((p.n for p in pairs), default=0)
     if fewest < MIN_PAIRS:
-        return Verdict("too-few", best.name,
-                       f"not enough seeds yet: {fewest} complete pair{'s' * (fewest != 1)}, {MIN_PAIRS} needed",
-                       (), None)
+        return Verdict("too-few", best.name, len(groups), fewest, alpha=alpha)
     threshold = min_effect * abs(best.mean or 0.0)
     # called only when significant and big enough to matter (a negative diff never is: not better)
     tied = [(p, d) for p, d in zip(pairs, paired) if p.p_holm > alpha or p.diff < threshold]
     if not tied:
-        smallest = min(p.diff for p in pairs)
-        return Verdict("best", best.name, f"{best.name} is best: better than every other by at least "
-                       f"{smallest:.4g} on every comparison (p <= {alpha:.4g} after Holm)", (), None)
+        return Verdict("best", best.name, len(groups), fewest, min(p.diff for p in pairs), alpha)
     names = (best.name, *(p.other for p, _ in tied))
     closest, diffs = min(tied, key=lambda t: abs(t[0].diff))
     sd, effect = float(np.std(diffs, ddof=1)), max(abs(closest.diff), threshold)
@@ -271,12 +269,8 @@ def _verdict(best: GroupStats, pairs: tuple[PairStats, ...], paired: list[np.nda
     # normal approximation; without variance more seeds change nothing
     needed = None if sd == 0 or settled else MAX_SEEDS if effect == 0 else \
         min(MAX_SEEDS, max(closest.n + 1, math.ceil((POWER_Z * sd / effect) ** 2)))
-    who = f"{names[0]} and {names[1]}" if len(names) == 2 else f"{', '.join(names[:-1])} and {names[-1]}"
-    pair = "" if len(names) == 2 else f"{closest.best} vs {closest.other}: "
-    why = (f"the whole interval is under the {threshold:.4g} that would matter" if settled else
-           f"more seeds would tell (about {needed})" if needed else "more seeds would not change it")
-    return Verdict("tied", best.name, f"{who} are tied for best ({pair}difference {closest.diff:.4g}, "
-                   f"interval [{closest.low:.4g}, {closest.high:.4g}]): {why}", names, needed)
+    return Verdict("tied", best.name, len(groups), fewest, alpha=alpha, tied=names, closest=closest,
+                   threshold=threshold, settled=settled, seeds_needed=needed)
 
 
 def _finite(x: object) -> bool:

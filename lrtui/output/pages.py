@@ -7,6 +7,7 @@ from lrtui.engine import first_line
 from lrtui.engine.events import Status
 from lrtui.judge.findings import ADVICE, SUGGESTIONS, TOO_FLAT, Finding
 from lrtui.judge.verdict import Comparison
+from lrtui.output import words
 from lrtui.paths import SHIPPED_PRESETS
 from lrtui.plan.config import RunConfig
 from lrtui.plan.presets import available
@@ -98,7 +99,7 @@ def comparison_text(comparison: Comparison, runs: int, comparison_id: str | None
             + (f", {unfinished} seed(s) unfinished in some pair (left out)" if unfinished else "")
             + (f", {len(comparison.pruned)} pruned by successive halving (out of the verdict)"
                if comparison.pruned else "")
-            + f"; vs best: how much worse on the seeds both ran\nverdict: {comparison.verdict.text}\n")
+            + f"; vs best: how much worse on the seeds both ran\nverdict: {words.verdict(comparison.verdict)}\n")
 
 
 def comparisons_text(runs: list[dict], most: int = 3) -> str:

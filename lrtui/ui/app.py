@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 from lrtui.backends.child import Service, service
 from lrtui.engine.events import RunEnded, RunStarted, Status
 from lrtui.judge.verdict import DEFAULT_METRIC, METRICS, Comparison
+from lrtui.output import words
 from lrtui.paths import keymap_file
 from lrtui.plan import presets, range_test
 from lrtui.plan.draft import Draft
@@ -377,7 +378,7 @@ class LrtuiApp(App):
             return
         self._show_table()  # judged with this run in it
         if comparison in self.judged:
-            self.notify(escape(f"comparison {comparison}: {self.judged[comparison].verdict.text}"), timeout=12)
+            self.notify(escape(f"comparison {comparison}: {words.verdict(self.judged[comparison].verdict)}"), timeout=12)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -477,7 +478,7 @@ class LrtuiApp(App):
         if self.book.queue:
             settings += f"  queued: {', '.join(j.label for j in self.book.queue)}"
         if self.judged or self.unjudged:  # the latest comparison's verdict, as its pairs complete
-            text = self.unjudged or list(self.judged.values())[-1].verdict.short  # the notification has it all
+            text = self.unjudged or words.short(list(self.judged.values())[-1].verdict)  # the notification has it all
             settings = f"verdict: {text} (by {self.metric.label}; M changes it)"
         for status in self.query(StatusLine):  # none while the app is closing
             status.show(f"{now}\n{escape(settings)}")

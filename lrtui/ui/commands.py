@@ -12,7 +12,7 @@ from rich.markup import escape
 from textual.app import App
 
 from lrtui.judge.verdict import Comparison, Metric
-from lrtui.output import pages, tables
+from lrtui.output import pages, tables, words
 from lrtui.output.export import export_csv
 from lrtui.output.snippets import snippet, stored_snippet
 from lrtui.plan import presets
@@ -104,7 +104,7 @@ def winner(app: App, comparison: Comparison | None, config: dict | None) -> None
         app.notify("no comparison of several seeds yet: c runs the preset's runs on the form's seeds",
                    severity="warning")
         return
-    head = f"# the winner, by {comparison.metric.label}: {comparison.verdict.text}\n"
+    head = f"# the winner, by {comparison.metric.label}: {words.verdict(comparison.verdict)}\n"
     app.push_screen(CodeScreen(head + stored_snippet(config, comparison.verdict.best or "")))
 
 
