@@ -1,4 +1,9 @@
+import os
+
 import pytest
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker a core (make test): one thread each, not a core's worth
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(autouse=True)

@@ -67,11 +67,9 @@ async def test_a_comparison_over_seeds_with_runs_of_every_ending_is_grouped_judg
         await pilot.press("down", "down", "down", "down", "space", "enter")  # then the second
         await until(pilot, lambda: table.row_count == 8)
         await until(pilot, lambda: all(v.lr for v in app.book.runs.values() if v.status != "failed"))
-        await pilot.pause(0.3)
         await drawn(pilot)
         for key in ("g", "v", "g", "M", "M", "M", "M"):  # every seed, the loss chart, the bands, every metric
             await pilot.press(key)
-            await pilot.pause(0.2)
             await drawn(pilot)
         assert app.is_running and app.metric.name == "final_val_loss"
 
@@ -81,8 +79,10 @@ def falling(n):
 
 
 async def drawn(pilot):
-    """Until every chart with room on screen shows a figure built from its newest data (in its thread)."""
-    await until(pilot, lambda: all(c.drawn for c in pilot.app.query(Chart) if c.size.area))
+    """Until the app has redrawn from its newest data (no redraw pending) and every chart with room on
+    screen shows a figure built from it (in its thread)."""
+    await until(pilot, lambda: not pilot.app.charts_dirty
+                and all(c.drawn for c in pilot.app.query(Chart) if c.size.area))
 
 
 def y_labels(chart):
@@ -109,7 +109,6 @@ async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
         for _ in app.book.runs:
             await pilot.press("space", "down")
         await until(pilot, lambda: all(v.lr for v in app.book.runs.values() if v.label != "failed"))  # read in a worker
-        await pilot.pause(0.3)
         await drawn(pilot)
         assert app.is_running and all(view.shown for view in app.book.runs.values())
         lr_chart, loss_chart = app.query_one("#lr-chart", Chart), app.query_one("#loss-chart", Chart)
@@ -118,7 +117,7 @@ async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
         for smooth in (False, True):
             if smooth:
                 await pilot.press("m")
-                await pilot.pause(0.3)
+                await until(pilot, lambda: app.chart.smooth)
                 await drawn(pilot)
             for chart in (lr_chart, loss_chart):
                 assert len(chart.render().plain.splitlines()) == chart.size.height
@@ -132,12 +131,12 @@ async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
 
         live = [started(999, "live", 5, PER_EPOCH), Steps("k999", 0, (0.1,) * 3, None, (2.0, 1e30, math.inf))]
         app.post_message(TrainingEvents(live))  # as the training process reports a run reaching inf
-        await pilot.pause(0.3)
+        await until(pilot, lambda: any(s.label == "live diverged" for s in loss_chart.series))
         await drawn(pilot)
         mark = next(s for s in loss_chart.series if s.label == "live diverged")
         assert mark.x.tolist() == [1 / PER_EPOCH] and max(map(len, y_labels(loss_chart))) <= 6
         app.post_message(TrainingEvents([RunEnded("k999", "diverged")]))
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.book.runs[999].status == "diverged")
         assert app.is_running and app.book.runs[999].status == "diverged"
 
 
@@ -218,7 +217,7 @@ async def test_the_form_refuses_what_the_command_line_refuses_and_keeps_r_save_a
         assert 'got "[/b]"' in message_line(app)
         await type_into(pilot, "scheduler-eta_min", "0.0")
         await type_into(pilot, "training-task", "[/b]")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: "[/b]  100 epochs" in str(app.query_one("#status").render()))
         assert "[/b]  100 epochs" in str(app.query_one("#status").render())
         await type_into(pilot, "training-task", "spirals")
         for text in ("1e999", "inf", "2.5", "-1"):  # the run's warmup: an integer >= 0 (1e999 killed the app)

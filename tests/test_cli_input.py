@@ -49,14 +49,63 @@ def test_a_seed_numpy_cannot_take_is_refused(cli, tmp_path, command, seed):
     assert "--seed" in refused(cli, *command, "--seed", seed, "--runs-dir", str(tmp_path))
 
 
-def test_the_largest_seed_is_accepted():
+LARGEST_SEED = 2**32 - 1  # numpy's limit (np.random.seed refuses 2**32), lrtui.plan.presets.SEED
+
+
+def test_the_largest_seed_is_accepted_and_seeds_as_torch_does(cli, tmp_path):
+    """2**32 - 1 is taken by a preset, --seed and the plan, and seeding with it (what the engine does
+    before it builds a job's task) gives the numbers torch.manual_seed(2**32 - 1) gives (and numpy's and
+    Python's own seeding with it); 2**32 is refused, naming the setting."""
+    import random
+
     import numpy as np
+    import torch
 
+    from lrtui.cli.main import build_parser
+    from lrtui.engine.shared import random_state, seed_everything, set_random_state
+    from lrtui.plan import planning, presets
     from lrtui.plan.presets import TRAINING
-    from lrtui.schedule.params import check_all
+    from lrtui.schedule.params import ConfigError, check_all
 
-    seed = check_all(TRAINING, {"seed": 2**32 - 1}, "training")["seed"]
-    np.random.seed(seed)  # what the engine does with it
+    assert check_all(TRAINING, {"seed": LARGEST_SEED}, "training")["seed"] == LARGEST_SEED
+    for command in (["run", "seed-four"], ["find"]):  # --seed, as the command line reads it
+        assert build_parser().parse_args([*command, "--seed", str(LARGEST_SEED)]).seed == LARGEST_SEED
+    jobs = planning.jobs(presets.find("seed-four"), seed=LARGEST_SEED, epochs=1)
+    assert len(jobs) == 4 and all(j.seed == LARGEST_SEED for j in jobs)
+    assert all(j.config["training"]["seed"] == LARGEST_SEED and j.config["training"]["seeds"] == [LARGEST_SEED]
+               for j in jobs)  # what the store keeps of it
+
+    saved = random_state()
+    try:
+        seed_everything(jobs[0].seed)
+        ours = torch.rand(16, dtype=torch.float64), torch.randn(16), np.random.random_sample(8), random.random()
+        torch.manual_seed(LARGEST_SEED)
+        truth = torch.rand(16, dtype=torch.float64), torch.randn(16)
+        assert torch.equal(ours[0], truth[0]) and torch.equal(ours[1], truth[1])
+        assert np.array_equal(ours[2], np.random.RandomState(LARGEST_SEED).random_sample(8))
+        assert ours[3] == random.Random(LARGEST_SEED).random()
+        torch.manual_seed(LARGEST_SEED - 1)  # the seed is used whole: its neighbour draws other numbers
+        assert not torch.equal(torch.rand(16, dtype=torch.float64), truth[0])
+        generator = torch.Generator().manual_seed(jobs[0].seed)  # as the built-in tasks draw their data
+        assert torch.equal(torch.rand(16, dtype=torch.float64, generator=generator), truth[0])
+    finally:
+        set_random_state(saved)
+
+    too_large = LARGEST_SEED + 1
+    with pytest.raises(ConfigError) as e:
+        check_all(TRAINING, {"seed": too_large}, "training")
+    assert e.value.key == "seed" and str(too_large) in e.value.problem and "2**32" in e.value.problem
+    with pytest.raises(ConfigError) as e:
+        planning.jobs(presets.find("seed-four"), seed=too_large, epochs=1)
+    assert e.value.key == "seed" and str(too_large) in e.value.problem
+    with pytest.raises(ConfigError) as e:
+        presets.parse({"training": {"seed": too_large}, "runs": [{"scheduler": {"name": "StepLR",
+                                                                                 "params": {"step_size": 1}}}]})
+    assert e.value.key == "training.seed"
+    for command in (["run", "seed-four"], ["find"]):
+        err = refused(cli, *command, "--seed", str(too_large), "--runs-dir", str(tmp_path))
+        assert "--seed" in err and str(too_large) in err
+    assert not (tmp_path / "runs.sqlite").exists()  # refused before anything ran
 
 
 @pytest.mark.parametrize("name", ['["StepLR"]', "{a = 1}", "3"])

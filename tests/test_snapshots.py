@@ -1,6 +1,7 @@
 """What the app looks like at fixed sizes (80x24, 120x40, 160x48), with pinned versions (pyproject.toml).
 Update after an intended change of the screen with `pytest tests/test_snapshots.py --snapshot-update`."""
 import pytest
+from pilot import until
 
 from lrtui.plan import planning
 from lrtui.runs.store import Store
@@ -9,18 +10,14 @@ from lrtui.ui.charts import Chart
 
 
 async def settle(pilot):
-    """Torch loaded (the status line says so), no blinking cursor, charts drawn."""
-    for _ in range(400):
-        if pilot.app.torch_ready:
-            break
-        await pilot.pause(0.05)
-    for widget in pilot.app.query("Input"):
+    """Torch loaded (the status line says so), no blinking cursor, the app redrawn from its newest data
+    (no redraw pending: the table and status line with it) and its charts drawn from that."""
+    app = pilot.app
+    await until(pilot, lambda: app.torch_ready)
+    for widget in app.query("Input"):
         widget.cursor_blink = False
-    for _ in range(200):  # the charts are built in threads
-        if all(chart.drawn for chart in pilot.app.query(Chart) if chart.size.area):
-            break
-        await pilot.pause(0.05)
-    await pilot.pause(0.3)
+    await until(pilot, lambda: not app.charts_dirty  # the charts are built in threads
+                and all(chart.drawn for chart in app.query(Chart) if chart.size.area))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 48)])
@@ -33,7 +30,7 @@ def test_help_screen(snap_compare, tmp_path):
     async def open_help(pilot):
         await settle(pilot)
         await pilot.press("question_mark")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: type(pilot.app.screen).__name__ == "HelpScreen")
 
     assert snap_compare(LrtuiApp(store=Store.at(tmp_path)), terminal_size=(80, 24), run_before=open_help)
 
@@ -71,16 +68,10 @@ def test_a_comparison_over_seeds_at_80x24(snap_compare, tmp_path):
     async def show(pilot):
         await settle(pilot)
         table = pilot.app.query_one("#runs")
-        for _ in range(100):
-            if table.row_count == 3:
-                break
-            await pilot.pause(0.05)
+        await until(pilot, lambda: table.row_count == 3)
         table.focus()
         await pilot.press("enter", "space")
-        for _ in range(100):
-            if all(v.lr for v in pilot.app.book.runs.values() if v.shown):
-                break
-            await pilot.pause(0.05)
+        await until(pilot, lambda: all(v.lr for v in pilot.app.book.runs.values() if v.shown))
         pilot.app.query_one("#schedulers").focus()
         await settle(pilot)
 

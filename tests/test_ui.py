@@ -154,11 +154,12 @@ async def test_toggle_keys_and_help(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
         app.query_one("#schedulers").focus()
+        chart = app.query_one("#lr-chart", Chart)
         await pilot.press("l")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: chart.log_scale)
         assert app.query_one("#lr-chart", Chart).log_scale
         await pilot.press("x")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: chart.xlabel == "step")
         assert app.query_one("#lr-chart", Chart).xlabel == "step"
         await pilot.press("m")
         assert app.chart.smooth
@@ -304,8 +305,10 @@ async def test_f_runs_the_range_test_and_a_puts_its_suggestion_in_the_form(store
         assert stored["kind"] == "find" and stored["config"]["optimizer"]["momentum"] == 0.9
         assert app.range_test.finding == analyse(stored["steps"]["lr"], stored["steps"]["loss"], app.range_test.settings.smooth)
         assert app.range_test.sweep.id not in app.book.runs  # a range test is not a schedule's run: not in the table
-        await pilot.pause(0.3)
         chart = app.query_one("#lr-chart", Chart)
+        await until(pilot, lambda: chart.title == "LR range test (finished): loss against lr"
+                    and [s.label for s in chart.series] == ["loss", "smoothed", "minimum", "steepest"]
+                    and "a sets lr" in str(app.query_one("#status").render()))
         assert chart.title == "LR range test (finished): loss against lr" and chart.log_x
         assert f"a sets lr {app.range_test.finding.suggestion:.3g}, A steepest" in str(app.query_one("#status").render())
         assert [s.label for s in chart.series] == ["loss", "smoothed", "minimum", "steepest"]
@@ -341,10 +344,11 @@ async def test_a_range_test_is_stopped_by_s_and_escape_goes_back_to_the_schedule
         await pilot.press("s")
         await until(pilot, lambda: app.range_test.finding is not None)
         assert app.range_test.sweep.status == "stopped" and store.run(app.range_test.sweep.id)["status"] == "stopped"
-        await pilot.pause(0.3)
+        chart = app.query_one("#lr-chart", Chart)
+        await until(pilot, lambda: chart.title.startswith("LR range test (stopped)"))
         assert app.query_one("#lr-chart", Chart).title.startswith("LR range test (stopped)")
         await pilot.press("escape")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: chart.series and chart.series[0].label == "preview")
         assert app.query_one("#lr-chart", Chart).series[0].label == "preview"
         await run_to_finished(pilot, 1)  # the training process goes on with the next job
 
@@ -433,8 +437,15 @@ async def test_every_key_the_footer_shows_at_80_columns_is_whole(store, focus):
     app = LrtuiApp(store=store, device="cpu")
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one(focus).focus()
-        await until(pilot, lambda: app.query_one(Footer).query("FooterKey"))
-        await pilot.pause(0.3)
+
+        def footer_drawn():
+            """Every key the footer holds laid out and on its line as drawn."""
+            line = app.screen._compositor.render_strips()[-1].text
+            keys = list(app.query_one(Footer).query("FooterKey"))
+            return keys and all(k.region.width for k in keys) and all(
+                f"{k.key_display} {k.description}" in line for k in keys)
+
+        await until(pilot, footer_drawn)
         text = app.screen._compositor.render_strips()[-1].text  # the footer's line as drawn
         keys = list(app.query_one(Footer).query("FooterKey"))
         assert keys and all(k.region.right <= 80 for k in keys)  # none cut at the edge

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tomllib
 
+import numpy as np
 import pytest
 import tomli_w
 from torch_truth import torch_lrs
@@ -462,17 +463,57 @@ def test_one_cycle_is_refused_exactly_where_torch_phases_are_empty_or_overlap(th
             assert accepted == ordered, (total, pct, ends)
 
 
-def test_one_cycle_three_phase_at_pct_start_one_half_trains_through_every_step():
+def one_cycle_truth(steps: int, **params) -> tuple[np.ndarray, np.ndarray]:
+    """lr and momentum in effect at each of `steps` batches under torch's own OneCycleLR on an SGD with
+    momentum 0.9, stepped once after each batch (the last step's lr is read by nothing)."""
     import torch
 
-    schedule = validate("OneCycleLR", {"max_lr": 0.1, "pct_start": 0.5, "three_phase": True, "total_steps": 20})
-    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(opt, **params)
+    lr, momentum = [], []
+    for _ in range(steps):
+        lr.append(opt.param_groups[0]["lr"])
+        momentum.append(opt.param_groups[0]["momentum"])
+        opt.step()
+        scheduler.step()
+    return np.array(lr), np.array(momentum)
+
+
+def test_one_cycle_three_phase_at_pct_start_one_half_trains_through_every_step_as_torch_does():
+    """Three phases at pct_start 0.5 over 20 steps (up to step 9, down to the start at 18, to the end at
+    19): the run's scheduler steps once after each of its 20 batches without torch refusing the last,
+    and its lr and momentum at every step, and the preview's, are torch's OneCycleLR(three_phase=True)."""
+    import torch
+
+    from lrtui.schedule import preview as P
     from lrtui.schedule.catalogue import build
 
+    params = {"max_lr": 0.1, "pct_start": 0.5, "three_phase": True, "total_steps": 20}
+    truth_lr, truth_momentum = one_cycle_truth(20, **params)
+    assert truth_lr.argmax() == 9 and truth_lr[9] == pytest.approx(0.1)  # torch's own three phases
+    assert truth_lr[18] == pytest.approx(0.1 / 25) and truth_lr[19] == pytest.approx(0.1 / 25 / 1e4)
+    assert truth_momentum.argmin() == 9 and truth_momentum[0] == truth_momentum[18] == pytest.approx(0.95)
+
+    schedule = validate("OneCycleLR", params)
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    group = opt.param_groups[0]
     stepper = build(schedule, opt, 20)
+    lr, momentum = [], []
     for _ in range(20):  # as training steps it: once after each of the run's 20 batches
+        lr.append(group["lr"])
+        momentum.append(group["momentum"])
         opt.step()
         stepper.step()
+    np.testing.assert_allclose(lr, truth_lr, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(momentum, truth_momentum, rtol=1e-12, atol=0)
+
+    optimizer = validate_optimizer({"name": "SGD", "lr": 0.1, "momentum": 0.9})
+    shown = P.preview(schedule, optimizer, 20)  # what the user sees: the closed form
+    exact = P.exact_curve(schedule, optimizer, 20)
+    assert not shown.exact and exact.exact and shown.momentum_name == exact.momentum_name == "momentum"
+    for curve in (shown, exact):
+        np.testing.assert_allclose(curve.lr, truth_lr, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(curve.momentum, truth_momentum, rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize("name, params", [("inverse_sqrt", {}), ("warmup_cosine", {}), ("wsd", {}),
