@@ -48,6 +48,7 @@ def stored_run(store, label, status, losses, val_losses=(), error=None, seed=0, 
     return writer.run_id
 
 
+@pytest.mark.slow
 async def test_a_comparison_over_seeds_with_runs_of_every_ending_is_grouped_judged_and_drawn(store):
     for seed, (status, losses, vals) in enumerate([("diverged", falling(PER_EPOCH) + [math.nan], [1.0]),
                                                    ("failed", [], ()), ("interrupted", falling(PER_EPOCH + 5), [1.0])]):
@@ -90,6 +91,7 @@ def y_labels(chart):
     return [line.split("┤")[0].strip() for line in chart.render().plain.splitlines() if "┤" in line]
 
 
+@pytest.mark.slow
 async def test_stored_runs_of_every_status_are_shown_and_drawn(store):
     blow_up = falling(2 * PER_EPOCH) + [1e3, 6.5e7, 2.7e31, math.nan]
     stored_run(store, "at step 0", "diverged", [math.nan])
@@ -185,6 +187,7 @@ def cli_problem(cli, *argv):
     return err.strip().split(": ", 2)[2]
 
 
+@pytest.mark.slow
 async def test_the_form_refuses_what_the_command_line_refuses_and_keeps_r_save_and_copy_refused(store, cli):
     too_large = cli_problem(cli, "CosineAnnealingLR", "--set", f"eta_min={HUGE}")  # (the app captures output)
     below_zero = cli_problem(cli, "LambdaLR", "--set", 'lr_lambda="1 - epoch/50"')
@@ -266,6 +269,7 @@ class Crashing(LrtuiApp):
         return super().run(headless=True, size=(120, 36))
 
 
+@pytest.mark.slow
 def test_an_unexpected_error_exits_1_with_one_line_naming_the_log_and_keeps_the_run(cli, tmp_path, monkeypatch):
     monkeypatch.setattr("lrtui.ui.app.LrtuiApp", Crashing)
     code, out, err = cli("--runs-dir", str(tmp_path / "runs"))
@@ -288,6 +292,7 @@ STEPS = st.lists(st.one_of(st.tuples(st.just("type"), st.integers(0, 40), TEXTS)
                  max_size=10)
 
 
+@pytest.mark.slow
 async def test_random_text_in_every_field_and_random_keys_never_kill_the_app(store):
     from lrtui.schedule.catalogue import CATALOGUE
 

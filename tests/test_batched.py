@@ -86,6 +86,7 @@ def spirals_runs(optimizer: dict, seeds: tuple[int, ...]) -> list[Job]:
     return [job(name, params, optimizer, seed=seed, interval=interval) for seed in seeds for name, params, interval in runs]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", [SGD | {"nesterov": True, "weight_decay": 1e-4},
                                        {"name": "AdamW", "lr": 0.01, "weight_decay": 0.05}], ids=["sgd", "adamw"])
 def test_a_batch_on_spirals_trains_each_run_as_it_trains_alone(optimizer):
@@ -93,6 +94,7 @@ def test_a_batch_on_spirals_trains_each_run_as_it_trains_alone(optimizer):
     assert_same_runs(train(Batch(tuple(jobs))), sequential(jobs))
 
 
+@pytest.mark.slow
 def test_a_batch_on_shapes_trains_each_run_as_it_trains_alone(tasks_file):
     """The shapes CNN with GroupNorm and augmentation drawn from each seed's generator (the built-in
     task's code, on 320 images: two epochs of five steps). Its batched convolutions round differently

@@ -77,6 +77,7 @@ def test_auto_values_are_written_in_terms_of_the_run_length():
     assert "total_steps=TOTAL" in code and "TOTAL = EPOCHS * STEPS_PER_EPOCH" in code
 
 
+@pytest.mark.slow
 def test_snippet_runs_on_its_own_in_a_fresh_python(tmp_path):
     path = tmp_path / "snippet.py"
     path.write_text(snippet(validate("warmup_cosine", {"warmup": 3, "min_ratio": 0.1}), ADAM, 3, 4)

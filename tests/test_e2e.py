@@ -72,6 +72,7 @@ def terminal(tmp_path):
     term.close()
 
 
+@pytest.mark.slow
 def test_load_a_preset_compare_stop_and_quit(terminal, tmp_path):
     terminal.wait("schedulers")
     terminal.wait("ready", 30)  # torch loaded in the background
@@ -91,6 +92,7 @@ def test_load_a_preset_compare_stop_and_quit(terminal, tmp_path):
     assert 0 < runs[0]["n_epochs"] < 200
 
 
+@pytest.mark.slow
 def test_find_an_lr_and_apply_it(terminal, tmp_path):
     terminal.wait("ready", 30)
     terminal.keys("f")
@@ -105,6 +107,7 @@ def test_find_an_lr_and_apply_it(terminal, tmp_path):
     assert [(r["kind"], r["status"]) for r in runs] == [("find", "finished")]
 
 
+@pytest.mark.slow
 def test_a_comparison_over_seeds_ends_in_the_verdict_the_command_line_gives(terminal, tmp_path):
     seeded = PRESET.replace('name = "aaa-e2e"', 'name = "aab-seeds"').replace("epochs = 200", "epochs = 2\nseeds = 3")
     (tmp_path / "config" / "presets" / "aab-seeds.toml").write_text(seeded)

@@ -275,6 +275,7 @@ def test_job_keeps_the_training_settings_and_the_optimizer():
     assert job.config["optimizer"] == {"name": "SGD", **opt.params} and job.config["sweep"]["steps"] == 300
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_sweep_keeps_its_steps_and_exits_130(tmp_path):
     import os
     import signal

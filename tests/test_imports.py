@@ -32,6 +32,7 @@ STORE = "Only the recorder and the readers touch the store"
 LAYERS = "The CLI and the app on top, each package importing only those below it"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module, line, contracts", [
     ("schedule/params.py", "import textual", {HEADLESS}),
     ("plan/range_test.py", "import rich", {RICH}),

@@ -27,6 +27,7 @@ async def pick(pilot, name):
     await pilot.pause()
 
 
+@pytest.mark.slow
 async def test_enter_picks_a_scheduler_and_r_then_runs_it_instead_of_typing_r(store):
     app = LrtuiApp(store=store, device="cpu")
     async with app.run_test(size=(120, 36)) as pilot:
@@ -38,6 +39,7 @@ async def test_enter_picks_a_scheduler_and_r_then_runs_it_instead_of_typing_r(st
         await until(pilot, lambda: any(view.config["scheduler"]["name"] == "StepLR" for view in app.book.runs.values()))
 
 
+@pytest.mark.slow
 async def test_a_digit_starts_a_new_value_enter_ends_it_and_moves_down(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -49,6 +51,7 @@ async def test_a_digit_starts_a_new_value_enter_ends_it_and_moves_down(store):
         assert focused(app).id == "scheduler-gamma" and not focused(app).editing
 
 
+@pytest.mark.slow
 async def test_escape_ends_an_edit_with_the_text_it_began_with_then_leaves_the_form(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -60,6 +63,7 @@ async def test_escape_ends_an_edit_with_the_text_it_began_with_then_leaves_the_f
         assert focused(app).id == "schedulers"
 
 
+@pytest.mark.slow
 async def test_enter_begins_an_edit_in_which_letters_are_text(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -69,6 +73,7 @@ async def test_enter_begins_an_edit_in_which_letters_are_text(store):
         assert app.draft.schedule.params["lr_lambda"] == "0.9 ** epoch"
 
 
+@pytest.mark.slow
 async def test_tab_walks_the_panes_and_shift_tab_walks_back(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -83,6 +88,7 @@ async def test_tab_walks_the_panes_and_shift_tab_walks_back(store):
         assert focused(app).id == "runs"
 
 
+@pytest.mark.slow
 async def test_arrows_move_between_fields_and_tab_comes_back_to_the_last_one(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -94,6 +100,7 @@ async def test_arrows_move_between_fields_and_tab_comes_back_to_the_last_one(sto
         assert focused(app).id == "run-interval"
 
 
+@pytest.mark.slow
 async def test_a_choice_field_cycles_on_its_keys_and_takes_no_letters(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -112,6 +119,7 @@ async def test_a_choice_field_cycles_on_its_keys_and_takes_no_letters(store):
         assert app.draft.training["task"] == "shapes"
 
 
+@pytest.mark.slow
 async def test_enter_on_a_composites_children_opens_their_editor_and_what_it_accepts_is_in_the_form(store):
     from lrtui.ui.children import ChildrenScreen
 
@@ -127,6 +135,7 @@ async def test_enter_on_a_composites_children_opens_their_editor_and_what_it_acc
         assert not isinstance(app.screen, ChildrenScreen)
 
 
+@pytest.mark.slow
 async def test_b_shows_the_momentum_one_cycle_moves_and_is_refused_where_none_moves(store):
     from lrtui.ui.charts import Chart
 
@@ -207,6 +216,7 @@ async def test_a_choice_field_holding_another_value_cycles_to_its_first(store):
         assert app.draft.schedule.interval == "step"
 
 
+@pytest.mark.slow
 async def test_c_runs_every_run_of_the_loaded_preset_and_is_dimmed_without_one(store):
     from lrtui.plan import presets
 
@@ -222,6 +232,7 @@ async def test_c_runs_every_run_of_the_loaded_preset_and_is_dimmed_without_one(s
         assert not bare.book.queue and not bare.busy and bare.check_action("compare", ()) is None
 
 
+@pytest.mark.slow
 async def test_walking_down_the_whole_form_changes_nothing_and_only_left_right_space_cycle(store):
     """At 80x24, Down through every field, Up back, then Enter down every field as a user ending each
     edit does: no value changes (Enter once cycled a choice field: walking down switched interval to

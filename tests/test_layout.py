@@ -51,6 +51,7 @@ async def test_at_80x24_the_lr_chart_plots_8_rows_and_the_table_shows_5_runs(sto
         assert sum(c.get_render_width(table) for c in list(table.columns.values())[:8]) <= table.content_region.width
 
 
+@pytest.mark.slow
 async def test_at_80x24_one_chart_at_a_time_and_v_switches_it(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -71,6 +72,7 @@ async def test_at_80x24_one_chart_at_a_time_and_v_switches_it(store):
         assert shown(wide, "#lr-chart") and not shown(wide, "#loss-chart")
 
 
+@pytest.mark.slow
 async def test_at_80x24_the_form_takes_the_runs_room_while_edited_and_the_charts_the_width(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -88,6 +90,7 @@ async def test_at_80x24_the_form_takes_the_runs_room_while_edited_and_the_charts
         assert shown(app, "#runs") and shown(app, "#side")
 
 
+@pytest.mark.slow
 async def test_at_80x24_a_long_error_message_is_read_whole(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(80, 24)) as pilot:

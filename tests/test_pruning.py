@@ -50,6 +50,7 @@ def test_batched_and_one_by_one_prune_the_same_runs(cli, tmp_path):
     assert statuses[0] == statuses[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch_runs", ["12", "off"], ids=["batched", "one-by-one"])
 def test_a_point_is_pruned_on_every_seed_and_the_others_keep_theirs(batch_runs, cli, tmp_path):
     """Its first seed's run decides; one by one, its later seeds do not start; batched, they end with
@@ -147,6 +148,7 @@ def test_the_view_of_two_keys_marks_the_pruned_cells():
     assert rows == [["0.1", "0.5*", "pruned"], ["0.5", "pruned", "0.7"]]
 
 
+@pytest.mark.slow
 async def test_the_app_lists_a_point_pruned_on_every_seed_as_pruned(cli, store):
     from pilot import until
 

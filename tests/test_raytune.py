@@ -69,6 +69,7 @@ def test_a_ray_address_that_cannot_be_joined_is_refused_in_one_line_within_secon
     assert err.startswith(f"lrtui sweep: --ray-address: {says}"), err
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("ray_cluster")
 @pytest.mark.parametrize("sweep", [GRID, RANDOM], ids=["grid", "random"])
 def test_a_sweep_on_a_local_ray_gives_the_runs_the_local_engine_gives(sweep, cli, tmp_path):
@@ -91,6 +92,7 @@ def test_a_sweep_on_a_local_ray_gives_the_runs_the_local_engine_gives(sweep, cli
     assert len({r["comparison"] for r in stored}) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("ray_cluster")
 def test_a_trial_that_fails_on_its_worker_is_a_failed_run_and_the_sweep_goes_on(cli, tmp_path):
     tasks = tmp_path / "needs.py"
@@ -131,6 +133,7 @@ def test_gpus_a_trial_asks_for_are_a_count_the_cluster_has_and_ray_flags_need_ra
     assert err.startswith(f"lrtui sweep: {line}"), err
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("ray_cluster")
 def test_halving_on_ray_stops_the_worst_points_at_the_first_rung(cli, tmp_path):
     """Two good lrs train first (two trials at a time here), then two that barely move: at the first
@@ -152,6 +155,7 @@ def test_halving_on_ray_stops_the_worst_points_at_the_first_rung(cli, tmp_path):
                for good in ("StepLR lr=0.1", "StepLR lr=0.2"))
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("ray_cluster")
 def test_a_killed_driver_keeps_every_finished_trial_in_the_store(tmp_path):
     import signal

@@ -20,6 +20,7 @@ async def settle(pilot):
                 and all(chart.drawn for chart in app.query(Chart) if chart.size.area))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 48)])
 def test_first_screen(snap_compare, tmp_path, size):
     app = LrtuiApp(store=Store.at(tmp_path))
@@ -35,6 +36,7 @@ def test_help_screen(snap_compare, tmp_path):
     assert snap_compare(LrtuiApp(store=Store.at(tmp_path)), terminal_size=(80, 24), run_before=open_help)
 
 
+@pytest.mark.slow
 def test_the_form_in_use_at_80x24(snap_compare, tmp_path):
     async def edit(pilot):
         await settle(pilot)
@@ -44,6 +46,7 @@ def test_the_form_in_use_at_80x24(snap_compare, tmp_path):
     assert snap_compare(LrtuiApp(store=Store.at(tmp_path)), terminal_size=(80, 24), run_before=edit)
 
 
+@pytest.mark.slow
 def test_a_comparison_over_seeds_at_80x24(snap_compare, tmp_path):
     """Three schedules x three seeds in the store: a row per schedule with the verdict's columns, the
     first one's seeds listed under it and drawn as their mean and range, the verdict on the status line."""

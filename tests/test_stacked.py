@@ -120,6 +120,7 @@ def train(update: StackedUpdate, stacked: list[torch.Tensor], members: list[Memb
         assert_matches(stacked, members, t)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(SPECS))
 def test_each_member_matches_its_own_torch_optimizer_under_its_scheduler(name):
     gen = torch.Generator().manual_seed(0)

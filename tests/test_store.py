@@ -325,6 +325,7 @@ scheduler = { name = "CosineAnnealingLR", params = { T_max = "auto" } }
 """
 
 
+@pytest.mark.slow
 def test_a_killed_run_keeps_its_epochs_and_reads_as_interrupted(tmp_path, cli):
     preset = tmp_path / "long.toml"
     preset.write_text(LONG_PRESET)

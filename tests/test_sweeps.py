@@ -129,6 +129,7 @@ def test_lrtui_sweep_trains_every_point_as_one_comparison(cli):
     assert "lrtui sweep: note: compatible runs train 2 at a time" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("columns", [80, 160])
 def test_the_progress_bars_keep_their_counts_whole_in_the_terminals_width(columns, cli, monkeypatch):
     """A sweep's labels are long: at 80 columns they are cut and samples/s left out, so that each bar
@@ -291,6 +292,7 @@ async def test_w_shows_the_latest_sweeps_result_view_in_the_app(cli, store):
         assert f"verdict: {verdict}" in str(app.screen.query_one("#verdict", Static).content)  # whole, as the CLI says
 
 
+@pytest.mark.slow
 async def test_the_apps_runs_table_tells_a_sweeps_points_apart_at_80_columns(cli, store):
     from pilot import until
 

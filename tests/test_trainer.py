@@ -29,6 +29,7 @@ def trainer(tmp_path, request):
     trainer.close()
 
 
+@pytest.mark.slow
 def test_trains_a_job_into_the_store_and_reports_it(trainer):
     trainer, store = trainer
     job = jobs(presets.find("seed-four"), epochs=2, device="cpu")[0]
@@ -40,6 +41,7 @@ def test_trains_a_job_into_the_store_and_reports_it(trainer):
     assert run["status"] == "finished" and run["n_epochs"] == 2 and run["label"] == "StepLR"
 
 
+@pytest.mark.slow
 def test_stop_ends_the_run_and_a_refused_job_is_reported(trainer):
     trainer, store = trainer
     job = jobs(presets.find("seed-four"), epochs=500, device="cpu")[0]

@@ -44,6 +44,7 @@ async def test_starts_on_cosine_with_its_exact_preview(store):
         assert app.query_one("#lr-chart", Chart).series[0].label == "preview"
 
 
+@pytest.mark.slow
 async def test_picking_a_scheduler_from_the_keyboard_rebuilds_the_form_and_preview(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -77,6 +78,7 @@ async def test_a_bad_value_marks_the_field_and_keeps_the_last_good_configuration
         assert app.curve.lr.min() == pytest.approx(0.02, abs=1e-3)
 
 
+@pytest.mark.slow
 async def test_warmup_and_interval_fields_change_the_preview(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -101,6 +103,7 @@ async def test_a_run_goes_from_running_to_finished_into_the_table_and_the_store(
         await until(pilot, lambda: table.row_count == 1 and "finished" in [str(c) for c in table.get_row_at(0)], 2)
 
 
+@pytest.mark.slow
 async def test_stop_ends_the_run_within_a_batch_and_keeps_it(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -128,6 +131,7 @@ async def test_compare_runs_every_run_of_a_loaded_preset(store, tmp_path):
         await until(pilot, lambda: table.row_count == 2, 3)  # no queued row left
 
 
+@pytest.mark.slow
 async def test_preset_picker_loads_and_ctrl_s_saves_a_user_preset(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -150,6 +154,7 @@ async def test_preset_picker_loads_and_ctrl_s_saves_a_user_preset(store):
         assert saved.runs[0].schedule == app.draft.schedule
 
 
+@pytest.mark.slow
 async def test_toggle_keys_and_help(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -171,6 +176,7 @@ async def test_toggle_keys_and_help(store):
         assert type(app.screen).__name__ == "Screen"
 
 
+@pytest.mark.slow
 @pytest.mark.child_process
 async def test_quit_during_a_run_stops_it_keeps_it_and_the_training_process_ends_itself(store):
     app = LrtuiApp(store=store)
@@ -183,6 +189,7 @@ async def test_quit_during_a_run_stops_it_keeps_it_and_the_training_process_ends
     assert store.runs()[0]["status"] == "stopped"
 
 
+@pytest.mark.slow
 @pytest.mark.child_process
 async def test_a_killed_training_process_is_said_its_run_interrupted_and_a_new_one_trains_the_queue(store):
     import os
@@ -209,6 +216,7 @@ async def test_a_killed_training_process_is_said_its_run_interrupted_and_a_new_o
     assert {r["id"]: r["status"] for r in store.runs()} == {first: "interrupted", first + 1: "finished"}
 
 
+@pytest.mark.slow
 async def test_every_scheduler_gets_a_form_from_its_declaration(store):
     from lrtui.schedule.catalogue import starter
     from lrtui.ui.form import Draft
@@ -225,6 +233,7 @@ async def test_every_scheduler_gets_a_form_from_its_declaration(store):
             assert not any(f.has_class("-invalid") for f in fields)
 
 
+@pytest.mark.slow
 async def test_copy_as_code_shows_the_snippet_of_the_form_and_export_writes_the_shown_runs(store, tmp_path,
                                                                                             monkeypatch):
     from lrtui.output.snippets import snippet
@@ -253,6 +262,7 @@ async def test_copy_as_code_shows_the_snippet_of_the_form_and_export_writes_the_
         assert rows[0].startswith("run_id,label,kind") and sum(",epoch," in r for r in rows) == 2
 
 
+@pytest.mark.slow
 async def test_stored_runs_are_listed_hidden_and_drawn_once_shown(store):
     app = LrtuiApp(store=store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -270,6 +280,7 @@ async def test_stored_runs_are_listed_hidden_and_drawn_once_shown(store):
         assert [s.label for s in app.query_one("#lr-chart", Chart).series] == ["preview", view.label]
 
 
+@pytest.mark.slow
 async def test_the_line_under_the_form_says_what_the_highlighted_scheduler_does(store):
     """Browsing does not load a scheduler: the line says which one the form holds until Enter loads it."""
     app = LrtuiApp(store=store)
@@ -292,6 +303,7 @@ async def test_the_line_under_the_form_says_what_the_highlighted_scheduler_does(
         assert line.startswith("↑↓ browse, Enter edits, r runs:\nStepLR: ") and CATALOGUE["StepLR"].summary in line
 
 
+@pytest.mark.slow
 async def test_f_runs_the_range_test_and_a_puts_its_suggestion_in_the_form(store):
     from lrtui.judge.findings import analyse
 
@@ -332,6 +344,7 @@ async def test_f_runs_the_range_test_and_a_puts_its_suggestion_in_the_form(store
         assert app.draft.schedule.params["max_lr"] == pytest.approx(suggested, rel=5e-3)
 
 
+@pytest.mark.slow
 async def test_a_range_test_is_stopped_by_s_and_escape_goes_back_to_the_schedule(store):
     from lrtui.plan.range_test import Sweep
 
@@ -353,6 +366,7 @@ async def test_a_range_test_is_stopped_by_s_and_escape_goes_back_to_the_schedule
         await run_to_finished(pilot, 1)  # the training process goes on with the next job
 
 
+@pytest.mark.slow
 async def test_F_sets_the_sweep_refusing_a_bad_value_then_runs_it(store):
     app = LrtuiApp(store=store, device="cpu")
     async with app.run_test(size=(120, 36)) as pilot:
@@ -470,6 +484,7 @@ async def test_three_notifications_leave_one_toast_over_the_charts_top(store):
         assert toast.y <= plots.y + 2 and toast.bottom <= status.y  # at the charts' top, above the status line
 
 
+@pytest.mark.slow
 async def test_t_tries_the_range_tests_lrs_by_training_and_a_then_applies_the_best(store):
     """After f, t trains the form's schedule at each suggestion and a factor of 3 around them (batched,
     one comparison in the store); once they end, a puts in the lr whose run ended lowest."""

@@ -58,6 +58,7 @@ async def write_to(pilot, path=None):
     await pilot.pause()
 
 
+@pytest.mark.slow
 async def test_copy_as_code_copies_and_writes_the_forms_code_asking_before_overwriting(store, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     app = LrtuiApp(store=store)
@@ -107,6 +108,7 @@ async def test_copy_as_code_copies_and_writes_the_forms_code_asking_before_overw
         assert type(app.screen).__name__ == "Screen"
 
 
+@pytest.mark.slow
 async def test_copy_as_code_of_a_preset_has_the_form_then_every_run_and_says_why_one_has_none(
         store, tmp_path, mine, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -133,6 +135,7 @@ async def test_copy_as_code_of_a_preset_has_the_form_then_every_run_and_says_why
         assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 async def test_ctrl_s_with_a_preset_saves_the_form_or_the_whole_comparison(store, mine, tmp_path, monkeypatch):
     app = LrtuiApp(preset=mine, store=store)
     notes = noted(app)
@@ -170,6 +173,7 @@ async def test_ctrl_s_with_a_preset_saves_the_form_or_the_whole_comparison(store
         assert app.is_running and notes[-1].startswith("cannot save ") and "\n" not in notes[-1]
 
 
+@pytest.mark.slow
 async def test_export_asks_for_the_path_and_writes_the_shown_runs(store, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     writer = store.start("stored", None, {"scheduler": {"name": "StepLR"}}, "spirals", "cpu", "cpu", 0, 4)

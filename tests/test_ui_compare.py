@@ -1,6 +1,7 @@
 """A comparison over seeds in the app: `c` trains the preset's runs x the form's seeds, the runs table
 lists a row per schedule (expanded into its seeds on demand), the charts draw each schedule as its
 mean and range, and the status line carries the verdict, the same as the store's runs give."""
+import pytest
 from pilot import set_field, until
 
 from lrtui.engine.events import EpochEnded, RunEnded, RunStarted, Status
@@ -22,6 +23,7 @@ def status_text(app):
     return app.query_one("#status").text
 
 
+@pytest.mark.slow
 async def test_c_trains_every_run_on_every_seed_grouped_and_judged_as_the_store_judges_it(store):
     app = LrtuiApp(preset=PAIR, store=store, device="cpu")
     notes = []

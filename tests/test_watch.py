@@ -78,6 +78,7 @@ async def test_a_run_another_process_writes_appears_with_its_epochs_and_its_end(
         assert [(e["epoch"], e["val_loss"]) for e in view.epochs] == [(0, 1.0), (1, pytest.approx(0.9))]
 
 
+@pytest.mark.slow
 async def test_a_listed_running_run_that_another_process_finishes_shows_finished(store):
     writer = start(store, "in tmux")
     write(writer, 0, 1)
@@ -96,6 +97,7 @@ async def test_a_listed_running_run_that_another_process_finishes_shows_finished
         assert list(view.loss) == pytest.approx([1.0 - 0.1 * (i // 4) for i in range(12)])
 
 
+@pytest.mark.slow
 async def test_the_watch_outlives_a_look_that_fails_and_says_so_once(store, monkeypatch):
     calls, changes = [], Store.changes
 
