@@ -24,7 +24,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from lrtui.backends.child import Service, service
+from lrtui.backends.child import Service
 from lrtui.engine.events import RunEnded, RunStarted, Status
 from lrtui.judge.verdict import DEFAULT_METRIC, METRICS, Comparison
 from lrtui.output import words
@@ -56,6 +56,7 @@ from lrtui.ui.range_test import RangeTest
 from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.runview import batching
 from lrtui.ui.screens import ConfirmScreen, HelpScreen, PresetPicker, SweepScreen
+from lrtui.ui.session import Session
 from lrtui.ui.widgets import Plots, SchedulerList, StatusLine
 
 REDRAW_SECONDS = 0.2
@@ -114,8 +115,7 @@ class LrtuiApp(App):
         optimizer = run.optimizer if run else validate_optimizer({})
         training = self.trained(preset or presets.Preset("")).training
         self.draft = Draft(schedule, optimizer, training)
-        self.book = Book()
-        self.trainer: Service | None = None  # started on mount
+        self.session = Session(store.path)  # the queue and the trainer, started on mount
         self.closing = threading.Event()  # the app is closing: its threads end
         self.curve: Curve | None = None
         self.notes: list[str] = []  # what to know of the form's schedule (its lr does not move within its run): said on the status line
@@ -130,6 +130,14 @@ class LrtuiApp(App):
         self.judged: dict[str, Comparison] = {}      # the verdict on each comparison of several seeds
         self.unjudged: str | None = None             # why one could not be judged
         self.keys, self.keys_refused = keymap.read(keymap_file(), self.BINDINGS)  # the user's keymap.toml
+
+    @property
+    def book(self) -> Book:
+        return self.session.book
+
+    @property
+    def trainer(self) -> Service | None:
+        return self.session.trainer
 
     def trained(self, preset: presets.Preset) -> presets.Preset:
         """A preset as the app trains it: its training settings with the command line's task and device."""
@@ -153,7 +161,7 @@ class LrtuiApp(App):
         self.set_keymap(self.keys)
         for refused in self.keys_refused:
             self.notify(refused, severity="warning", timeout=10)
-        self.trainer = service(self.store.path)  # imports torch in its own process meanwhile (tests: a thread)
+        self.session.start()  # the trainer imports torch in its own process meanwhile (tests: a thread)
         self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(self.draft.schedule.name)
         self.query_one("#schedulers").border_title = "schedulers"
         self.query_one("#schedulers").focus()
@@ -278,7 +286,7 @@ class LrtuiApp(App):
         from lrtui.backends.child import Idle, Ready, Refused
 
         while not self.closing.is_set():
-            trainer = self.trainer
+            trainer = self.session.trainer
             items = trainer.next_events(timeout=0.2)
             for item in items:
                 if isinstance(item, Ready):
@@ -291,7 +299,7 @@ class LrtuiApp(App):
                     self.post_message(TrainingEvents(item))
             if not items and (died := trainer.died()):  # what it said before it died is handed on first
                 self.post_message(TrainerDied(died))
-                while self.trainer is trainer and not self.closing.wait(0.05):
+                while self.session.trainer is trainer and not self.closing.wait(0.05):
                     pass  # the app starts another
 
     def on_torch_ready(self, _: TorchReady) -> None:
@@ -300,10 +308,9 @@ class LrtuiApp(App):
 
     def on_trainer_died(self, message: TrainerDied) -> None:
         """A training process killed (out of memory, a signal): said, and another started for the queue."""
-        self._say(self.book.died(message.why))
         self.torch_ready = False
-        self.trainer = service(self.store.path)
-        self._submit(self.book.next())
+        self._say(self.session.died(message.why))
+        self.busy = self.session.busy
         self._show_table()
 
     def action_run(self) -> None:
@@ -332,27 +339,21 @@ class LrtuiApp(App):
         self._enqueue(list(planned))
 
     def _enqueue(self, jobs: list) -> None:
-        self._submit(self.book.enqueue(jobs))
+        self.session.enqueue(jobs)
+        self.busy = self.session.busy
         self._show_table()
         self._show_status()
-
-    def _submit(self, job: Any) -> None:
-        """The training process takes one job at a time, so that stop can empty the queue here."""
-        if job is not None:
-            self.trainer.submit(job)
-        self.busy = self.book.busy
 
     def on_job_refused(self, message: JobRefused) -> None:
         self.notify(escape(f"{message.label}: {message.error}"), severity="error", timeout=8)
 
     def on_trainer_idle(self, _: TrainerIdle) -> None:
-        self.book.idle()
-        self._submit(self.book.next())
+        self.session.idle()
+        self.busy = self.session.busy
         self._show_status()
 
     def action_stop(self) -> None:
-        if self.book.stop():
-            self.trainer.stop.set()
+        self.session.stop()
         self._show_table()
         self._show_status()
 
@@ -687,8 +688,7 @@ class LrtuiApp(App):
 
     def on_unmount(self) -> None:
         self.closing.set()
-        if self.trainer:
-            self.trainer.close()
+        self.session.close()
 
     async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
         """An action that the form's problem refuses says why, pressed or from the palette (Textual
