@@ -211,7 +211,7 @@ async def test_the_form_refuses_what_the_command_line_refuses_and_keeps_r_save_a
             await pilot.press("r", "ctrl+s")
             await app.run_action("copy_code")  # as the command palette runs it
             await pilot.pause()
-            assert type(app.screen).__name__ == "Screen" and not app.book.queue and not app.book.runs
+            assert type(app.screen).__name__ == "MainScreen" and not app.book.queue and not app.book.runs
             assert len(notes) == 3 and all("refused" in n for n in notes)
             notes.clear()
 

@@ -7,6 +7,7 @@ from rich.text import Text
 
 from lrtui.ui import keymap
 from lrtui.ui.app import LrtuiApp
+from lrtui.ui.main_screen import MainScreen
 from lrtui.ui.screens import keys_text
 
 
@@ -19,17 +20,17 @@ def keymap_file(text: str) -> Path:
 
 def test_moved_keys_are_read_and_a_swap_is_no_clash():
     path = keymap_file('run = "R"\ncompare = "r"\nlog = "ctrl+l,f5"\nhelp = "question_mark"\n')
-    assert keymap.read(path, LrtuiApp.BINDINGS) == (
+    assert keymap.read(path, MainScreen.BINDINGS) == (
         {"run": "R", "compare": "r", "log": "ctrl+l,f5", "help": "question_mark"}, [])
 
 
 def test_no_file_is_no_keymap(tmp_path):
-    assert keymap.read(tmp_path / "keymap.toml", LrtuiApp.BINDINGS) == ({}, [])
+    assert keymap.read(tmp_path / "keymap.toml", MainScreen.BINDINGS) == ({}, [])
 
 
 def test_each_bad_entry_is_refused_naming_the_file_and_the_id_and_the_rest_is_kept():
     path = keymap_file('runn = "R"\nlog = "ctrl-l"\nsmooth = 3\nstop = "r"\nx_axis = "X"\n')
-    keys, refused = keymap.read(path, LrtuiApp.BINDINGS)
+    keys, refused = keymap.read(path, MainScreen.BINDINGS)
     assert keys == {"x_axis": "X"}
     assert [line.split(": ", 2)[:2] for line in refused] == [[str(path), "runn"], [str(path), "log"],
                                                             [str(path), "smooth"], [str(path), "stop"]]
@@ -43,7 +44,7 @@ def test_each_bad_entry_is_refused_naming_the_file_and_the_id_and_the_rest_is_ke
 
 def test_a_file_that_is_no_toml_keeps_every_default_key():
     path = keymap_file('run = "R\n')
-    keys, [refused] = keymap.read(path, LrtuiApp.BINDINGS)
+    keys, [refused] = keymap.read(path, MainScreen.BINDINGS)
     assert keys == {} and refused.startswith(f"{path}: not read (") and refused.endswith("the default keys are kept")
 
 
@@ -60,5 +61,5 @@ async def test_the_app_answers_to_the_moved_keys_says_what_it_refused_and_its_he
         assert app.chart.log_scale and app.chart.x_steps and not app.chart.smooth
         assert any(n.message.startswith(f"{os.environ['LRTUI_CONFIG_DIR']}/keymap.toml: smoth: no binding has this id")
                    for n in app._notifications)
-        helped = " ".join(Text.from_markup(keys_text(LrtuiApp, app.keys)).plain.split())
+        helped = " ".join(Text.from_markup(keys_text(MainScreen.BINDINGS, app.keys)).plain.split())
         assert "L log scale" in helped and "ctrl+x x axis: steps or epochs" in helped and "l log scale" not in helped

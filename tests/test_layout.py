@@ -77,11 +77,13 @@ async def test_at_80x24_the_form_takes_the_runs_room_while_edited_and_the_charts
     app = LrtuiApp(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("tab")  # to the form
-        await pilot.pause()
-        assert not shown(app, "#runs")
         scroll = app.query_one("#fields")
-        visible = [f for f in app.query(".field") if scroll.region.contains_region(f.region)]
-        assert len(visible) >= 12
+
+        def visible():
+            return [f for f in app.query(".field") if scroll.region.contains_region(f.region)]
+
+        await until(pilot, lambda: not shown(app, "#runs") and len(visible()) >= 12)  # laid out in the room taken
+        assert not shown(app, "#runs") and len(visible()) >= 12
         await pilot.press("tab")  # to the charts
         await pilot.pause()
         assert not shown(app, "#side") and app.query_one("#lr-chart").size.width == 80

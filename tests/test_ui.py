@@ -14,6 +14,7 @@ from lrtui.schedule.preview import preview
 from lrtui.ui.app import LrtuiApp
 from lrtui.ui.charts import Chart
 from lrtui.ui.form import Field, ParamForm
+from lrtui.ui.main_screen import MainScreen
 
 
 async def run_to_finished(pilot, epochs):
@@ -173,7 +174,7 @@ async def test_toggle_keys_and_help(store):
         assert type(app.screen).__name__ == "HelpScreen"
         await pilot.press("escape")
         await pilot.pause()
-        assert type(app.screen).__name__ == "Screen"
+        assert type(app.screen).__name__ == "MainScreen"
 
 
 @pytest.mark.slow
@@ -401,15 +402,15 @@ def test_every_key_is_in_the_help_and_the_readme():
     from lrtui.ui.widgets import SchedulerList
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    helped = " ".join(Text.from_markup(keys_text(LrtuiApp)).plain.split())  # as the dialog wraps it, in one line
+    helped = " ".join(Text.from_markup(keys_text(MainScreen.BINDINGS)).plain.split())  # as the dialog wraps it, in one line
     in_panes = {cls for _, classes, _ in PANES for cls in classes}
     assert {SchedulerList, RunsTable} <= in_panes
-    for binding in [*LrtuiApp.BINDINGS, *(b for cls in in_panes for b in cls.BINDINGS)]:
+    for binding in [*MainScreen.BINDINGS, *(b for cls in in_panes for b in cls.BINDINGS)]:
         keys = "/".join({"question_mark": "?"}.get(k, k) for k in binding.key.split(","))
         said = binding.tooltip or binding.description
         assert said and re.search(f"(^| ){re.escape(keys)} +{re.escape(said)}", helped, re.IGNORECASE), keys
     assert re.search("ctrl\\+p +palette", helped)
-    listed = [*LrtuiApp.BINDINGS, *SchedulerList.BINDINGS, *RunsTable.BINDINGS]
+    listed = [*MainScreen.BINDINGS, *SchedulerList.BINDINGS, *RunsTable.BINDINGS]
     for key in [LrtuiApp.COMMAND_PALETTE_BINDING, *(k for b in listed for k in b.key.split(","))]:
         key = {"question_mark": "?"}.get(key, key)
         assert f"`{key}`" in readme, key

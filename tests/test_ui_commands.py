@@ -105,7 +105,7 @@ async def test_copy_as_code_copies_and_writes_the_forms_code_asking_before_overw
             await pilot.press("escape")
         await pilot.press("escape")
         await pilot.pause()
-        assert type(app.screen).__name__ == "Screen"
+        assert type(app.screen).__name__ == "MainScreen"
 
 
 @pytest.mark.slow
@@ -198,7 +198,7 @@ async def test_export_asks_for_the_path_and_writes_the_shown_runs(store, tmp_pat
         await write_to(pilot, target)
         rows = target.read_text().splitlines()
         assert rows[0].startswith("run_id,label,kind") and sum(",epoch," in r for r in rows) == 2
-        assert str(target) in notes[-1] and type(app.screen).__name__ == "Screen"
+        assert str(target) in notes[-1] and type(app.screen).__name__ == "MainScreen"
 
         bad = tmp_path / "no-such-folder" / "x.csv"
         await app.run_action("export")

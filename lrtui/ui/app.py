@@ -15,13 +15,11 @@ from typing import Any
 
 from rich.markup import escape
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.notifications import Notify
 from textual.reactive import reactive
-from textual.widgets import Footer, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import OptionList, Static
 from textual.worker import Worker, WorkerState
 
 from lrtui.backends.child import Service
@@ -41,6 +39,7 @@ from lrtui.ui import commands, keymap, layout, plotting, watch
 from lrtui.ui.book import Book
 from lrtui.ui.charts import Chart
 from lrtui.ui.form import ParamForm
+from lrtui.ui.main_screen import MainScreen
 from lrtui.ui.messages import (
     JobRefused,
     PreviewReady,
@@ -57,7 +56,7 @@ from lrtui.ui.runs_table import RunsTable
 from lrtui.ui.runview import batching
 from lrtui.ui.screens import ConfirmScreen, HelpScreen, PresetPicker, SweepScreen
 from lrtui.ui.session import Session
-from lrtui.ui.widgets import Plots, SchedulerList, StatusLine
+from lrtui.ui.widgets import SchedulerList, StatusLine
 
 REDRAW_SECONDS = 0.2
 MAX_REDRAW_WAIT = 2.0  # seconds: a loaded machine's slow redraw does not freeze the charts for long
@@ -68,36 +67,9 @@ NEEDS_A_GOOD_FORM = {"run": "r", "save": "ctrl+s", "copy_code": "Copy as code"} 
 class LrtuiApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "lrtui"
-    BINDINGS = [  # the footer shows what fits beside ^p palette at 80 columns, help first; ? lists all (screens.py)
-        Binding("question_mark", "help", "Help", tooltip="this help", id="help"),
-        Binding("r", "run", "Run", tooltip="run the form", id="run"),
-        Binding("c", "compare", "Compare", tooltip="the preset's runs x seeds", id="compare"),
-        Binding("s", "stop", "Stop", tooltip="stop the run and the queue", id="stop"),
-        Binding("p", "presets", "Presets", tooltip="pick a preset", id="presets"),
-        Binding("f", "find", "Find lr", tooltip="LR range test of the form", id="find"),
-        Binding("F", "find_settings", "Range test settings", show=False, tooltip="its settings, then run it",
-                id="find_settings"),
-        Binding("a", "apply", "Apply lr", show=False, tooltip="range test's lr to the form", id="apply"),
-        Binding("A", "apply('steepest')", "Apply steepest lr", show=False, tooltip="its steepest lr to the form",
-                id="apply_steepest"),
-        Binding("t", "check_lr", "Try the range test's lrs", show=False,
-                tooltip="try its lrs in short runs", id="check_lr"),
-        Binding("ctrl+s", "save", "Save", show=False, tooltip="save the form or the preset", id="save"),
-        Binding("l", "log", "Log", show=False, tooltip="log scale", id="log"),
-        Binding("m", "smooth", "Smooth", show=False, tooltip="smooth the loss (EMA)", id="smooth"),
-        Binding("x", "x_axis", "Steps/epochs", show=False, tooltip="x axis: steps or epochs", id="x_axis"),
-        Binding("v", "view", "Charts: both, lr, loss", show=False, id="view"),
-        Binding("b", "momentum", "Momentum/beta1", show=False, tooltip="momentum or beta1 for the lr", id="momentum"),
-        Binding("g", "bands", "Seeds: mean and range, or each", show=False,
-                tooltip="seeds: mean and range, or each", id="bands"),
-        Binding("M", "metric", "Verdict metric", show=False, tooltip="the verdict's metric (next)", id="metric"),
-        Binding("w", "sweep_results", "Sweep results", show=False, tooltip="the latest sweep's result view",
-                id="sweep_results"),
-        Binding("q", "quit", "Quit", tooltip="quit (stops a run first)", id="quit"),
-        Binding("tab", "pane(1)", "Next pane", show=False, priority=True),
-        Binding("shift+tab", "pane(-1)", "Previous pane", show=False, priority=True),
-        Binding("escape", "leave_field", show=False,
-                tooltip="from a field to the list; from the range test back to the schedule"),
+    BINDINGS = [  # for every screen (the dialogs too); the main screen's keys are MainScreen's
+        Binding("question_mark", "help", "Help", show=False, id="help"),
+        Binding("q", "quit", "Quit", show=False, id="quit"),
     ]
     NOTIFICATION_TIMEOUT = 3
     busy: reactive[bool] = reactive(False, bindings=True)  # the training process has a job: s stops it
@@ -129,7 +101,7 @@ class LrtuiApp(App):
         self.expanded: set[tuple[str, str]] = set()  # (comparison, group) rows listing their seeds
         self.judged: dict[str, Comparison] = {}      # the verdict on each comparison of several seeds
         self.unjudged: str | None = None             # why one could not be judged
-        self.keys, self.keys_refused = keymap.read(keymap_file(), self.BINDINGS)  # the user's keymap.toml
+        self.keys, self.keys_refused = keymap.read(keymap_file(), MainScreen.BINDINGS)  # the user's keymap.toml
 
     @property
     def book(self) -> Book:
@@ -143,25 +115,17 @@ class LrtuiApp(App):
         """A preset as the app trains it: its training settings with the command line's task and device."""
         return replace(preset, training=presets.training_settings(preset.training, **self.overrides))
 
-    # -- layout ------------------------------------------------------------------------------------
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="main"):
-            with Vertical(id="side"):
-                yield SchedulerList(*(Option(f"{name}", id=name) for name in CATALOGUE), id="schedulers")
-                yield Static(id="description")
-                yield ParamForm(self.draft, id="form")
-            with Plots(id="plots"):
-                yield Chart("lr (grey: the form's preview)", id="lr-chart")
-                yield Chart("loss (large dots: validation)", id="loss-chart")
-                yield StatusLine(id="status")
-        yield RunsTable(id="runs")
-        yield Footer(compact=True)
+    def get_default_screen(self) -> MainScreen:
+        return MainScreen(self.draft, self._panes_ready)
 
     def on_mount(self) -> None:
         self.set_keymap(self.keys)
         for refused in self.keys_refused:
             self.notify(refused, severity="warning", timeout=10)
         self.session.start()  # the trainer imports torch in its own process meanwhile (tests: a thread)
+
+    def _panes_ready(self) -> None:
+        """The panes are there: the form's schedule highlighted and previewed, the store watched."""
         self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(self.draft.schedule.name)
         self.query_one("#schedulers").border_title = "schedulers"
         self.query_one("#schedulers").focus()
@@ -172,19 +136,12 @@ class LrtuiApp(App):
         self.set_interval(1.0, self._show_status)
         self.call_after_refresh(self._first_frame)
         self._show_status()
-        main = self.screen  # not a dialog's, whose focus moves too
-        self.watch(main, "focused", lambda focused: layout.focus_moved(main, focused))
 
     def _first_frame(self) -> None:
         """The first frame is on the screen (the training process, started with the app, imports torch
         meanwhile): from now on its reports are listened to."""
         self.first_frame = time.perf_counter()
         self._listen()
-
-    def on_resize(self) -> None:
-        layout.fit(self.screen, self.size.width, self.size.height)
-        layout.show_view(self.screen, self.chart.view)
-        self.charts_dirty = True
 
     def action_pane(self, by: int) -> None:
         if len(self.screen_stack) > 1:  # a dialog: tab walks its fields
@@ -555,7 +512,7 @@ class LrtuiApp(App):
         self.clear_notifications()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(MainScreen.BINDINGS, self.keys))
 
     def action_leave_field(self) -> None:
         """Escape: from the range test's chart back to the schedule's, else from a field to the list."""
@@ -620,7 +577,7 @@ class LrtuiApp(App):
                             self.action_sweep_results)
         yield SystemCommand("Copy the winner as code", "the best schedule of the latest comparison, as plain torch",
                             self.action_copy_winner)
-        for binding in self.BINDINGS:
+        for binding in MainScreen.BINDINGS:
             if binding.description:
                 yield SystemCommand(binding.description, f"key: {keymap.shown(binding, self.keys)}",
                                     lambda action=binding.action: self.run_action(action))
@@ -694,8 +651,9 @@ class LrtuiApp(App):
         """An action that the form's problem refuses says why, pressed or from the palette (Textual
         would do nothing)."""
         problem = self._form_problem()
-        if problem and action in NEEDS_A_GOOD_FORM:
-            self.notify(escape(f"{NEEDS_A_GOOD_FORM[action]} refused: {problem.problem}"), severity="warning")
+        name = action.removeprefix("app.") if isinstance(action, str) else action  # the main screen's keys say app.
+        if problem and name in NEEDS_A_GOOD_FORM:
+            self.notify(escape(f"{NEEDS_A_GOOD_FORM[name]} refused: {problem.problem}"), severity="warning")
             return True
         return await super().run_action(action, default_namespace, namespaces)
 

@@ -44,10 +44,10 @@ def key_help(binding: Binding) -> str:
     return binding.tooltip or binding.description.lower()
 
 
-def keys_text(app: type[App], moved: dict[str, str] | None = None) -> str:
-    """Every key the app binds (as the user's keymap has `moved` them), with its help: the app's in two
-    columns (a longer one alone in a row), then each pane's own."""
-    keys = [(key_text(b, moved), key_help(b)) for b in app.BINDINGS] + [(app.COMMAND_PALETTE_BINDING, PALETTE)]
+def keys_text(bindings: list[Binding], moved: dict[str, str] | None = None) -> str:
+    """Every key the main screen binds (as the user's keymap has `moved` them), with its help, in two
+    columns (a longer one alone in a row), and the palette's; then each pane's own."""
+    keys = [(key_text(b, moved), key_help(b)) for b in bindings] + [(App.COMMAND_PALETTE_BINDING, PALETTE)]
     cells = [(f"{key:<7} {text}", f"[b]{key:<7}[/b] {escape(text)}") for key, text in keys]
     short = [markup + " " * (CELL - len(plain)) for plain, markup in cells if len(plain) <= CELL]
     lines = ["  ".join(short[i:i + 2]).rstrip() for i in range(0, len(short), 2)]
@@ -64,11 +64,15 @@ class Modal(ModalScreen):
 
 
 class HelpScreen(Modal):
+    def __init__(self, bindings: list[Binding], moved: dict[str, str]):
+        super().__init__()
+        self.bindings, self.moved = bindings, moved
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog") as dialog:
             dialog.border_title = "[b]lrtui[/b]: which learning-rate schedule, with which parameters?"
             dialog.border_subtitle = "escape closes this"
-            yield Static(keys_text(type(self.app), getattr(self.app, "keys", None)))
+            yield Static(keys_text(self.bindings, self.moved))
 
 
 class ResultScreen(Modal):
