@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import math
 import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
-from lrtui.engine.events import EpochEnded, Event, RunEnded, Status, Steps
+from lrtui.engine.events import Event, RunEnded, Status, Steps
 from lrtui.engine.linear_stack import by_hand, linear_layers
 from lrtui.engine.shared import (
     Loop,
@@ -364,19 +363,11 @@ class Group:
         for i, m in enumerate(list(self.members)):
             val_loss = None if losses is None else losses[i]
             val_acc = None if accuracy is None else accuracy[i]
-            train_loss = sum(m.loop.flushed) / max(len(m.loop.flushed), 1)
-            ended = EpochEnded(m.job.key, epoch, m.lr_at_start, train_loss, val_loss, val_acc,
-                               time.perf_counter() - started, m.samples / train_seconds if train_seconds > 0 else 0.0)
-            m.loop.events.append(ended)
+            ended = m.loop.end_epoch(epoch, m.lr_at_start, m.samples, started, train_seconds, val_loss, val_acc,
+                                     m.stepper, m.per_step, self.prune)
             m.samples = 0
-            if val_loss is not None and not math.isfinite(val_loss):
-                self._end([m], Status.DIVERGED, f"the validation loss is not finite ({val_loss}) at epoch {epoch}")
-                continue
-            if not m.per_step:
-                m.stepper.step(val_loss if val_loss is not None else train_loss)
-            m.loop.flush([])
-            if self.prune and (why := self.prune(ended)):
-                self._end([m], Status.PRUNED, why)
+            if ended:
+                self._end([m], *ended)
 
     def _evaluate(self) -> tuple[list[float] | None, list[float] | None]:
         """Each member's mean validation loss and accuracy, summed on the device and read once."""

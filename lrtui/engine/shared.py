@@ -140,6 +140,27 @@ class Loop:
         self.next_flush = time.monotonic() + FLUSH_SECONDS
         return diverged
 
+    def end_epoch(self, epoch: int, lr_at_start: float, samples: int, started: float, train_seconds: float,
+                  val_loss: float | None, val_acc: float | None, stepper: Any, per_step: bool,
+                  prune: Prune | None) -> tuple[Status, str] | None:
+        """An epoch's end, as a run alone and each member of a batch have it: its EpochEnded (the
+        training loss the mean of the steps flushed in it); then a validation loss that is not finite
+        ends the run as diverged; else a per-epoch schedule steps (on the validation loss, else the
+        training loss: ReduceLROnPlateau's metric), what is buffered is handed on, and the pruner may
+        end the run. Returns how the run ends here, if it does."""
+        train_loss = sum(self.flushed) / max(len(self.flushed), 1)
+        ended = EpochEnded(self.job.key, epoch, lr_at_start, train_loss, val_loss, val_acc,
+                           time.perf_counter() - started, samples / train_seconds if train_seconds > 0 else 0.0)
+        self.events.append(ended)
+        if val_loss is not None and not math.isfinite(val_loss):
+            return Status.DIVERGED, f"the validation loss is not finite ({val_loss}) at epoch {epoch}"
+        if not per_step:
+            stepper.step(val_loss if val_loss is not None else train_loss)
+        self.flush()
+        if prune and (why := prune(ended)):
+            return Status.PRUNED, why
+        return None
+
     def run(self, body: Callable[[], tuple[Status, str | None]]) -> Status:
         """The run's status once `body` (its steps, after `start`) returns (status, error) or raises."""
         try:

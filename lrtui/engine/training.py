@@ -6,11 +6,10 @@ validation loss at that epoch; an epoch without batches, or any other exception,
 """
 from __future__ import annotations
 
-import math
 import time
 from typing import Any, Callable
 
-from lrtui.engine.events import EpochEnded, Event, Status
+from lrtui.engine.events import Event, Status
 from lrtui.engine.shared import Loop, NoBatches, Prune, evaluate, on_device, prepare
 from lrtui.plan.planning import Job
 from lrtui.schedule.catalogue import build, moves_momentum
@@ -60,17 +59,9 @@ def train(job: Job, emit: Callable[[list[Event]], None], stop: Any, notes: tuple
                 raise NoBatches(epoch)
             train_seconds = time.perf_counter() - started
             val_loss, val_acc = evaluate(model, built["val"], built["loss"], built["metric"], device)
-            train_loss = sum(loop.flushed) / max(len(loop.flushed), 1)
-            ended = EpochEnded(job.key, epoch, lr_at_start, train_loss, val_loss, val_acc,
-                               time.perf_counter() - started, samples / train_seconds if train_seconds > 0 else 0.0)
-            loop.events.append(ended)
-            if val_loss is not None and not math.isfinite(val_loss):
-                return Status.DIVERGED, f"the validation loss is not finite ({val_loss}) at epoch {epoch}"
-            if not per_step:
-                stepper.step(val_loss if val_loss is not None else train_loss)
-            loop.flush()
-            if prune and (why := prune(ended)):
-                return Status.PRUNED, why
+            if ended := loop.end_epoch(epoch, lr_at_start, samples, started, train_seconds, val_loss, val_acc,
+                                       stepper, per_step, prune):
+                return ended
         return Status.FINISHED, None
 
     return loop.run(epochs)
