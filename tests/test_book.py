@@ -15,6 +15,7 @@ class Job:
     config: dict
     comparison: str | None = None
     group: str | None = None
+    key: str = ""
 
 
 def job(label):
@@ -149,3 +150,31 @@ def test_a_group_band_is_the_mean_over_its_seeds_with_min_and_max_where_they_dif
     assert np.array_equal(val.x, [2.0]) and np.array_equal(val.y, [2.0])  # epoch 1's end, in steps
     assert np.array_equal(lr[0].y, [0.1] * 4) and np.isnan(lr[1].y).all()  # one lr for all seeds: no dots
     assert {s.colour for s in lr + loss} == {"cyan"}
+
+
+def test_a_comparison_handed_as_one_unit_is_settled_only_when_its_last_member_ends():
+    """A batch that falls back to one run after another starts its members in turn: the comparison
+    is not over when its first run ends (the range test's check was judged on its first lr), and is
+    over when the last ends; a stop ends it at the run in progress (the others never start)."""
+    from lrtui.plan import presets
+    from lrtui.plan.planning import Batch, jobs
+
+    def ran(book, job, run_id, status=Status.FINISHED):
+        book.take(replace(started(run_id, job.label, 1, 10), key=job.key, comparison=job.comparison))
+        book.take(RunEnded(job.key, status))
+
+    first, second, third = jobs(presets.find("seed-four"), epochs=1, device="cpu")[:3]
+    book = Book()
+    assert book.enqueue([first, second, third]) == Batch((first, second, third))
+    ran(book, first, 1)
+    assert not book.settled(first.comparison)
+    ran(book, second, 2)
+    ran(book, third, 3)
+    assert book.settled(first.comparison)
+
+    book = Book()
+    book.enqueue([first, second, third])
+    book.take(replace(started(1, first.label, 1, 10), key=first.key, comparison=first.comparison))
+    assert book.stop() and not book.settled(first.comparison)
+    book.take(RunEnded(first.key, Status.STOPPED))
+    assert book.settled(first.comparison)

@@ -14,6 +14,8 @@ from lrtui.ui.session import Session
 class Job:
     label: str
     config: dict
+    key: str = ""
+    comparison: str | None = None
 
 
 def job(label):

@@ -20,6 +20,7 @@ class Book:
         self.runs: dict[int, RunView] = {}  # by the store's id
         self.stored: dict[str, int] = {}     # the store's id of each run this app trained, by its key
         self.queue: deque = deque()          # jobs not handed to the training process yet
+        self.handed: list = []               # the jobs of the unit the training process has (a batch's several)
         self.busy = False                    # the training process has a job
         self.training: list[int] = []        # the store's ids of the runs in training (several where batched)
         self.noted: set[str] = set()         # the runs' notes said so far
@@ -35,17 +36,20 @@ class Book:
         if not self.queue:
             return None
         job = next(batches(self.queue))
-        for _ in job.jobs if isinstance(job, Batch) else (job,):
+        self.handed = list(job.jobs if isinstance(job, Batch) else (job,))
+        for _ in self.handed:
             self.queue.popleft()
         return job
 
     def idle(self) -> None:
         """The training process is done with its job."""
-        self.busy = False
+        self.busy, self.handed = False, []
 
     def stop(self) -> bool:
-        """Empty the queue; whether a job is still in the training process (to stop there)."""
+        """Empty the queue; whether a job is still in the training process (to stop there: the members
+        of its unit that have not started never will)."""
         self.queue.clear()
+        self.handed = [job for job in self.handed if job.key in self.stored]
         return self.busy
 
     def take(self, event: Event) -> Said | None:
@@ -86,7 +90,7 @@ class Book:
         lost = [self.runs[i] for i in self.training if i in self.runs]
         for run in lost:
             run.status = Status.INTERRUPTED
-        self.busy, self.training = False, []
+        self.busy, self.training, self.handed = False, [], []
         during = f" during {', '.join(run.label for run in lost)}" if lost else ""
         return Said(f"the training process died ({why}){during}; a new one starts", "error")
 
@@ -111,8 +115,11 @@ class Book:
         return first.colour if first else colour(run_id)
 
     def settled(self, comparison: str) -> bool:
-        """No run of `comparison` waits or trains (it finished, or was stopped)."""
-        return not any(job.comparison == comparison for job in self.queue) and not any(
+        """No run of `comparison` waits or trains (it finished, or was stopped): none queued, none
+        handed to the training process that has not started (a batch that falls back to one run after
+        another starts its members in turn), none running."""
+        waiting = [*self.queue, *(job for job in self.handed if job.key not in self.stored)]
+        return not any(job.comparison == comparison for job in waiting) and not any(
             v.comparison == comparison and v.status == Status.RUNNING for v in self.runs.values())
 
     def held(self) -> dict[int, watch.Held]:
