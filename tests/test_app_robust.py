@@ -294,9 +294,15 @@ STEPS = st.lists(st.one_of(st.tuples(st.just("type"), st.integers(0, 40), TEXTS)
 
 @pytest.mark.slow
 async def test_random_text_in_every_field_and_random_keys_never_kill_the_app(store):
-    from lrtui.schedule.catalogue import CATALOGUE
+    from lrtui.plan import presets
+    from lrtui.schedule.catalogue import CATALOGUE, starter
+    from lrtui.schedule.optimizers import validate_optimizer
 
-    app = LrtuiApp(store=store, device="cpu")
+    # two epochs: the runs r and c start end within the storm (their endings are part of it), and no
+    # hundred-epoch run trains on beside the rest of the suite
+    storm = presets.Preset("storm", training=presets.training_settings({}, epochs=2),
+                           runs=(presets.Run("CosineAnnealingLR", starter("CosineAnnealingLR"), validate_optimizer({})),))
+    app = LrtuiApp(storm, store=store, device="cpu")
     async with app.run_test(size=(120, 36)) as pilot:
         loop = asyncio.get_running_loop()
 
