@@ -42,7 +42,9 @@ async def test_starts_on_cosine_with_its_exact_preview(store):
         assert app.draft.schedule.name == "CosineAnnealingLR"
         truth = torch_lrs(lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100), 100)  # T_max auto
         assert np.allclose(app.curve.lr, truth, rtol=1e-12, atol=0)
-        assert app.query_one("#lr-chart", Chart).series[0].label == "preview"
+        chart = app.query_one("#lr-chart", Chart)
+        await until(pilot, lambda: chart.series)  # drawn at the app's next redraw
+        assert chart.series[0].label == "preview"
 
 
 @pytest.mark.slow
@@ -278,7 +280,9 @@ async def test_stored_runs_are_listed_hidden_and_drawn_once_shown(store):
         await pilot.press("space")
         await until(pilot, lambda: view.lr)  # its steps read in a worker
         assert view.shown and len(view.lr) == 2 * 47
-        assert [s.label for s in app.query_one("#lr-chart", Chart).series] == ["preview", view.label]
+        chart = app.query_one("#lr-chart", Chart)
+        await until(pilot, lambda: len(chart.series) == 2)  # drawn at the app's next redraw
+        assert [s.label for s in chart.series] == ["preview", view.label]
 
 
 @pytest.mark.slow
