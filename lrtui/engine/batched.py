@@ -18,23 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
 from lrtui.engine.events import Event, RunEnded, Status, Steps
 from lrtui.engine.linear_stack import by_hand, linear_layers
-from lrtui.engine.shared import (
-    Loop,
-    NoBatches,
-    Prune,
-    explain,
-    first_line,
-    on_device,
-    prepare,
-    random_state,
-    resolve_device,
-)
+from lrtui.engine.shared import (Loop, Prune, explain, first_line, on_device, prepare, random_state,
+                                 resolve_device, walk)
 from lrtui.engine.sizing import fitting, probe_batch, timed
 from lrtui.engine.streams import Stream, draws_alone
 from lrtui.engine.training import schedule_notes, train
@@ -260,45 +250,41 @@ class Group:
         return F.cross_entropy(out.reshape(k * n, -1), rows, reduction="none").view(k, n).mean(1)
 
     def _epochs(self, stop: Any) -> None:
-        for epoch in range(self.members[0].job.epochs):
-            started, fed = time.perf_counter(), 0
+        if walk(self.members[0].job.epochs, self, lambda: self._batches("train"), stop,
+                lambda: self.members[0].loop.due()):
+            self._end(self.members, Status.FINISHED)
+
+    def begin_epoch(self) -> None:
+        for m in self.members:
+            m.loop.flushed, m.lr_at_start = [], m.group["lr"]
+        self.base.train()
+
+    def step(self, batch: tuple[Any, Any, tuple]) -> None:
+        inputs, targets, dims = batch
+        momenta = [m.momentum() if m.loop.track_momentum else None for m in self.members]  # before the step
+        loss = self.losses(self.outputs(inputs, dims[0]), targets, dims[1])
+        for p in self.params:
+            p.grad = None
+        loss.sum().backward()  # each member's parameters get its own loss's gradient
+        if not self.stepped:  # tells each scheduler its optimizer has stepped (a no-op: no gradient)
             for m in self.members:
-                m.loop.flushed, m.lr_at_start = [], m.group["lr"]
-            self.base.train()
-            for inputs, targets, dims in self._batches("train"):
-                fed += 1
-                if stop.is_set():
-                    self._flush()  # the steps taken are kept, as a run alone keeps them
-                    return self._end(self.members, Status.STOPPED)
-                momenta = [m.momentum() if m.loop.track_momentum else None for m in self.members]  # before the step
-                loss = self.losses(self.outputs(inputs, dims[0]), targets, dims[1])
-                for p in self.params:
-                    p.grad = None
-                loss.sum().backward()  # each member's parameters get its own loss's gradient
-                if not self.stepped:  # tells each scheduler its optimizer has stepped (a no-op: no gradient)
-                    for m in self.members:
-                        m.optimizer.step()
-                self.update.step([m.group for m in self.members])
-                self.stepped = True
-                self.pending.append(loss.detach())
-                for m, momentum in zip(self.members, momenta):
-                    m.loop.add(m.group["lr"], momentum)
-                    m.samples += len(targets) if dims[1] is None else targets.shape[1]
-                    if m.per_step:
-                        m.stepper.step()
-                if self.members[0].loop.due():
-                    self._flush()
-                    if not self.members:
-                        return None
-            self._flush()
-            if not self.members:
-                return None
-            if not fed:
-                raise NoBatches(epoch)
-            self._epoch_ended(epoch, started, time.perf_counter() - started)
-            if not self.members:
-                return None
-        return self._end(self.members, Status.FINISHED)
+                m.optimizer.step()
+        self.update.step([m.group for m in self.members])
+        self.stepped = True
+        self.pending.append(loss.detach())
+        for m, momentum in zip(self.members, momenta):
+            m.loop.add(m.group["lr"], momentum)
+            m.samples += len(targets) if dims[1] is None else targets.shape[1]
+            if m.per_step:
+                m.stepper.step()
+
+    def hand_on(self) -> bool:
+        self._flush()
+        return bool(self.members)
+
+    def stopped(self) -> None:
+        self._flush()  # the steps taken are kept, as a run alone keeps them
+        self._end(self.members, Status.STOPPED)
 
     def _batches(self, key: str) -> Iterator[tuple[Any, Any, tuple]]:
         """Each step's inputs and targets for the members, with their vmap in_dims: one seed's batch
@@ -358,7 +344,7 @@ class Group:
         for m, error in diverged:
             self._end([m], Status.DIVERGED, error)
 
-    def _epoch_ended(self, epoch: int, started: float, train_seconds: float) -> None:
+    def end_epoch(self, epoch: int, started: float, train_seconds: float) -> bool:
         losses, accuracy = self._evaluate()
         for i, m in enumerate(list(self.members)):
             val_loss = None if losses is None else losses[i]
@@ -368,6 +354,7 @@ class Group:
             m.samples = 0
             if ended:
                 self._end([m], *ended)
+        return bool(self.members)
 
     def _evaluate(self) -> tuple[list[float] | None, list[float] | None]:
         """Each member's mean validation loss and accuracy, summed on the device and read once."""

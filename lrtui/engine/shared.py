@@ -174,6 +174,50 @@ class Loop:
         return status
 
 
+class Epochs(Protocol):
+    """A loop over epochs (a run alone, or a batch of runs as one model), as `walk` drives it."""
+
+    def begin_epoch(self) -> None:
+        """An epoch begins: the lr at its start noted, the model in training mode."""
+
+    def step(self, batch: Any) -> None:
+        """One batch trained: forward, backward, the update, its lr and loss recorded, a per-step schedule's step."""
+
+    def hand_on(self) -> bool:
+        """The buffered steps handed on; whether any run goes on (a loss not finite ends one)."""
+
+    def end_epoch(self, epoch: int, started: float, train_seconds: float) -> bool:
+        """The epoch evaluated and ended (Loop.end_epoch); whether any run goes on."""
+
+    def stopped(self) -> None:
+        """The user stopped it within the epoch: the steps taken are kept."""
+
+
+def walk(epochs: int, loop: Epochs, batches: Callable[[], Any], stop: Any, due: Callable[[], bool]) -> bool:
+    """The epoch skeleton every training loop shares: each epoch's batches trained one by one, the
+    steps handed on about ten times a second (`due`) and at the epoch's end, then the epoch ended;
+    `stop` honoured between batches, an epoch that gives no batch refused (NoBatches). Returns whether
+    it walked every epoch (else a run was stopped, or no run goes on)."""
+    for epoch in range(epochs):
+        started, fed = time.perf_counter(), 0
+        loop.begin_epoch()
+        for batch in batches():
+            fed += 1
+            if stop.is_set():
+                loop.stopped()
+                return False
+            loop.step(batch)
+            if due() and not loop.hand_on():
+                return False
+        if not loop.hand_on():
+            return False
+        if not fed:
+            raise NoBatches(epoch)
+        if not loop.end_epoch(epoch, started, time.perf_counter() - started):
+            return False
+    return True
+
+
 class NoBatches(Exception):
     """An epoch whose pass over the training batches gave none: they were used up by the first."""
 

@@ -6,11 +6,10 @@ validation loss at that epoch; an epoch without batches, or any other exception,
 """
 from __future__ import annotations
 
-import time
 from typing import Any, Callable
 
 from lrtui.engine.events import Event, Status
-from lrtui.engine.shared import Loop, NoBatches, Prune, evaluate, on_device, prepare
+from lrtui.engine.shared import Loop, Prune, evaluate, on_device, prepare, walk
 from lrtui.plan.planning import Job
 from lrtui.schedule.catalogue import build, moves_momentum
 from lrtui.schedule.params import ConfigError
@@ -24,47 +23,64 @@ def train(job: Job, emit: Callable[[list[Event]], None], stop: Any, notes: tuple
     device, built, steps_per_epoch = prepare(job)
     model = built["model"].to(device)
     optimizer = job.optimizer.build(model.parameters())
-    per_step = job.schedule.interval == "step"
     length = job.schedule.length(job.epochs, steps_per_epoch)
     stepper = build(job.schedule, optimizer, length)
     loop = Loop(job, emit, moves_momentum(job.schedule.spec, job.schedule.params))
     loop.start("train", job.config, device, job.epochs, steps_per_epoch,
                (*built["notes"], *schedule_notes(job, length, model), *notes))
-    group = optimizer.param_groups[0]
+    alone = Alone(job, built, model, optimizer, stepper, loop, device, prune)
 
     def epochs() -> tuple[Status, str | None]:
-        for epoch in range(job.epochs):
-            started, lr_at_start, samples, fed = time.perf_counter(), group["lr"], 0, 0
-            loop.flushed = []
-            model.train()
-            for inputs, targets in built["train"]:
-                fed += 1
-                inputs, targets = on_device(inputs, device), on_device(targets, device)
-                if stop.is_set():
-                    return Status.STOPPED, None
-                momentum = group["betas"][0] if "betas" in group else group.get("momentum")
-                loss = built["loss"](model(inputs), targets)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                loop.add(group["lr"], momentum, loss)
-                samples += len(targets)
-                if per_step:
-                    stepper.step()
-                if loop.due() and (error := loop.flush()):
-                    return Status.DIVERGED, error
-            if error := loop.flush():
-                return Status.DIVERGED, error
-            if not fed:
-                raise NoBatches(epoch)
-            train_seconds = time.perf_counter() - started
-            val_loss, val_acc = evaluate(model, built["val"], built["loss"], built["metric"], device)
-            if ended := loop.end_epoch(epoch, lr_at_start, samples, started, train_seconds, val_loss, val_acc,
-                                       stepper, per_step, prune):
-                return ended
-        return Status.FINISHED, None
+        walk(job.epochs, alone, lambda: built["train"], stop, loop.due)
+        return alone.ended or (Status.FINISHED, None)
 
     return loop.run(epochs)
+
+
+class Alone:
+    """One run's epochs, as shared.walk drives them; `ended` says how the run ended early, if it did."""
+
+    def __init__(self, job: Job, built: dict, model: Any, optimizer: Any, stepper: Any, loop: Loop, device: Any,
+                 prune: Prune | None):
+        self.job, self.built, self.model, self.optimizer, self.stepper = job, built, model, optimizer, stepper
+        self.loop, self.device, self.prune = loop, device, prune
+        self.group = optimizer.param_groups[0]
+        self.per_step = job.schedule.interval == "step"
+        self.lr_at_start, self.samples = 0.0, 0
+        self.ended: tuple[Status, str | None] | None = None
+
+    def begin_epoch(self) -> None:
+        self.lr_at_start, self.samples, self.loop.flushed = self.group["lr"], 0, []
+        self.model.train()
+
+    def step(self, batch: Any) -> None:
+        inputs, targets = batch
+        inputs, targets = on_device(inputs, self.device), on_device(targets, self.device)
+        group = self.group
+        momentum = group["betas"][0] if "betas" in group else group.get("momentum")
+        loss = self.built["loss"](self.model(inputs), targets)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.loop.add(group["lr"], momentum, loss)
+        self.samples += len(targets)
+        if self.per_step:
+            self.stepper.step()
+
+    def hand_on(self) -> bool:
+        if error := self.loop.flush():
+            self.ended = Status.DIVERGED, error
+        return self.ended is None
+
+    def end_epoch(self, epoch: int, started: float, train_seconds: float) -> bool:
+        built = self.built
+        val_loss, val_acc = evaluate(self.model, built["val"], built["loss"], built["metric"], self.device)
+        self.ended = self.loop.end_epoch(epoch, self.lr_at_start, self.samples, started, train_seconds, val_loss,
+                                         val_acc, self.stepper, self.per_step, self.prune)
+        return self.ended is None
+
+    def stopped(self) -> None:
+        self.ended = Status.STOPPED, None
 
 
 def schedule_notes(job: Job, length: int, model: Any) -> tuple[str, ...]:
