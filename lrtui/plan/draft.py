@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lrtui.plan.presets import training_settings
+from lrtui.plan.presets import Preset, training_settings
 from lrtui.schedule.catalogue import Schedule, validate
 from lrtui.schedule.optimizers import OptimizerConfig, validate_optimizer
 from lrtui.schedule.params import ConfigError
@@ -18,6 +18,11 @@ class Draft:
     schedule: Schedule
     optimizer: OptimizerConfig
     training: dict
+
+    def run_length(self) -> tuple[int, int]:
+        """(scheduler steps, batches per epoch) of a run of this draft."""
+        per_epoch = Preset("", training=self.training).steps_per_epoch
+        return self.schedule.length(self.training["epochs"], per_epoch), per_epoch
 
     def edited(self, values: dict[str, dict[str, Any]]) -> Draft:
         """The draft that field values {section: {name: value}} make of this one (same scheduler; the

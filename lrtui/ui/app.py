@@ -34,7 +34,7 @@ from lrtui.runs.store import Store, StoreError
 from lrtui.schedule.catalogue import CATALOGUE, starter
 from lrtui.schedule.optimizers import validate_optimizer
 from lrtui.schedule.params import ConfigError
-from lrtui.schedule.preview import Curve, checked_exact, checked_fast, notes
+from lrtui.schedule.preview import Curve, notes
 from lrtui.ui import commands, keymap, layout, plotting, watch
 from lrtui.ui.book import Book
 from lrtui.ui.charts import Chart
@@ -42,8 +42,6 @@ from lrtui.ui.form import ParamForm
 from lrtui.ui.main_screen import MainScreen
 from lrtui.ui.messages import (
     JobRefused,
-    PreviewReady,
-    PreviewRefused,
     Said,
     StoredRuns,
     TorchReady,
@@ -125,12 +123,11 @@ class LrtuiApp(App):
         self.session.start()  # the trainer imports torch in its own process meanwhile (tests: a thread)
 
     def _panes_ready(self) -> None:
-        """The panes are there: the form's schedule highlighted and previewed, the store watched."""
+        """The panes are there (the form previews its draft itself): its schedule highlighted, the store watched."""
         self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(self.draft.schedule.name)
         self.query_one("#schedulers").border_title = "schedulers"
         self.query_one("#schedulers").focus()
         self._describe()
-        self._preview()
         self._watch()
         self.set_interval(REDRAW_SECONDS, self._redraw)
         self.set_interval(1.0, self._show_status)
@@ -169,8 +166,8 @@ class LrtuiApp(App):
         schedule = starter(name)
         self.draft = Draft(schedule, self.draft.optimizer, self.draft.training)
         await form.load(self.draft)
+        form.preview()
         self._describe()
-        self._preview()
         form.focus_first()
 
     @on(OptionList.OptionHighlighted, "#schedulers")
@@ -190,49 +187,13 @@ class LrtuiApp(App):
     @on(ParamForm.Changed)
     def _changed(self, event: ParamForm.Changed) -> None:
         self.draft = event.draft
-        self._preview()
 
-    def _length(self, draft: Draft) -> tuple[int, int]:
-        """(scheduler steps, batches per epoch) of a run of `draft`."""
-        steps = presets.Preset("", training=draft.training).steps_per_epoch
-        return draft.schedule.length(draft.training["epochs"], steps), steps
-
-    def _preview(self) -> None:
-        """The form's curve, checked as `lrtui preview` checks it: at once where it has a closed form,
-        else stepped through torch in a worker. A rule it breaks marks the form; the chart keeps the
-        last good curve."""
-        draft = self.draft
-        length, _ = self._length(draft)
-        try:
-            curve = checked_fast(draft.schedule, draft.optimizer, length)
-        except ConfigError as e:
-            self.query_one("#form", ParamForm).refuse(e)
-            return
-        if curve is None:
-            self._exact_preview(draft, length)
-        else:
-            self._show_curve(curve)
-
-    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
-    def _exact_preview(self, draft: Draft, length: int) -> None:
-        try:
-            self.post_message(PreviewReady(draft, checked_exact(draft.schedule, draft.optimizer, length)))
-        except ConfigError as e:
-            self.post_message(PreviewRefused(draft, e))
-
-    def on_preview_ready(self, message: PreviewReady) -> None:
-        if message.key == self.draft:
-            self._show_curve(message.curve)
-
-    def on_preview_refused(self, message: PreviewRefused) -> None:
-        if message.key == self.draft:
-            self.query_one("#form", ParamForm).refuse(message.error)
-
-    def _show_curve(self, curve: Curve) -> None:
-        self.curve = curve
-        if self.chart.momentum and curve.momentum is None:  # b shows it only where it moves
+    @on(ParamForm.Previewed)
+    def _previewed(self, event: ParamForm.Previewed) -> None:
+        self.curve = event.curve
+        if self.chart.momentum and event.curve.momentum is None:  # b shows it only where it moves
             self.chart = replace(self.chart, momentum=False)
-        self.notes = notes(self.draft.schedule.name, self.draft.schedule, curve)
+        self.notes = notes(event.draft.schedule.name, event.draft.schedule, event.curve)
         self._show_status()
         self.charts_dirty, self.next_redraw = True, 0.0  # an edit: at the next tick, whatever the throttle
 
@@ -451,7 +412,7 @@ class LrtuiApp(App):
         chart = self.chart
         lr_series, loss_series = plotting.runs(self.book.runs.values(), chart)
         if self.curve is not None:
-            lr_series.insert(0, plotting.preview(self.curve, self.draft.schedule.interval, self._length(self.draft)[1],
+            lr_series.insert(0, plotting.preview(self.curve, self.draft.schedule.interval, self.draft.run_length()[1],
                                                  chart))
         xlabel = "step" if chart.x_steps else "epoch"
         self.query_one("#plots").set_class(self.range_test.shown, "-sweep")
@@ -542,10 +503,11 @@ class LrtuiApp(App):
         self.preset = preset
         run = preset.runs[0]
         self.draft = Draft(run.schedule, run.optimizer, self.trained(preset).training)
-        await self.query_one("#form", ParamForm).load(self.draft)
+        form = self.query_one("#form", ParamForm)
+        await form.load(self.draft)
+        form.preview()
         self.query_one("#schedulers", SchedulerList).highlighted = list(CATALOGUE).index(run.schedule.name)
         self._describe()
-        self._preview()
         self._show_status()
         self.notify(escape(f"{preset.name}: {len(preset.runs)} run(s); c runs them all, r runs the form"), timeout=4)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.markup import escape
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
@@ -19,8 +19,10 @@ from lrtui.plan.presets import GIVEN_TRAINING
 from lrtui.schedule.catalogue import INTERVAL, WARMUP
 from lrtui.schedule.optimizers import OPTIMIZERS
 from lrtui.schedule.params import ConfigError, Param
+from lrtui.schedule.preview import Curve, checked_exact, checked_fast
 from lrtui.ui.children import ChildrenScreen
 from lrtui.ui.fields import ChoiceInput, Field, FormField, ListInput, read, show
+from lrtui.ui.messages import PreviewReady, PreviewRefused
 
 RUN_FIELDS = (INTERVAL, WARMUP, Param("optimizer", "choice", "SGD", "the optimizer", choices=tuple(OPTIMIZERS)))
 SECTIONS = ("scheduler", "run", "training", "optimizer")  # where a key of a refusal is looked for, in order
@@ -28,15 +30,21 @@ SECTIONS = ("scheduler", "run", "training", "optimizer")  # where a key of a ref
 
 class ParamForm(Vertical):
     """Fields that scroll, and under them a line that always shows: the focused field's help, or the
-    rule a bad value broke. Posts Changed with the new Draft whenever every field holds a good value;
-    a rule of the whole configuration (a warmup past the run, an lr below zero) is the app's to find,
-    and `refuse` shows it the same way. `problem` is the rule broken, while one is."""
+    rule a bad value broke. Posts Changed with the new Draft whenever every field holds a good value,
+    then Previewed with its curve, checked as `lrtui preview` checks it: a rule of the whole
+    configuration (a warmup past the run, an lr below zero) is shown as a field's is, and the last
+    good curve stays. `problem` is the rule broken, while one is."""
 
     problem: reactive[ConfigError | None] = reactive(None, bindings=True)  # the app's keys follow it
 
     @dataclass
     class Changed(Message):
         draft: Draft
+
+    @dataclass
+    class Previewed(Message):
+        draft: Draft
+        curve: Curve
 
     def __init__(self, draft: Draft, **kwargs: Any):
         super().__init__(**kwargs)
@@ -60,13 +68,14 @@ class ParamForm(Vertical):
 
     def on_mount(self) -> None:
         self._title()
+        self.preview()
 
     def _title(self) -> None:
         """The border names the scheduler the form holds (what r trains; browsing the list loads none)."""
         self.border_title = f"{self.draft.schedule.name} parameters"
 
     async def load(self, draft: Draft) -> None:
-        """Show `draft` (a scheduler picked, a preset loaded): the fields are rebuilt."""
+        """Show `draft` (a scheduler picked, a preset loaded): the fields are rebuilt (`preview` follows)."""
         self.draft = draft
         self._title()
         fields = self.query_one("#fields", VerticalScroll)
@@ -74,6 +83,37 @@ class ParamForm(Vertical):
         await fields.mount_all(self._fields(draft))
         self.problem = None
         self.say("")
+
+    def preview(self) -> None:
+        """The draft's curve: at once where it has a closed form, else stepped through torch in a worker."""
+        draft = self.draft
+        length, _ = draft.run_length()
+        try:
+            curve = checked_fast(draft.schedule, draft.optimizer, length)
+        except ConfigError as e:
+            self.refuse(e)
+            return
+        if curve is None:
+            self._exact_preview(draft, length)
+        else:
+            self.post_message(self.Previewed(draft, curve))
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _exact_preview(self, draft: Draft, length: int) -> None:
+        try:
+            self.post_message(PreviewReady(draft, checked_exact(draft.schedule, draft.optimizer, length)))
+        except ConfigError as e:
+            self.post_message(PreviewRefused(draft, e))
+
+    def on_preview_ready(self, message: PreviewReady) -> None:
+        message.stop()
+        if message.key == self.draft:  # else the form has changed since
+            self.post_message(self.Previewed(self.draft, message.curve))
+
+    def on_preview_refused(self, message: PreviewRefused) -> None:
+        message.stop()
+        if message.key == self.draft:
+            self.refuse(message.error)
 
     def focus_first(self) -> None:
         """The field focused last, if it is still there, else the first."""
@@ -118,10 +158,11 @@ class ParamForm(Vertical):
         self._show_problem(None, [])
         switched = draft.optimizer.name != self.draft.optimizer.name
         self.draft = draft
+        self.post_message(self.Changed(draft))
         if switched:  # another optimizer has other arguments
             await self.load(draft)
         self._help(event.input)
-        self.post_message(self.Changed(draft))
+        self.preview()  # a rule of the whole curve it breaks replaces the help
 
     @on(ListInput.Opened)
     def _open_children(self, event: ListInput.Opened) -> None:
