@@ -84,6 +84,8 @@ async def test_at_80x24_the_form_takes_the_runs_room_while_edited_and_the_charts
 
         await until(pilot, lambda: not shown(app, "#runs") and len(visible()) >= 12)  # laid out in the room taken
         assert not shown(app, "#runs") and len(visible()) >= 12
+        hidden = len(app.query(".field")) - len(visible())  # none cut in half here: 1 row each
+        await until(pilot, lambda: app.query_one("#form").border_subtitle == f"↓ {hidden} more")  # the rest said
         await pilot.press("tab")  # to the charts
         await pilot.pause()
         assert not shown(app, "#side") and app.query_one("#lr-chart").size.width == 80

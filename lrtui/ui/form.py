@@ -28,6 +28,16 @@ RUN_FIELDS = (INTERVAL, WARMUP, Param("optimizer", "choice", "SGD", "the optimiz
 SECTIONS = ("scheduler", "run", "training", "optimizer")  # where a key of a refusal is looked for, in order
 
 
+class Fields(VerticalScroll):
+    """The form's fields, scrolled; tells the form when its room changes (what is out of sight with it)."""
+
+    class Resized(Message):
+        pass
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
+
+
 class ParamForm(Vertical):
     """Fields that scroll, and under them a line that always shows: the focused field's help, or the
     rule a bad value broke. Posts Changed with the new Draft whenever every field holds a good value,
@@ -52,7 +62,7 @@ class ParamForm(Vertical):
         self.last = ""  # the id of the field focused last: tab comes back to it
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="fields"):
+        with Fields(id="fields"):
             yield from self._fields(self.draft)
         yield Static(id="field-help")
 
@@ -69,6 +79,20 @@ class ParamForm(Vertical):
     def on_mount(self) -> None:
         self._title()
         self.preview()
+        self.watch(self.query_one("#fields"), "scroll_y", lambda _: self._hidden())
+
+    def on_fields_resized(self, event: Fields.Resized) -> None:
+        event.stop()
+        self._hidden()
+
+    def _hidden(self) -> None:
+        """The fields out of sight, said on the border (at 80x24 the form shows a few of its dozen)."""
+        fields = self.query_one("#fields", VerticalScroll)
+        top, bottom = fields.scroll_y, fields.scroll_y + fields.scrollable_content_region.height
+        rows = [f.virtual_region for f in fields.query(FormField)]
+        above, below = sum(r.bottom <= top for r in rows), sum(r.y >= bottom for r in rows)
+        said = [f"↑ {above} more" if above > 0 else "", f"↓ {below} more" if below > 0 else ""]
+        self.border_subtitle = "  ".join(s for s in said if s)
 
     def _title(self) -> None:
         """The border names the scheduler the form holds (what r trains; browsing the list loads none)."""
@@ -83,6 +107,7 @@ class ParamForm(Vertical):
         await fields.mount_all(self._fields(draft))
         self.problem = None
         self.say("")
+        self.call_after_refresh(self._hidden)
 
     def preview(self) -> None:
         """The draft's curve: at once where it has a closed form, else stepped through torch in a worker."""
