@@ -14,10 +14,10 @@ run: $(STAMP)
 	$(VENV)/bin/lrtui $(ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest -q -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n auto $(PYTEST_ARGS)
 
 quick: $(STAMP)  # the edit-test loop: all but the tests marked slow
-	$(PY) -m pytest -q -n auto --dist loadgroup -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n auto -m "not slow" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -223,7 +223,7 @@ async def test_c_runs_every_run_of_the_loaded_preset_and_is_dimmed_without_one(s
     app = LrtuiApp(presets.find("seed-four"), store=store)
     async with app.run_test(size=(120, 36)) as pilot:
         handed = []
-        app.trainer.submit = handed.append  # what c hands the training process, kept from it
+        app.session.trainer.submit = handed.append  # what c hands the training process, kept from it
         await pilot.press("c")
         assert [len(job.jobs) for job in handed] == [4] and not app.book.queue  # as one batch
     bare = LrtuiApp(store=store)

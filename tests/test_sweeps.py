@@ -199,7 +199,7 @@ async def test_the_app_compares_a_sweep_presets_points(store, tmp_path: Path):
     app = LrtuiApp(presets.load(path), store=store)
     async with app.run_test(size=(120, 36)) as pilot:
         handed = []
-        app.trainer.submit = handed.append  # what c hands the training process, kept from it
+        app.session.trainer.submit = handed.append  # what c hands the training process, kept from it
         await pilot.press("c")
         [batch] = handed
         assert sorted(job.label.split(" ", 1)[1].split(" lr=")[0] for job in batch.jobs) == [
@@ -215,7 +215,7 @@ async def test_the_app_refuses_a_sweep_past_the_limit_as_the_command_line_does(s
     said = []
     async with app.run_test(size=(120, 36)) as pilot:
         handed = []
-        app.trainer.submit = handed.append
+        app.session.trainer.submit = handed.append
         app._say = said.append
         await pilot.press("c")
         assert handed == [] and not app.book.queue

@@ -187,8 +187,8 @@ async def test_quit_during_a_run_stops_it_keeps_it_and_the_training_process_ends
         await start_long_run(pilot)
         await pilot.press("q")
         await until(pilot, lambda: not app.is_running)
-    assert app.trainer.stop.is_set()
-    assert app.trainer.process.exitcode == 0  # it ended on its own once told, not killed (that is -SIGTERM)
+    assert app.session.trainer.stop.is_set()
+    assert app.session.trainer.process.exitcode == 0  # it ended on its own once told, not killed (that is -SIGTERM)
     assert store.runs()[0]["status"] == "stopped"
 
 
@@ -208,14 +208,14 @@ async def test_a_killed_training_process_is_said_its_run_interrupted_and_a_new_o
         app.query_one("#schedulers").focus()
         await pilot.press("r")  # queued behind the long run
         await until(pilot, lambda: len(app.book.queue) == 1)
-        [first], killed = app.book.training, app.trainer
+        [first], killed = app.book.training, app.session.trainer
         os.kill(killed.process.pid, signal.SIGKILL)
-        await until(pilot, lambda: app.trainer is not killed)
+        await until(pilot, lambda: app.session.trainer is not killed)
         assert any("the training process died (killed by signal 9) during" in n for n in notes), notes
         assert app.book.runs[first].status == "interrupted" and not app.torch_ready
         await until(pilot, lambda: len(app.book.runs) == 2 and app.book.runs[max(app.book.runs)].status == "finished",
                     seconds=60)  # the queued run, trained by the new process
-        assert app.trainer.process.is_alive() and app.torch_ready
+        assert app.session.trainer.process.is_alive() and app.torch_ready
     assert {r["id"]: r["status"] for r in store.runs()} == {first: "interrupted", first + 1: "finished"}
 
 

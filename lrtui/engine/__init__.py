@@ -1,16 +1,17 @@
-"""Training, from plan to events: `plan` turns presets and overrides into jobs, `training` and
-`range_test` are the loops (what they share is in `shared`), and `run` hands a job to its loop.
-Loops emit events and import no store: lrtui.runs.recorder records them."""
+"""Jobs to events: `training`, `batched` and `range_test` are the loops (what they share is in
+`shared`), and `run` hands a job (lrtui.plan.planning makes them) to its loop. Loops emit events and
+import no store: lrtui.runs.recorder records them."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from lrtui.engine.events import Event, Status
 from lrtui.engine.shared import Prune, device_name, evaluate, explain, first_line, resolve_device, seed_everything
-from lrtui.plan.planning import Batch, FindJob, Job, Plan, batches, find_job, jobs, lr_check, new_comparison, plan
 
-__all__ = ["Batch", "FindJob", "Job", "Prune", "batches", "device_name", "evaluate", "explain", "first_line",
-           "find_job", "jobs", "lr_check", "new_comparison", "plan", "Plan", "resolve_device", "run", "seed_everything"]
+if TYPE_CHECKING:
+    from lrtui.plan.planning import Batch, FindJob, Job
+
+__all__ = ["Prune", "device_name", "evaluate", "explain", "first_line", "resolve_device", "run", "seed_everything"]
 
 
 def run(job: Job | FindJob | Batch, emit: Callable[[list[Event]], None], stop: Any,
@@ -22,6 +23,7 @@ def run(job: Job | FindJob | Batch, emit: Callable[[list[Event]], None], stop: A
     from lrtui.engine.batched import train_together
     from lrtui.engine.range_test import find
     from lrtui.engine.training import train
+    from lrtui.plan.planning import Batch, FindJob
 
     if isinstance(job, Batch):
         return train_together(job, emit, stop, prune)

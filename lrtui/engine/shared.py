@@ -1,19 +1,21 @@
 """What every loop shares: the device, seeding, building the task, evaluation, explaining errors,
-and the loop's skeleton (`Loop`)."""
+and the loop's skeleton (`Loop` buffers and hands on the steps and ends an epoch; `walk` drives the
+epochs)."""
 from __future__ import annotations
 
 import math
 import random
 import time
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from lrtui import tasks
 from lrtui.engine.events import EpochEnded, Event, RunEnded, RunStarted, Status, Steps
-from lrtui.plan.planning import Job, Setup
 from lrtui.schedule.params import ConfigError
 
-FLUSH_SECONDS = 0.1
+if TYPE_CHECKING:
+    from lrtui.plan.planning import Job, Setup
 
+FLUSH_SECONDS = 0.1
 
 
 class Prune(Protocol):

@@ -162,9 +162,6 @@ class RangeTestBar:
     def __exit__(self, *exc: Any) -> None:
         self.progress.__exit__(*exc)
 
-    def expect(self, jobs: Iterable[FindJob]) -> None:
-        pass  # its one job is known from the start
-
     def __call__(self, events: list[Event]) -> None:
         for event in events:
             if isinstance(event, RunStarted):

@@ -22,7 +22,6 @@ from textual.reactive import reactive
 from textual.widgets import OptionList, Static
 from textual.worker import Worker, WorkerState
 
-from lrtui.backends.child import Service
 from lrtui.engine.events import RunEnded, RunStarted, Status
 from lrtui.judge.verdict import DEFAULT_METRIC, METRICS, Comparison
 from lrtui.output import words
@@ -104,10 +103,6 @@ class LrtuiApp(App):
     @property
     def book(self) -> Book:
         return self.session.book
-
-    @property
-    def trainer(self) -> Service | None:
-        return self.session.trainer
 
     def trained(self, preset: presets.Preset) -> presets.Preset:
         """A preset as the app trains it: its training settings with the command line's task and device."""
